@@ -1,0 +1,8 @@
+namespace Escudo.Core.Diagnostics;
+
+public enum Severity
+{
+    Error,
+    Warning,
+    Info,
+}
