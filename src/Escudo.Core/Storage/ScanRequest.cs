@@ -1,0 +1,16 @@
+using Escudo.Core.Events;
+using Escudo.Core.Time;
+
+namespace Escudo.Core.Storage;
+
+/// <summary>
+/// What a search asks of a store: a time range, and optionally a filter the store may apply
+/// itself. <see cref="Filter"/> is always correct to run in memory; <see cref="PushdownText"/> is
+/// the same filter as search-language text, for a store that can translate it (to SQL, say).
+/// A store may return a superset: the engine re-applies <see cref="Filter"/> unless the store
+/// says <see cref="IEventSource.AppliesFilters"/>.
+/// </summary>
+public sealed record ScanRequest(TimeRange Time, Func<Row, bool>? Filter = null, string? PushdownText = null)
+{
+    public static readonly ScanRequest All = new(TimeRange.All);
+}

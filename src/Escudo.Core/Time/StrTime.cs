@@ -1,0 +1,324 @@
+using System.Globalization;
+using System.Text;
+
+namespace Escudo.Core.Time;
+
+/// <summary>
+/// strftime/strptime with Splunk's variables
+/// (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Commontimeformatvariables):
+/// %Y %y %m %d %e %H %I %M %S %p %j %a %A %b %B %h %Z %z %s %T %F %D %R %N %3N %6N %9N %Q %f %%.
+/// Times are shown in the search time zone.
+/// </summary>
+public static class StrTime
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static string Format(double epoch, string format)
+    {
+        var t = SearchTimeZone.ToLocal(epoch);
+        var sb = new StringBuilder(format.Length + 16);
+        for (var i = 0; i < format.Length; i++)
+        {
+            var c = format[i];
+            if (c != '%' || i + 1 >= format.Length)
+            {
+                sb.Append(c);
+                continue;
+            }
+
+            var f = format[++i];
+            var digits = 0;
+            if (char.IsAsciiDigit(f) && i + 1 < format.Length)
+            {
+                digits = f - '0';
+                f = format[++i];
+            }
+
+            switch (f)
+            {
+                case 'Y': sb.Append(t.Year.ToString("0000", Inv)); break;
+                case 'y': sb.Append((t.Year % 100).ToString("00", Inv)); break;
+                case 'm': sb.Append(t.Month.ToString("00", Inv)); break;
+                case 'd': sb.Append(t.Day.ToString("00", Inv)); break;
+                case 'e': sb.Append(t.Day.ToString(Inv).PadLeft(2)); break;
+                case 'H': sb.Append(t.Hour.ToString("00", Inv)); break;
+                case 'k': sb.Append(t.Hour.ToString(Inv).PadLeft(2)); break;
+                case 'I': sb.Append(((t.Hour + 11) % 12 + 1).ToString("00", Inv)); break;
+                case 'M': sb.Append(t.Minute.ToString("00", Inv)); break;
+                case 'S': sb.Append(t.Second.ToString("00", Inv)); break;
+                case 'p': sb.Append(t.Hour < 12 ? "AM" : "PM"); break;
+                case 'j': sb.Append(t.DayOfYear.ToString("000", Inv)); break;
+                case 'a': sb.Append(t.ToString("ddd", Inv)); break;
+                case 'A': sb.Append(t.ToString("dddd", Inv)); break;
+                case 'b':
+                case 'h':
+                    sb.Append(t.ToString("MMM", Inv)); break;
+                case 'B': sb.Append(t.ToString("MMMM", Inv)); break;
+                case 'w': sb.Append(((int)t.DayOfWeek).ToString(Inv)); break;
+                case 'u': sb.Append((t.DayOfWeek == DayOfWeek.Sunday ? 7 : (int)t.DayOfWeek).ToString(Inv)); break;
+                case 'T': sb.Append(t.ToString("HH:mm:ss", Inv)); break;
+                case 'F': sb.Append(t.ToString("yyyy-MM-dd", Inv)); break;
+                case 'D': sb.Append(t.ToString("MM/dd/yy", Inv)); break;
+                case 'R': sb.Append(t.ToString("HH:mm", Inv)); break;
+                case 'c': sb.Append(t.ToString("ddd MMM d HH:mm:ss yyyy", Inv)); break;
+                case 'x': sb.Append(t.ToString("MM/dd/yy", Inv)); break;
+                case 'X': sb.Append(t.ToString("HH:mm:ss", Inv)); break;
+                case 's': sb.Append(((long)Math.Floor(epoch)).ToString(Inv)); break;
+                case 'Z': sb.Append(ZoneAbbreviation(t)); break;
+                case 'z': sb.Append(Offset(t)); break;
+                case 'N':
+                case 'Q':
+                case 'f':
+                    {
+                        var n = digits == 0 ? (f == 'f' ? 6 : f == 'Q' ? 3 : 3) : Math.Min(digits, 9);
+                        var frac = epoch - Math.Floor(epoch);
+                        var scaled = (long)Math.Floor((frac * Math.Pow(10, n)) + 1e-6);
+                        sb.Append(scaled.ToString(new string('0', n), Inv));
+                        break;
+                    }
+
+                case '%': sb.Append('%'); break;
+                default: sb.Append('%').Append(f); break;
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static string ZoneAbbreviation(DateTime local)
+    {
+        var tz = SearchTimeZone.Current;
+        if (tz == TimeZoneInfo.Utc)
+        {
+            return "UTC";
+        }
+
+        var name = tz.IsDaylightSavingTime(local) ? tz.DaylightName : tz.StandardName;
+        return name;
+    }
+
+    private static string Offset(DateTime local)
+    {
+        var off = SearchTimeZone.Current.GetUtcOffset(local);
+        var sign = off < TimeSpan.Zero ? '-' : '+';
+        off = off.Duration();
+        return $"{sign}{off.Hours:00}{off.Minutes:00}";
+    }
+
+    /// <summary>Parses <paramref name="text"/> with a strftime-style format; null when it does not match.</summary>
+    public static double? Parse(string text, string format)
+    {
+        int year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0;
+        double fraction = 0;
+        var pm = (bool?)null;
+        double? epoch = null;
+        TimeSpan? offset = null;
+        var p = 0;
+        for (var i = 0; i < format.Length; i++)
+        {
+            var c = format[i];
+            if (c != '%' || i + 1 >= format.Length)
+            {
+                if (char.IsWhiteSpace(c))
+                {
+                    while (p < text.Length && char.IsWhiteSpace(text[p]))
+                    {
+                        p++;
+                    }
+
+                    continue;
+                }
+
+                if (p >= text.Length || text[p] != c)
+                {
+                    return null;
+                }
+
+                p++;
+                continue;
+            }
+
+            var f = format[++i];
+            var digits = 0;
+            if (char.IsAsciiDigit(f) && i + 1 < format.Length)
+            {
+                digits = f - '0';
+                f = format[++i];
+            }
+
+            switch (f)
+            {
+                case 'Y': if (!Int(text, ref p, 4, out year)) { return null; } break;
+                case 'y': if (!Int(text, ref p, 2, out year)) { return null; } year += year < 69 ? 2000 : 1900; break;
+                case 'm': if (!Int(text, ref p, 2, out month)) { return null; } break;
+                case 'd':
+                case 'e':
+                    SkipSpaces(text, ref p);
+                    if (!Int(text, ref p, 2, out day)) { return null; }
+                    break;
+                case 'H':
+                case 'k':
+                    if (!Int(text, ref p, 2, out hour)) { return null; }
+                    break;
+                case 'I': if (!Int(text, ref p, 2, out hour)) { return null; } break;
+                case 'M': if (!Int(text, ref p, 2, out minute)) { return null; } break;
+                case 'S': if (!Int(text, ref p, 2, out second)) { return null; } break;
+                case 'j':
+                    {
+                        if (!Int(text, ref p, 3, out var doy)) { return null; }
+                        month = 1;
+                        day = doy;
+                        break;
+                    }
+
+                case 'p':
+                    if (p + 2 > text.Length) { return null; }
+                    pm = text.Substring(p, 2).Equals("PM", StringComparison.OrdinalIgnoreCase);
+                    p += 2;
+                    break;
+                case 'b':
+                case 'h':
+                case 'B':
+                    {
+                        var found = false;
+                        for (var mth = 1; mth <= 12 && !found; mth++)
+                        {
+                            foreach (var name in new[] { Inv.DateTimeFormat.GetMonthName(mth), Inv.DateTimeFormat.GetAbbreviatedMonthName(mth) })
+                            {
+                                if (string.Compare(text, p, name, 0, name.Length, StringComparison.OrdinalIgnoreCase) == 0)
+                                {
+                                    month = mth;
+                                    p += name.Length;
+                                    found = true;
+                                    break;
+                                }
+                            }
+                        }
+
+                        if (!found) { return null; }
+                        break;
+                    }
+
+                case 'a':
+                case 'A':
+                    while (p < text.Length && char.IsLetter(text[p])) { p++; }
+                    break;
+                case 'T':
+                    if (!Int(text, ref p, 2, out hour) || !Lit(text, ref p, ':') || !Int(text, ref p, 2, out minute) || !Lit(text, ref p, ':') || !Int(text, ref p, 2, out second)) { return null; }
+                    break;
+                case 'F':
+                    if (!Int(text, ref p, 4, out year) || !Lit(text, ref p, '-') || !Int(text, ref p, 2, out month) || !Lit(text, ref p, '-') || !Int(text, ref p, 2, out day)) { return null; }
+                    break;
+                case 's':
+                    {
+                        var start = p;
+                        while (p < text.Length && (char.IsAsciiDigit(text[p]) || text[p] == '.')) { p++; }
+                        if (!double.TryParse(text.AsSpan(start, p - start), NumberStyles.Float, Inv, out var e)) { return null; }
+                        epoch = e;
+                        break;
+                    }
+
+                case 'N':
+                case 'Q':
+                case 'f':
+                    {
+                        var start = p;
+                        var max = digits == 0 ? 9 : digits;
+                        while (p < text.Length && char.IsAsciiDigit(text[p]) && p - start < max) { p++; }
+                        if (p == start) { return null; }
+                        fraction = double.Parse("0." + text[start..p], Inv);
+                        break;
+                    }
+
+                case 'z':
+                    {
+                        SkipSpaces(text, ref p);
+                        if (p < text.Length && (text[p] == 'Z' || text[p] == 'z'))
+                        {
+                            offset = TimeSpan.Zero;
+                            p++;
+                            break;
+                        }
+
+                        if (p >= text.Length || (text[p] != '+' && text[p] != '-')) { return null; }
+                        var sign = text[p] == '-' ? -1 : 1;
+                        p++;
+                        if (!Int(text, ref p, 2, out var oh)) { return null; }
+                        if (p < text.Length && text[p] == ':') { p++; }
+                        if (!Int(text, ref p, 2, out var om)) { return null; }
+                        offset = TimeSpan.FromMinutes(sign * ((oh * 60) + om));
+                        break;
+                    }
+
+                case 'Z':
+                    while (p < text.Length && (char.IsLetter(text[p]) || text[p] == '/' || text[p] == '_')) { p++; }
+                    break;
+                case '%':
+                    if (!Lit(text, ref p, '%')) { return null; }
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        if (epoch is { } ep)
+        {
+            return ep;
+        }
+
+        if (pm is { } isPm)
+        {
+            hour = (hour % 12) + (isPm ? 12 : 0);
+        }
+
+        try
+        {
+            var dt = new DateTime(year, month, 1, hour, minute, second).AddDays(day - 1);
+            var seconds = offset is { } o
+                ? (dt - o - DateTime.UnixEpoch).Ticks / (double)TimeSpan.TicksPerSecond
+                : SearchTimeZone.FromLocal(dt);
+            return seconds + fraction;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    private static void SkipSpaces(string s, ref int p)
+    {
+        while (p < s.Length && s[p] == ' ')
+        {
+            p++;
+        }
+    }
+
+    private static bool Lit(string s, ref int p, char c)
+    {
+        if (p < s.Length && s[p] == c)
+        {
+            p++;
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool Int(string s, ref int p, int maxDigits, out int value)
+    {
+        value = 0;
+        var start = p;
+        if (p < s.Length && (s[p] == '-' || s[p] == '+') && maxDigits >= 4)
+        {
+            p++;
+        }
+
+        while (p < s.Length && char.IsAsciiDigit(s[p]) && p - start < maxDigits)
+        {
+            value = (value * 10) + (s[p] - '0');
+            p++;
+        }
+
+        return p > start;
+    }
+}

@@ -1,0 +1,291 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Escudo.Core.Events;
+using Escudo.Core.Values;
+using Escudo.Ingest.Sources;
+using Escudo.Ingest.Windows;
+
+namespace Escudo.Ingest.Json;
+
+/// <summary>
+/// JSON lines: the Splunk HEC shape (<c>{"time":..,"host":..,"source":..,"sourcetype":..,"event":{...}}</c>)
+/// and flat Windows events as NXLog/Winlogbeat-style collectors write them (the OTRF
+/// Security-Datasets recordings). Windows events are rebuilt as XmlWinEventLog so that they get
+/// the same fields, raw text and data model rows as events read from EVTX or XML.
+/// </summary>
+public static class JsonEventReader
+{
+    private static readonly HashSet<string> CollectorKeys = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "EventReceivedTime", "SourceModuleName", "SourceModuleType", "@version", "tags", "port", "host", "Severity", "SeverityValue",
+        "EventType", "OpcodeValue", "Message", "Category", "EventTime", "@timestamp", "Hostname", "SourceName", "ProviderGuid", "EventID",
+        "Channel", "Keywords", "Task", "Opcode", "Version", "RecordNumber", "ExecutionProcessID", "ThreadID", "ActivityID", "RelatedActivityID",
+        "Level", "UserID", "AccountName", "Domain", "AccountType", "beat", "agent", "ecs", "log", "winlog", "event", "input", "type", "timestamp",
+    };
+
+    public static IEnumerable<Row> Read(TextReader reader, string name, EventReadOptions options, Action<IngestProblem>? problems)
+    {
+        string? line;
+        long lineNo = 0;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            Row? row;
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                row = FromJson(doc.RootElement, line, options);
+            }
+            catch (JsonException e)
+            {
+                problems?.Invoke(new IngestProblem(name, lineNo, "JSON line", e.Message));
+                continue;
+            }
+
+            if (row is null)
+            {
+                problems?.Invoke(new IngestProblem(name, lineNo, "JSON line", "not a JSON object; skipped"));
+                continue;
+            }
+
+            yield return row;
+        }
+    }
+
+    public static Row? FromJson(JsonElement root, string rawLine, EventReadOptions options)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        // HEC envelope: metadata around an "event" that is a string or an object.
+        if (root.TryGetProperty("event", out var ev) && (ev.ValueKind == JsonValueKind.String || ev.ValueKind == JsonValueKind.Object))
+        {
+            var hecOptions = options with
+            {
+                Source = options.Source ?? Str(root, "source"),
+                SourceType = options.SourceType ?? Str(root, "sourcetype"),
+                Host = options.Host ?? Str(root, "host"),
+                Index = Str(root, "index") ?? options.Index,
+            };
+            double? time = root.TryGetProperty("time", out var t) ? ReadEpoch(t) : null;
+            Row row;
+            if (ev.ValueKind == JsonValueKind.String)
+            {
+                var text = ev.GetString() ?? string.Empty;
+                var xmlEvent = text.Contains("<Event", StringComparison.Ordinal) ? Xml.WindowsXmlParser.Parse(text) : null;
+                row = xmlEvent?.EventId is not null
+                    ? WindowsEventMapper.ToRow(xmlEvent, text, hecOptions.Source, hecOptions.SourceType, hecOptions.Host, hecOptions.Index)
+                    : PlainRow(text, hecOptions);
+            }
+            else
+            {
+                row = FromObject(ev, ev.GetRawText(), hecOptions);
+            }
+
+            if (root.TryGetProperty("fields", out var fields) && fields.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var p in fields.EnumerateObject())
+                {
+                    row.Set(p.Name, Value.FromString(Escudo.Core.Text.JsonFlattener.Scalar(p.Value)));
+                }
+            }
+
+            if (time is { } tt)
+            {
+                row.Set(FieldTable.Time, Value.FromNumber(tt));
+            }
+
+            return row;
+        }
+
+        return FromObject(root, rawLine, options);
+    }
+
+    private static Row PlainRow(string text, EventReadOptions o)
+    {
+        var row = new Row(8);
+        row.Set(FieldTable.Time, Value.FromNumber(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0));
+        row.Set(FieldTable.Host, Value.FromString(o.Host ?? "unknown"));
+        row.Set(FieldTable.Source, Value.FromString(o.Source ?? "http:escudo"));
+        row.Set(FieldTable.SourceType, Value.FromString(o.SourceType ?? "httpevent"));
+        row.Set(FieldTable.Index, Value.FromString(o.Index));
+        row.Set(FieldTable.Raw, Value.FromString(text));
+        return row;
+    }
+
+    private static Row FromObject(JsonElement obj, string raw, EventReadOptions options)
+    {
+        var eventId = Str(obj, "EventID") ?? Str(obj, "EventCode") ?? Str(obj, "event_id");
+        var channel = Str(obj, "Channel") ?? Str(obj, "channel");
+        if (eventId is not null && channel is not null)
+        {
+            var w = new WindowsEvent
+            {
+                EventId = eventId,
+                Channel = channel,
+                Provider = Str(obj, "SourceName") ?? Str(obj, "ProviderName") ?? Str(obj, "Provider"),
+                ProviderGuid = Str(obj, "ProviderGuid"),
+                Computer = Str(obj, "Hostname") ?? Str(obj, "Computer") ?? Str(obj, "computer_name"),
+                EventRecordId = Str(obj, "RecordNumber") ?? Str(obj, "EventRecordID"),
+                ProcessId = Str(obj, "ExecutionProcessID"),
+                ThreadId = Str(obj, "ThreadID"),
+                Version = Str(obj, "Version"),
+                Level = Str(obj, "Level"),
+                Task = Str(obj, "Task"),
+                Opcode = Str(obj, "OpcodeValue"),
+                Keywords = obj.TryGetProperty("Keywords", out var kw) ? KeywordsHex(kw) : null,
+                UserId = Str(obj, "UserID"),
+                SystemTime = SystemTimeOf(obj),
+            };
+            foreach (var p in obj.EnumerateObject())
+            {
+                if (CollectorKeys.Contains(p.Name) || p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null)
+                {
+                    continue;
+                }
+
+                w.Data.Add(new(p.Name, EscapeXml(Escudo.Core.Text.JsonFlattener.Scalar(p.Value))));
+            }
+
+            var xml = RenderXml(w);
+            return WindowsEventMapper.ToRow(w, xml, options.Source, options.SourceType, options.Host, options.Index);
+        }
+
+        // Any other object: each leaf becomes a field (a.b, a{}.c) as Splunk's JSON extraction does.
+        var row = PlainRow(raw, options);
+        Escudo.Core.Text.JsonFlattener.Flatten(obj, string.Empty, (k, v) =>
+        {
+            var id = FieldTable.Intern(k);
+            var existing = row.Get(id);
+            row.Set(id, existing.IsNull ? Value.FromString(v) : Value.FromMulti([.. existing.Items.ToArray(), v]));
+        });
+        if (Str(obj, "time") is { } ts && Value.TryParseNumber(ts, out var epoch))
+        {
+            row.Set(FieldTable.Time, Value.FromNumber(epoch));
+        }
+        else if (Str(obj, "@timestamp") is { } iso && DateTimeOffset.TryParse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var dto))
+        {
+            row.Set(FieldTable.Time, Value.FromNumber(dto.ToUnixTimeMilliseconds() / 1000.0));
+        }
+
+        return row;
+    }
+
+    private static string? SystemTimeOf(JsonElement obj)
+    {
+        if (Str(obj, "@timestamp") is { } iso && DateTimeOffset.TryParse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var dto))
+        {
+            return dto.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'00Z'", CultureInfo.InvariantCulture);
+        }
+
+        if (Str(obj, "TimeCreated") is { } tc && DateTimeOffset.TryParse(tc, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out dto))
+        {
+            return dto.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'00Z'", CultureInfo.InvariantCulture);
+        }
+
+        return null;
+    }
+
+    /// <summary>NXLog writes Keywords as a signed 64-bit integer; Windows renders it as hex.</summary>
+    private static string? KeywordsHex(JsonElement e)
+    {
+        if (e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var l))
+        {
+            return "0x" + ((ulong)l).ToString("x", CultureInfo.InvariantCulture);
+        }
+
+        return e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+    }
+
+    private static string? Str(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Object or JsonValueKind.Array) ? Escudo.Core.Text.JsonFlattener.Scalar(v) : null;
+
+    private static double? ReadEpoch(JsonElement t) => t.ValueKind switch
+    {
+        JsonValueKind.Number => t.GetDouble(),
+        JsonValueKind.String when Value.TryParseNumber(t.GetString(), out var d) => d,
+        _ => null,
+    };
+
+    public static string EscapeXml(string s)
+    {
+        if (s.AsSpan().IndexOfAny("&<>'\"") < 0)
+        {
+            return s;
+        }
+
+        var sb = new StringBuilder(s.Length + 16);
+        foreach (var c in s)
+        {
+            sb.Append(c switch
+            {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '\'' => "&apos;",
+                '"' => "&quot;",
+                _ => c.ToString(),
+            });
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Renders a Windows event as Splunk's one-line XmlWinEventLog (single-quoted attributes).</summary>
+    public static string RenderXml(WindowsEvent w)
+    {
+        var sb = new StringBuilder(512);
+        sb.Append("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>");
+        sb.Append("<Provider Name='").Append(EscapeXml(w.Provider ?? string.Empty)).Append('\'');
+        if (w.ProviderGuid is not null)
+        {
+            sb.Append(" Guid='").Append(w.ProviderGuid).Append('\'');
+        }
+
+        sb.Append("/><EventID>").Append(w.EventId).Append("</EventID>");
+        Element(sb, "Version", w.Version);
+        Element(sb, "Level", w.Level);
+        Element(sb, "Task", w.Task);
+        Element(sb, "Opcode", w.Opcode);
+        Element(sb, "Keywords", w.Keywords);
+        if (w.SystemTime is not null)
+        {
+            sb.Append("<TimeCreated SystemTime='").Append(w.SystemTime).Append("'/>");
+        }
+
+        Element(sb, "EventRecordID", w.EventRecordId);
+        sb.Append("<Correlation/>");
+        if (w.ProcessId is not null || w.ThreadId is not null)
+        {
+            sb.Append("<Execution ProcessID='").Append(w.ProcessId).Append("' ThreadID='").Append(w.ThreadId).Append("'/>");
+        }
+
+        Element(sb, "Channel", w.Channel);
+        Element(sb, "Computer", w.Computer);
+        sb.Append(w.UserId is null ? "<Security/>" : $"<Security UserID='{w.UserId}'/>");
+        sb.Append("</System><EventData>");
+        foreach (var (k, v) in w.Data)
+        {
+            sb.Append("<Data Name='").Append(k).Append("'>").Append(v).Append("</Data>");
+        }
+
+        sb.Append("</EventData></Event>");
+        return sb.ToString();
+    }
+
+    private static void Element(StringBuilder sb, string name, string? value)
+    {
+        if (value is not null)
+        {
+            sb.Append('<').Append(name).Append('>').Append(EscapeXml(value)).Append("</").Append(name).Append('>');
+        }
+    }
+}

@@ -1,0 +1,10 @@
+namespace Escudo.Ingest.Sources;
+
+public enum InputFormat
+{
+    Unknown,
+    Evtx,
+    XmlWinEventLog,
+    JsonLines,
+    Zip,
+}

@@ -1,0 +1,105 @@
+using System.Text;
+using Escudo.Core.Events;
+using Escudo.Ingest.Sources;
+using Escudo.Ingest.Windows;
+
+namespace Escudo.Ingest.Xml;
+
+/// <summary>
+/// Reads XmlWinEventLog text: one <c>&lt;Event ...&gt;...&lt;/Event&gt;</c> per line as Splunk
+/// exports it (and ESCU attack datasets store it), or pretty-printed across lines as evtxexport
+/// writes it. Streams line by line; an event is everything from <c>&lt;Event</c> to <c>&lt;/Event&gt;</c>.
+/// </summary>
+public static class XmlWinEventLogReader
+{
+    private const int MaxEventChars = 4 * 1024 * 1024;
+
+    public static IEnumerable<Row> Read(TextReader reader, string name, EventReadOptions options, Action<IngestProblem>? problems)
+    {
+        foreach (var (text, line) in SplitEvents(reader, name, problems))
+        {
+            var ev = WindowsXmlParser.Parse(text);
+            if (ev is null || ev.EventId is null)
+            {
+                problems?.Invoke(new IngestProblem(name, line, "XmlWinEventLog event", "no <EventID> found; event skipped"));
+                continue;
+            }
+
+            yield return WindowsEventMapper.ToRow(ev, text, options.Source, options.SourceType, options.Host, options.Index);
+        }
+    }
+
+    /// <summary>Splits text into event strings with the line number each starts on.</summary>
+    public static IEnumerable<(string Text, long Line)> SplitEvents(TextReader reader, string name, Action<IngestProblem>? problems)
+    {
+        StringBuilder? current = null;
+        long lineNo = 0;
+        long startLine = 0;
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNo++;
+            var pos = 0;
+            while (pos < line.Length)
+            {
+                if (current is null)
+                {
+                    var start = FindEventStart(line, pos);
+                    if (start < 0)
+                    {
+                        break;
+                    }
+
+                    current = new StringBuilder();
+                    startLine = lineNo;
+                    pos = start;
+                }
+
+                var end = line.IndexOf("</Event>", pos, StringComparison.Ordinal);
+                if (end >= 0)
+                {
+                    current.Append(line, pos, end + 8 - pos);
+                    yield return (current.ToString(), startLine);
+                    current = null;
+                    pos = end + 8;
+                    continue;
+                }
+
+                current.Append(line, pos, line.Length - pos).Append('\n');
+                if (current.Length > MaxEventChars)
+                {
+                    problems?.Invoke(new IngestProblem(name, startLine, "XmlWinEventLog event", $"event longer than {MaxEventChars} characters without </Event>; skipped"));
+                    current = null;
+                }
+
+                break;
+            }
+        }
+
+        if (current is not null)
+        {
+            problems?.Invoke(new IngestProblem(name, startLine, "XmlWinEventLog event", "file ends inside an event (no </Event>); skipped"));
+        }
+    }
+
+    private static int FindEventStart(string line, int from)
+    {
+        var i = from;
+        while (true)
+        {
+            i = line.IndexOf("<Event", i, StringComparison.Ordinal);
+            if (i < 0)
+            {
+                return -1;
+            }
+
+            var after = i + 6;
+            if (after >= line.Length || line[after] is ' ' or '>' or '\t')
+            {
+                return i;
+            }
+
+            i = after; // <EventData>, <EventID>, ... are not event starts
+        }
+    }
+}

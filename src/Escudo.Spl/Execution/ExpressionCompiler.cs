@@ -1,0 +1,301 @@
+using System.Text.RegularExpressions;
+using Escudo.Core.Diagnostics;
+using Escudo.Core.Events;
+using Escudo.Core.Values;
+using Escudo.Spl.Functions.Eval;
+using Escudo.Spl.Syntax;
+using Escudo.Spl.Syntax.Ast;
+
+namespace Escudo.Spl.Execution;
+
+/// <summary>
+/// Compiles eval/where expressions to <see cref="CompiledExpr"/> delegates. Operator semantics
+/// follow https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Eval : arithmetic on
+/// numbers (numeric strings count as numbers), <c>+</c> concatenates when a side is not a number,
+/// <c>.</c> always concatenates, comparisons are numeric when both sides are numbers and
+/// case-sensitive string comparisons otherwise, and any null operand makes the result null.
+/// </summary>
+public sealed class ExpressionCompiler(SearchContext context)
+{
+    public SearchContext Context { get; } = context;
+
+    public FunctionContext Functions { get; } = new(context);
+
+    public CompiledExpr Compile(Expr expr) => expr switch
+    {
+        StringLiteral s => Constant(Value.FromString(s.Value)),
+        NumberLiteral n => Constant(Value.FromNumber(n.Value)),
+        BooleanLiteral b => Constant(Value.FromBoolean(b.Value)),
+        FieldRef f => FieldReader(f.Name),
+        Unary u => CompileUnary(u),
+        Binary b => CompileBinary(b),
+        Call c => CompileCall(c),
+        _ => throw new NotSupportedException(expr.GetType().Name),
+    };
+
+    /// <summary>Compiles an expression used as a condition (where, if, case): true only for boolean true.</summary>
+    public Func<Row, bool> CompilePredicate(Expr expr)
+    {
+        var e = Compile(expr);
+        return r => IsTrue(e(r));
+    }
+
+    public static bool IsTrue(Value v) => v.Kind switch
+    {
+        ValueKind.Boolean => v.RawBoolean,
+        ValueKind.Null => false,
+        ValueKind.Number => v.RawNumber != 0,
+        ValueKind.String => v.RawString!.Length > 0 && !v.RawString.Equals("false", StringComparison.OrdinalIgnoreCase) && v.RawString != "0",
+        _ => true,
+    };
+
+    private static CompiledExpr Constant(Value v) => _ => v;
+
+    private static CompiledExpr FieldReader(string name)
+    {
+        var id = FieldTable.Intern(name);
+        return r => r.Get(id);
+    }
+
+    private CompiledExpr CompileUnary(Unary u)
+    {
+        var operand = Compile(u.Operand);
+        return u.Op switch
+        {
+            "NOT" => r =>
+            {
+                var v = operand(r);
+                return v.IsNull ? Value.Null : Value.FromBoolean(!IsTrue(v));
+            },
+            "-" => r => operand(r).TryGetNumber(out var d) ? Value.FromNumber(-d) : Value.Null,
+            _ => throw new NotSupportedException(u.Op),
+        };
+    }
+
+    private CompiledExpr CompileBinary(Binary b)
+    {
+        var l = Compile(b.Left);
+        var r = Compile(b.Right);
+        switch (b.Op)
+        {
+            case "AND":
+                return row =>
+                {
+                    var a = l(row);
+                    if (!a.IsNull && !IsTrue(a))
+                    {
+                        return Value.False;
+                    }
+
+                    var c = r(row);
+                    if (!c.IsNull && !IsTrue(c))
+                    {
+                        return Value.False;
+                    }
+
+                    return a.IsNull || c.IsNull ? Value.Null : Value.True;
+                };
+            case "OR":
+                return row =>
+                {
+                    var a = l(row);
+                    if (IsTrue(a))
+                    {
+                        return Value.True;
+                    }
+
+                    var c = r(row);
+                    if (IsTrue(c))
+                    {
+                        return Value.True;
+                    }
+
+                    return a.IsNull || c.IsNull ? Value.Null : Value.False;
+                };
+            case "XOR":
+                return row =>
+                {
+                    var a = l(row);
+                    var c = r(row);
+                    return a.IsNull || c.IsNull ? Value.Null : Value.FromBoolean(IsTrue(a) ^ IsTrue(c));
+                };
+            case "=":
+                return row => Equality(l(row), r(row), negate: false);
+            case "!=":
+                return row => Equality(l(row), r(row), negate: true);
+            case "<":
+            case "<=":
+            case ">":
+            case ">=":
+                {
+                    var op = b.Op;
+                    return row => Ordered(l(row), r(row), op);
+                }
+
+            case "LIKE":
+                return row =>
+                {
+                    var a = l(row);
+                    var p = r(row);
+                    return a.IsNull || p.IsNull ? Value.Null : Value.FromBoolean(LikePattern.Get(p.ToDisplayString()).IsMatch(a.FirstString() ?? string.Empty));
+                };
+            case ".":
+                return row =>
+                {
+                    var a = l(row);
+                    var c = r(row);
+                    return a.IsNull || c.IsNull ? Value.Null : Value.FromString(a.ToDisplayString() + c.ToDisplayString());
+                };
+            case "+":
+                return row =>
+                {
+                    var a = l(row);
+                    var c = r(row);
+                    if (a.IsNull || c.IsNull)
+                    {
+                        return Value.Null;
+                    }
+
+                    if (a.TryGetNumber(out var x) && c.TryGetNumber(out var y))
+                    {
+                        return Value.FromNumber(x + y);
+                    }
+
+                    return Value.FromString(a.ToDisplayString() + c.ToDisplayString());
+                };
+            case "-":
+                return Arithmetic(l, r, static (x, y) => x - y);
+            case "*":
+                return Arithmetic(l, r, static (x, y) => x * y);
+            case "/":
+                return Arithmetic(l, r, static (x, y) => y == 0 ? double.NaN : x / y);
+            case "%":
+                return Arithmetic(l, r, static (x, y) => y == 0 ? double.NaN : x % y);
+            default:
+                throw new NotSupportedException(b.Op);
+        }
+    }
+
+    private static CompiledExpr Arithmetic(CompiledExpr l, CompiledExpr r, Func<double, double, double> op) => row =>
+        l(row).TryGetNumber(out var x) && r(row).TryGetNumber(out var y) ? Value.FromNumber(op(x, y)) : Value.Null;
+
+    public static Value Equality(Value a, Value c, bool negate)
+    {
+        if (a.IsNull || c.IsNull)
+        {
+            return Value.Null;
+        }
+
+        bool eq;
+        if (a.IsBoolean || c.IsBoolean)
+        {
+            eq = IsTrue(a) == IsTrue(c);
+        }
+        else if (a.TryGetNumber(out var x) && c.TryGetNumber(out var y))
+        {
+            eq = x == y;
+        }
+        else if (a.IsMulti)
+        {
+            eq = false;
+            var s = c.FirstString();
+            foreach (var item in a.Items)
+            {
+                if (string.Equals(item, s, StringComparison.Ordinal))
+                {
+                    eq = true;
+                    break;
+                }
+            }
+        }
+        else
+        {
+            eq = string.Equals(a.FirstString(), c.FirstString(), StringComparison.Ordinal);
+        }
+
+        return Value.FromBoolean(eq != negate);
+    }
+
+    private static Value Ordered(Value a, Value c, string op)
+    {
+        if (a.IsNull || c.IsNull)
+        {
+            return Value.Null;
+        }
+
+        var cmp = a.TryGetNumber(out var x) && c.TryGetNumber(out var y)
+            ? x.CompareTo(y)
+            : string.CompareOrdinal(a.FirstString(), c.FirstString());
+        return Value.FromBoolean(op switch
+        {
+            "<" => cmp < 0,
+            "<=" => cmp <= 0,
+            ">" => cmp > 0,
+            _ => cmp >= 0,
+        });
+    }
+
+    private CompiledExpr CompileCall(Call call)
+    {
+        var fn = FunctionCatalog.Find(call.Name)
+            ?? throw new DiagnosticException(SplDiagnostics.UnknownFunction(call.Name, call.Span));
+        if (call.Args.Count < fn.MinArgs || call.Args.Count > fn.MaxArgs)
+        {
+            throw new DiagnosticException(SplDiagnostics.FunctionArity(call.Name, call.Args.Count, fn.ArityText, call.Span));
+        }
+
+        if (fn.Special is { } special)
+        {
+            return special(call.Args, this);
+        }
+
+        var args = call.Args.Select(Compile).ToArray();
+        var scalar = fn.Scalar!;
+        var ctx = Functions;
+        switch (args.Length)
+        {
+            case 0:
+                return _ => scalar([], ctx);
+            case 1:
+                {
+                    var a0 = args[0];
+                    return r => scalar([a0(r)], ctx);
+                }
+
+            default:
+                return r =>
+                {
+                    var values = new Value[args.Length];
+                    for (var i = 0; i < values.Length; i++)
+                    {
+                        values[i] = args[i](r);
+                    }
+
+                    return scalar(values, ctx);
+                };
+        }
+    }
+}
+
+/// <summary>SQL-style LIKE patterns (<c>%</c> any run, <c>_</c> one character), cached as regexes.</summary>
+public static class LikePattern
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Cache = new();
+
+    public static Regex Get(string pattern) => Cache.GetOrAdd(pattern, p =>
+    {
+        var sb = new System.Text.StringBuilder("^");
+        foreach (var ch in p)
+        {
+            sb.Append(ch switch
+            {
+                '%' => ".*",
+                '_' => ".",
+                _ => Regex.Escape(ch.ToString()),
+            });
+        }
+
+        sb.Append('$');
+        return new Regex(sb.ToString(), RegexOptions.Singleline | RegexOptions.CultureInvariant);
+    });
+}

@@ -1,0 +1,29 @@
+using Escudo.Core.Events;
+using Escudo.Core.Storage;
+
+namespace Escudo.Spl.Execution.Operators;
+
+/// <summary>
+/// The leading search: asks the event source for events in the time range with the search's
+/// filter pushed down, and re-applies the filter when the source did not.
+/// </summary>
+public sealed class ScanOperator(IEventSource source, ScanRequest request, string description, bool copyRows) : GeneratingOperator
+{
+    public ScanRequest Request { get; } = request;
+
+    public override string Describe() => description;
+
+    public override IEnumerable<Row> Execute(IEnumerable<Row> input)
+    {
+        var filter = source.AppliesFilters ? null : Request.Filter;
+        foreach (var row in source.Scan(Request))
+        {
+            if (filter is not null && (!filter(row) || !Request.Time.Contains(row.Time)))
+            {
+                continue;
+            }
+
+            yield return copyRows ? row.Clone() : row;
+        }
+    }
+}

@@ -1,0 +1,271 @@
+using System.Text;
+using Escudo.Core.Events;
+using Escudo.Core.Values;
+using Escudo.Spl.Functions.Stats;
+
+namespace Escudo.Spl.Execution.Operators;
+
+/// <summary>One compiled aggregation: where its input comes from and where its result goes.</summary>
+public sealed record AggregationPlan(AggregateFunction Function, CompiledExpr? Input, bool InputIsCondition, int OutputId, string OutputName);
+
+/// <summary>
+/// stats, eventstats and streamstats
+/// (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Stats): groups by the by
+/// fields (a multivalue by-field puts the row in one group per value; a row whose by-field is
+/// null joins no group), aggregates each group, and for stats emits one row per group sorted by
+/// the group values. Without by fields, stats emits one row even over no input.
+/// </summary>
+public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> aggregations, IReadOnlyList<int> byIds, string description, long maxGroups) : Operator
+{
+    public override bool Mutates => kind != "stats";
+
+    public override string Describe() => description;
+
+    public override IEnumerable<Row> Execute(IEnumerable<Row> input) => kind switch
+    {
+        "eventstats" => EventStats(input),
+        "streamstats" => StreamStats(input),
+        _ => Stats(input),
+    };
+
+    private sealed class Group(Value[] key, Aggregator[] states)
+    {
+        public Value[] Key { get; } = key;
+
+        public Aggregator[] States { get; } = states;
+    }
+
+    private Aggregator[] NewStates()
+    {
+        var s = new Aggregator[aggregations.Count];
+        for (var i = 0; i < s.Length; i++)
+        {
+            s[i] = aggregations[i].Function.Create();
+        }
+
+        return s;
+    }
+
+    private void Feed(Aggregator[] states, Row row)
+    {
+        var time = double.NaN;
+        for (var i = 0; i < aggregations.Count; i++)
+        {
+            var a = aggregations[i];
+            Value v;
+            if (a.Input is null)
+            {
+                v = Value.True; // bare count counts rows
+            }
+            else
+            {
+                v = a.Input(row);
+                if (a.InputIsCondition)
+                {
+                    // count(eval(cond)) counts rows where cond holds; false counts as absent.
+                    if (v.IsBoolean && !v.RawBoolean)
+                    {
+                        continue;
+                    }
+                }
+            }
+
+            if (v.IsNull)
+            {
+                continue;
+            }
+
+            if (double.IsNaN(time))
+            {
+                time = row.Time;
+            }
+
+            states[i].Add(v, time);
+        }
+    }
+
+    /// <summary>Every group key a row belongs to; none when a by-field is null.</summary>
+    private IEnumerable<Value[]> Keys(Row row)
+    {
+        if (byIds.Count == 0)
+        {
+            yield return [];
+            yield break;
+        }
+
+        var parts = new Value[byIds.Count];
+        var multi = false;
+        for (var i = 0; i < parts.Length; i++)
+        {
+            parts[i] = row.Get(byIds[i]);
+            if (parts[i].IsNull)
+            {
+                yield break;
+            }
+
+            multi |= parts[i].IsMulti;
+        }
+
+        if (!multi)
+        {
+            yield return parts;
+            yield break;
+        }
+
+        foreach (var combo in Combinations(parts, 0))
+        {
+            yield return combo;
+        }
+    }
+
+    private static IEnumerable<Value[]> Combinations(Value[] parts, int i)
+    {
+        if (i == parts.Length)
+        {
+            yield return [];
+            yield break;
+        }
+
+        foreach (var item in parts[i].Items.ToArray())
+        {
+            foreach (var rest in Combinations(parts, i + 1))
+            {
+                var combo = new Value[parts.Length - i];
+                combo[0] = Value.FromString(item);
+                Array.Copy(rest, 0, combo, 1, rest.Length);
+                yield return combo;
+            }
+        }
+    }
+
+    private static string KeyString(Value[] key)
+    {
+        if (key.Length == 1)
+        {
+            return key[0].ToDisplayString();
+        }
+
+        var sb = new StringBuilder();
+        foreach (var k in key)
+        {
+            sb.Append(k.ToDisplayString()).Append('\u0001');
+        }
+
+        return sb.ToString();
+    }
+
+    private Dictionary<string, Group> Aggregate(IEnumerable<Row> input, List<Row>? keep)
+    {
+        var groups = new Dictionary<string, Group>(StringComparer.Ordinal);
+        foreach (var row in input)
+        {
+            keep?.Add(row);
+            foreach (var key in Keys(row))
+            {
+                var ks = KeyString(key);
+                if (!groups.TryGetValue(ks, out var g))
+                {
+                    if (groups.Count >= maxGroups)
+                    {
+                        throw new SearchLimitException($"{kind} holds more than {maxGroups} groups; narrow the search or raise the memory limit");
+                    }
+
+                    g = new Group(key, NewStates());
+                    groups[ks] = g;
+                }
+
+                Feed(g.States, row);
+            }
+        }
+
+        return groups;
+    }
+
+    private IEnumerable<Row> Stats(IEnumerable<Row> input)
+    {
+        var groups = Aggregate(input, null);
+        if (groups.Count == 0 && byIds.Count == 0)
+        {
+            groups[string.Empty] = new Group([], NewStates());
+        }
+
+        var ordered = groups.Values.ToList();
+        ordered.Sort((a, b) =>
+        {
+            for (var i = 0; i < a.Key.Length; i++)
+            {
+                var c = ValueComparer.Instance.Compare(a.Key[i], b.Key[i]);
+                if (c != 0)
+                {
+                    return c;
+                }
+            }
+
+            return 0;
+        });
+
+        foreach (var g in ordered)
+        {
+            var row = new Row(byIds.Count + aggregations.Count);
+            for (var i = 0; i < byIds.Count; i++)
+            {
+                row.Set(byIds[i], g.Key[i]);
+            }
+
+            for (var i = 0; i < aggregations.Count; i++)
+            {
+                row.Set(aggregations[i].OutputId, g.States[i].Result());
+            }
+
+            yield return row;
+        }
+    }
+
+    private IEnumerable<Row> EventStats(IEnumerable<Row> input)
+    {
+        var rows = new List<Row>();
+        var groups = Aggregate(input, rows);
+        foreach (var row in rows)
+        {
+            foreach (var key in Keys(row))
+            {
+                var g = groups[KeyString(key)];
+                for (var i = 0; i < aggregations.Count; i++)
+                {
+                    row.Set(aggregations[i].OutputId, g.States[i].Result());
+                }
+
+                break; // a row takes the values of its first group
+            }
+
+            yield return row;
+        }
+    }
+
+    private IEnumerable<Row> StreamStats(IEnumerable<Row> input)
+    {
+        var groups = new Dictionary<string, Aggregator[]>(StringComparer.Ordinal);
+        foreach (var row in input)
+        {
+            foreach (var key in Keys(row))
+            {
+                var ks = KeyString(key);
+                if (!groups.TryGetValue(ks, out var states))
+                {
+                    states = NewStates();
+                    groups[ks] = states;
+                }
+
+                Feed(states, row);
+                for (var i = 0; i < aggregations.Count; i++)
+                {
+                    row.Set(aggregations[i].OutputId, states[i].Result());
+                }
+
+                break;
+            }
+
+            yield return row;
+        }
+    }
+}

@@ -1,0 +1,702 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Escudo.Core.Events;
+using Escudo.Core.Time;
+using Escudo.Core.Values;
+using Escudo.Spl.Execution;
+using Escudo.Spl.Syntax.Ast;
+
+namespace Escudo.Spl.Functions.Eval;
+
+/// <summary>
+/// The eval functions, by name. Semantics from Splunk's "Evaluation functions" reference
+/// (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/CommonEvalFunctions and
+/// the per-family pages it links). Null in, null out, unless the function is about nulls.
+/// </summary>
+public static partial class FunctionCatalog
+{
+    private static readonly Dictionary<string, EvalFunction> Functions = new(StringComparer.OrdinalIgnoreCase);
+
+    static FunctionCatalog()
+    {
+        RegisterConditional();
+        RegisterText();
+        RegisterMath();
+        RegisterMultivalue();
+        RegisterTime();
+        RegisterConversion();
+        RegisterOther();
+    }
+
+    public static EvalFunction? Find(string name) => Functions.GetValueOrDefault(name);
+
+    public static IEnumerable<string> Names => Functions.Keys;
+
+    private static void Scalar(string name, int min, int max, Func<Value[], FunctionContext, Value> fn) =>
+        Functions[name] = new EvalFunction { Name = name, MinArgs = min, MaxArgs = max, Scalar = fn };
+
+    private static void Special(string name, int min, int max, Func<IReadOnlyList<Expr>, ExpressionCompiler, CompiledExpr> fn) =>
+        Functions[name] = new EvalFunction { Name = name, MinArgs = min, MaxArgs = max, Special = fn };
+
+    private static string? Str(Value v) => v.FirstString();
+
+    private static bool Num(Value v, out double d) => v.TryGetNumber(out d);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex?> RegexCache = new();
+
+    /// <summary>A PCRE-ish pattern as .NET regex; null (and a warning) when it does not compile.</summary>
+    public static Regex? GetRegex(string pattern, FunctionContext? ctx)
+    {
+        var re = RegexCache.GetOrAdd(pattern, p =>
+        {
+            try
+            {
+                return new Regex(PcreToDotNet(p), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2));
+            }
+            catch (ArgumentException)
+            {
+                return null;
+            }
+        });
+        if (re is null)
+        {
+            ctx?.Warn($"bad regular expression `{pattern}`");
+        }
+
+        return re;
+    }
+
+    /// <summary>PCRE named groups <c>(?P&lt;name&gt;...)</c> become .NET's <c>(?&lt;name&gt;...)</c>; the rest is shared syntax.</summary>
+    public static string PcreToDotNet(string pattern) => pattern.Replace("(?P<", "(?<", StringComparison.Ordinal);
+
+    private static void RegisterConditional()
+    {
+        Special("if", 3, 3, (args, c) =>
+        {
+            var cond = c.CompilePredicate(args[0]);
+            var a = c.Compile(args[1]);
+            var b = c.Compile(args[2]);
+            return r => cond(r) ? a(r) : b(r);
+        });
+        Special("case", 2, int.MaxValue, (args, c) =>
+        {
+            var pairs = new List<(Func<Row, bool>, CompiledExpr)>();
+            for (var i = 0; i + 1 < args.Count; i += 2)
+            {
+                pairs.Add((c.CompilePredicate(args[i]), c.Compile(args[i + 1])));
+            }
+
+            var arr = pairs.ToArray();
+            return r =>
+            {
+                foreach (var (cond, val) in arr)
+                {
+                    if (cond(r))
+                    {
+                        return val(r);
+                    }
+                }
+
+                return Value.Null;
+            };
+        });
+        Special("coalesce", 1, int.MaxValue, (args, c) =>
+        {
+            var es = args.Select(c.Compile).ToArray();
+            return r =>
+            {
+                foreach (var e in es)
+                {
+                    var v = e(r);
+                    if (!v.IsNull)
+                    {
+                        return v;
+                    }
+                }
+
+                return Value.Null;
+            };
+        });
+        Special("validate", 2, int.MaxValue, (args, c) =>
+        {
+            var pairs = new List<(Func<Row, bool>, CompiledExpr)>();
+            for (var i = 0; i + 1 < args.Count; i += 2)
+            {
+                pairs.Add((c.CompilePredicate(args[i]), c.Compile(args[i + 1])));
+            }
+
+            return r =>
+            {
+                foreach (var (cond, val) in pairs)
+                {
+                    if (!cond(r))
+                    {
+                        return val(r);
+                    }
+                }
+
+                return Value.Null;
+            };
+        });
+        Scalar("isnull", 1, 1, (a, _) => Value.FromBoolean(a[0].IsNull));
+        Scalar("isnotnull", 1, 1, (a, _) => Value.FromBoolean(!a[0].IsNull));
+        Scalar("null", 0, 0, (_, _) => Value.Null);
+        Scalar("true", 0, 0, (_, _) => Value.True);
+        Scalar("false", 0, 0, (_, _) => Value.False);
+        Scalar("nullif", 2, 2, (a, _) => ExpressionCompiler.IsTrue(ExpressionCompiler.Equality(a[0], a[1], false)) ? Value.Null : a[0]);
+        Scalar("like", 2, 2, (a, _) => a[0].IsNull || a[1].IsNull ? Value.Null : Value.FromBoolean(LikePattern.Get(a[1].ToDisplayString()).IsMatch(Str(a[0])!)));
+        Scalar("match", 2, 2, (a, ctx) =>
+        {
+            if (a[0].IsNull || a[1].IsNull)
+            {
+                return Value.Null;
+            }
+
+            var re = GetRegex(a[1].ToDisplayString(), ctx);
+            if (re is null)
+            {
+                return Value.Null;
+            }
+
+            foreach (var item in a[0].Items)
+            {
+                if (re.IsMatch(item))
+                {
+                    return Value.True;
+                }
+            }
+
+            return Value.False;
+        });
+        Scalar("cidrmatch", 2, 2, (a, _) =>
+        {
+            if (a[0].IsNull || a[1].IsNull || !IPNetwork.TryParse(a[0].ToDisplayString(), out var net))
+            {
+                return a[0].IsNull || a[1].IsNull ? Value.Null : Value.False;
+            }
+
+            return Value.FromBoolean(IPAddress.TryParse(Str(a[1]), out var ip) && ip.AddressFamily == net.BaseAddress.AddressFamily && net.Contains(ip));
+        });
+        Scalar("in", 1, int.MaxValue, (a, _) =>
+        {
+            if (a[0].IsNull)
+            {
+                return Value.Null;
+            }
+
+            for (var i = 1; i < a.Length; i++)
+            {
+                if (ExpressionCompiler.IsTrue(ExpressionCompiler.Equality(a[0], a[i], false)))
+                {
+                    return Value.True;
+                }
+            }
+
+            return Value.False;
+        });
+        Special("searchmatch", 1, 1, (args, c) =>
+        {
+            if (args[0] is not StringLiteral s)
+            {
+                throw new Core.Diagnostics.DiagnosticException(Syntax.SplDiagnostics.BadArguments("searchmatch", args[0].Span, "the argument must be a quoted search string"));
+            }
+
+            var parsed = Syntax.Parser.Parse(s.Value);
+            var expr = parsed.Success && parsed.Value.Commands.FirstOrDefault() is SearchCommand sc ? sc.Expr : new SearchAll(default);
+            var pred = SearchPredicateCompiler.Compile(expr, c.Context);
+            return r => Value.FromBoolean(pred(r));
+        });
+    }
+
+    private static void RegisterText()
+    {
+        Scalar("lower", 1, 1, (a, _) => MapItems(a[0], s => s.ToLowerInvariant()));
+        Scalar("upper", 1, 1, (a, _) => MapItems(a[0], s => s.ToUpperInvariant()));
+        Scalar("len", 1, 1, (a, _) => a[0].IsNull ? Value.Null : Value.FromNumber(new StringInfo(Str(a[0])!).LengthInTextElements));
+        Scalar("substr", 2, 3, (a, _) =>
+        {
+            if (a[0].IsNull || !Num(a[1], out var start))
+            {
+                return Value.Null;
+            }
+
+            var s = Str(a[0])!;
+            // Splunk's substr is 1-based; a negative start counts from the end.
+            var begin = start > 0 ? (int)start - 1 : start < 0 ? Math.Max(0, s.Length + (int)start) : 0;
+            if (begin >= s.Length)
+            {
+                return Value.EmptyString;
+            }
+
+            var length = a.Length > 2 && Num(a[2], out var l) ? (int)l : s.Length - begin;
+            length = Math.Clamp(length, 0, s.Length - begin);
+            return Value.FromString(s.Substring(begin, length));
+        });
+        Scalar("replace", 3, 3, (a, ctx) =>
+        {
+            if (a[0].IsNull || a[1].IsNull || a[2].IsNull)
+            {
+                return Value.Null;
+            }
+
+            var re = GetRegex(a[1].ToDisplayString(), ctx);
+            if (re is null)
+            {
+                return Value.Null;
+            }
+
+            var replacement = ToDotNetReplacement(a[2].ToDisplayString());
+            return MapItems(a[0], s => re.Replace(s, replacement));
+        });
+        Scalar("trim", 1, 2, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(a.Length > 1 ? Str(a[0])!.Trim(Str(a[1])!.ToCharArray()) : Str(a[0])!.Trim(' ', '\t')));
+        Scalar("ltrim", 1, 2, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(a.Length > 1 ? Str(a[0])!.TrimStart(Str(a[1])!.ToCharArray()) : Str(a[0])!.TrimStart(' ', '\t')));
+        Scalar("rtrim", 1, 2, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(a.Length > 1 ? Str(a[0])!.TrimEnd(Str(a[1])!.ToCharArray()) : Str(a[0])!.TrimEnd(' ', '\t')));
+        Scalar("urldecode", 1, 1, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(Uri.UnescapeDataString(Str(a[0])!.Replace('+', ' '))));
+        Scalar("spath", 2, 2, (a, _) => a[0].IsNull || a[1].IsNull ? Value.Null : JsonPath.Extract(Str(a[0])!, Str(a[1])!));
+        Scalar("printf", 1, int.MaxValue, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(Printf.Format(Str(a[0])!, a.AsSpan(1))));
+    }
+
+    /// <summary>Splunk's replace() uses \1 for groups; .NET uses $1.</summary>
+    private static string ToDotNetReplacement(string s)
+    {
+        var sb = new StringBuilder(s.Length);
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (s[i] == '$')
+            {
+                sb.Append("$$");
+            }
+            else if (s[i] == '\\' && i + 1 < s.Length && char.IsAsciiDigit(s[i + 1]))
+            {
+                sb.Append("${").Append(s[i + 1]).Append('}');
+                i++;
+            }
+            else if (s[i] == '\\' && i + 1 < s.Length && s[i + 1] == '\\')
+            {
+                sb.Append('\\');
+                i++;
+            }
+            else
+            {
+                sb.Append(s[i]);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static Value MapItems(Value v, Func<string, string> f)
+    {
+        if (v.IsNull)
+        {
+            return v;
+        }
+
+        if (!v.IsMulti)
+        {
+            return Value.FromString(f(v.ToDisplayString()));
+        }
+
+        var items = v.Items;
+        var result = new string[items.Length];
+        for (var i = 0; i < items.Length; i++)
+        {
+            result[i] = f(items[i]);
+        }
+
+        return Value.FromMultiOwned(result);
+    }
+
+    private static void RegisterMath()
+    {
+        Scalar("abs", 1, 1, (a, _) => Num(a[0], out var d) ? Value.FromNumber(Math.Abs(d)) : Value.Null);
+        Scalar("ceiling", 1, 1, (a, _) => Num(a[0], out var d) ? Value.FromNumber(Math.Ceiling(d)) : Value.Null);
+        Scalar("ceil", 1, 1, (a, _) => Num(a[0], out var d) ? Value.FromNumber(Math.Ceiling(d)) : Value.Null);
+        Scalar("floor", 1, 1, (a, _) => Num(a[0], out var d) ? Value.FromNumber(Math.Floor(d)) : Value.Null);
+        Scalar("round", 1, 2, (a, _) =>
+        {
+            if (!Num(a[0], out var d))
+            {
+                return Value.Null;
+            }
+
+            var digits = a.Length > 1 && Num(a[1], out var p) ? (int)p : 0;
+            var r = Math.Round(d, Math.Clamp(digits, 0, 15), MidpointRounding.AwayFromZero);
+            // round(x, n) keeps n decimals in its display (round(2.5000, 2) shows 2.50).
+            return digits > 0 ? Value.FromString(r.ToString("F" + digits, CultureInfo.InvariantCulture)) : Value.FromNumber(r);
+        });
+        Scalar("pow", 2, 2, (a, _) => Num(a[0], out var x) && Num(a[1], out var y) ? Value.FromNumber(Math.Pow(x, y)) : Value.Null);
+        Scalar("sqrt", 1, 1, (a, _) => Num(a[0], out var d) && d >= 0 ? Value.FromNumber(Math.Sqrt(d)) : Value.Null);
+        Scalar("exp", 1, 1, (a, _) => Num(a[0], out var d) ? Value.FromNumber(Math.Exp(d)) : Value.Null);
+        Scalar("ln", 1, 1, (a, _) => Num(a[0], out var d) && d > 0 ? Value.FromNumber(Math.Log(d)) : Value.Null);
+        Scalar("log", 1, 2, (a, _) => Num(a[0], out var d) && d > 0 ? Value.FromNumber(a.Length > 1 && Num(a[1], out var b) ? Math.Log(d, b) : Math.Log10(d)) : Value.Null);
+        Scalar("pi", 0, 0, (_, _) => Value.FromNumber(Math.PI));
+        Scalar("sigfig", 1, 1, (a, _) => Num(a[0], out var d) ? Value.FromNumber(d) : Value.Null);
+        Scalar("random", 0, 0, (_, _) => Value.FromNumber(Random.Shared.Next()));
+        Scalar("min", 1, int.MaxValue, (a, _) => Extreme(a, -1));
+        Scalar("max", 1, int.MaxValue, (a, _) => Extreme(a, 1));
+    }
+
+    /// <summary>min()/max() over arguments: numbers compare numerically and win over strings; strings compare lexicographically.</summary>
+    private static Value Extreme(Value[] args, int sign)
+    {
+        Value best = Value.Null;
+        var bestNumeric = false;
+        foreach (var arg in args)
+        {
+            foreach (var item in arg.Items)
+            {
+                var v = Value.FromString(item);
+                var numeric = v.TryGetNumber(out var d);
+                if (best.IsNull)
+                {
+                    best = numeric ? Value.FromNumber(d) : v;
+                    bestNumeric = numeric;
+                    continue;
+                }
+
+                if (numeric && !bestNumeric)
+                {
+                    best = Value.FromNumber(d);
+                    bestNumeric = true;
+                    continue;
+                }
+
+                if (numeric)
+                {
+                    if ((d.CompareTo(best.RawNumber) * sign) > 0)
+                    {
+                        best = Value.FromNumber(d);
+                    }
+                }
+                else if (!bestNumeric && (string.CompareOrdinal(item, best.RawString) * sign) > 0)
+                {
+                    best = v;
+                }
+            }
+        }
+
+        return best;
+    }
+
+    private static void RegisterMultivalue()
+    {
+        Scalar("mvcount", 1, 1, (a, _) => a[0].IsNull ? Value.Null : Value.FromNumber(a[0].Count));
+        Scalar("mvindex", 2, 3, (a, _) =>
+        {
+            if (a[0].IsNull || !Num(a[1], out var s))
+            {
+                return Value.Null;
+            }
+
+            var items = a[0].Items;
+            var n = items.Length;
+            var start = (int)s < 0 ? n + (int)s : (int)s;
+            if (start < 0 || start >= n)
+            {
+                return Value.Null;
+            }
+
+            if (a.Length < 3)
+            {
+                return Value.FromString(items[start]);
+            }
+
+            if (!Num(a[2], out var e))
+            {
+                return Value.Null;
+            }
+
+            var end = (int)e < 0 ? n + (int)e : (int)e;
+            end = Math.Min(end, n - 1);
+            if (end < start)
+            {
+                return Value.Null;
+            }
+
+            return Value.FromMulti(items[start..(end + 1)].ToArray());
+        });
+        Scalar("mvfind", 2, 2, (a, ctx) =>
+        {
+            if (a[0].IsNull || a[1].IsNull)
+            {
+                return Value.Null;
+            }
+
+            var re = GetRegex(a[1].ToDisplayString(), ctx);
+            if (re is null)
+            {
+                return Value.Null;
+            }
+
+            var items = a[0].Items;
+            for (var i = 0; i < items.Length; i++)
+            {
+                if (re.IsMatch(items[i]))
+                {
+                    return Value.FromNumber(i);
+                }
+            }
+
+            return Value.Null;
+        });
+        Scalar("mvjoin", 2, 2, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(string.Join(Str(a[1]) ?? string.Empty, a[0].Items.ToArray())));
+        Scalar("mvappend", 1, int.MaxValue, (a, _) =>
+        {
+            var list = new List<string>();
+            foreach (var v in a)
+            {
+                list.AddRange(v.Items.ToArray());
+            }
+
+            return Value.FromMulti(list);
+        });
+        Scalar("mvdedup", 1, 1, (a, _) => a[0].IsNull ? Value.Null : Value.FromMulti(a[0].Items.ToArray().Distinct(StringComparer.Ordinal).ToList()));
+        Scalar("mvsort", 1, 1, (a, _) =>
+        {
+            if (a[0].IsNull)
+            {
+                return Value.Null;
+            }
+
+            var arr = a[0].Items.ToArray();
+            Array.Sort(arr, StringComparer.Ordinal);
+            return Value.FromMultiOwned(arr);
+        });
+        Scalar("mvzip", 2, 3, (a, _) =>
+        {
+            if (a[0].IsNull || a[1].IsNull)
+            {
+                return Value.Null;
+            }
+
+            var x = a[0].Items;
+            var y = a[1].Items;
+            var delim = a.Length > 2 ? Str(a[2]) ?? "," : ",";
+            var n = Math.Min(x.Length, y.Length);
+            var result = new string[n];
+            for (var i = 0; i < n; i++)
+            {
+                result[i] = x[i] + delim + y[i];
+            }
+
+            return Value.FromMultiOwned(result);
+        });
+        Scalar("split", 2, 2, (a, _) =>
+        {
+            if (a[0].IsNull || a[1].IsNull)
+            {
+                return Value.Null;
+            }
+
+            var s = Str(a[0])!;
+            var d = Str(a[1])!;
+            var parts = d.Length == 0 ? s.Select(ch => ch.ToString()).ToArray() : s.Split(d);
+            return Value.FromMultiOwned(parts);
+        });
+        Scalar("mvrange", 2, 3, (a, _) =>
+        {
+            if (!Num(a[0], out var start) || !Num(a[1], out var end))
+            {
+                return Value.Null;
+            }
+
+            var step = a.Length > 2 && Num(a[2], out var st) && st > 0 ? st : 1;
+            var list = new List<string>();
+            for (var x = start; x < end && list.Count < 10000; x += step)
+            {
+                list.Add(Value.FormatNumber(x));
+            }
+
+            return Value.FromMulti(list);
+        });
+        Special("mvfilter", 1, 1, (args, c) => CompileMvLambda(args[0], c, filter: true));
+        Special("mvmap", 2, 2, (args, c) =>
+        {
+            var mv = c.Compile(args[0]);
+            var field = args[0] is FieldRef f ? FieldTable.Intern(f.Name) : -1;
+            var body = c.Compile(args[1]);
+            return r => MapOver(r, mv(r), field, body, filter: false);
+        });
+    }
+
+    /// <summary>mvfilter(expr): expr names one multivalue field and is evaluated once per value of it.</summary>
+    private static CompiledExpr CompileMvLambda(Expr body, ExpressionCompiler c, bool filter)
+    {
+        var field = FindFirstField(body) ?? throw new Core.Diagnostics.DiagnosticException(Syntax.SplDiagnostics.BadArguments("mvfilter", body.Span, "the expression must reference a field"));
+        var id = FieldTable.Intern(field);
+        var compiled = c.Compile(body);
+        return r => MapOver(r, r.Get(id), id, compiled, filter);
+    }
+
+    private static Value MapOver(Row r, Value mv, int fieldId, CompiledExpr body, bool filter)
+    {
+        if (mv.IsNull)
+        {
+            return Value.Null;
+        }
+
+        var results = new List<string>();
+        var scratch = r.Clone();
+        foreach (var item in mv.Items)
+        {
+            if (fieldId >= 0)
+            {
+                scratch.Set(fieldId, Value.FromString(item));
+            }
+
+            var v = body(scratch);
+            if (filter)
+            {
+                if (ExpressionCompiler.IsTrue(v))
+                {
+                    results.Add(item);
+                }
+            }
+            else if (!v.IsNull)
+            {
+                results.AddRange(v.Items.ToArray());
+            }
+        }
+
+        return Value.FromMulti(results);
+    }
+
+    private static string? FindFirstField(Expr e) => e switch
+    {
+        FieldRef f => f.Name,
+        Unary u => FindFirstField(u.Operand),
+        Binary b => FindFirstField(b.Left) ?? FindFirstField(b.Right),
+        Call call => call.Args.Select(FindFirstField).FirstOrDefault(x => x is not null),
+        _ => null,
+    };
+
+    private static void RegisterTime()
+    {
+        Scalar("now", 0, 0, (_, ctx) => Value.FromNumber(Math.Floor(ctx.Now)));
+        Scalar("time", 0, 0, (_, _) => Value.FromNumber(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0));
+        Scalar("relative_time", 2, 2, (a, _) =>
+        {
+            if (!Num(a[0], out var t) || a[1].IsNull)
+            {
+                return Value.Null;
+            }
+
+            return RelativeTime.Resolve(Str(a[1])!, t) is { } r ? Value.FromNumber(r) : Value.Null;
+        });
+        Scalar("strftime", 2, 2, (a, _) => Num(a[0], out var t) && !a[1].IsNull ? Value.FromString(StrTime.Format(t, Str(a[1])!)) : Value.Null);
+        Scalar("strptime", 2, 2, (a, _) => a[0].IsNull || a[1].IsNull ? Value.Null : StrTime.Parse(Str(a[0])!, Str(a[1])!) is { } t ? Value.FromNumber(t) : Value.Null);
+    }
+
+    private static void RegisterConversion()
+    {
+        Scalar("tostring", 1, 2, (a, _) =>
+        {
+            if (a[0].IsNull)
+            {
+                return Value.Null;
+            }
+
+            if (a.Length == 1)
+            {
+                return a[0].IsMulti ? a[0] : Value.FromString(a[0].ToDisplayString());
+            }
+
+            var fmt = Str(a[1]);
+            if (!Num(a[0], out var d))
+            {
+                return Value.FromString(a[0].ToDisplayString());
+            }
+
+            return fmt switch
+            {
+                "hex" => Value.FromString("0x" + ((long)d).ToString("x", CultureInfo.InvariantCulture)),
+                "commas" => Value.FromString(Math.Round(d, 2).ToString(d == Math.Floor(d) ? "#,##0" : "#,##0.##", CultureInfo.InvariantCulture)),
+                "duration" => Value.FromString(FormatDuration(d)),
+                _ => Value.FromString(a[0].ToDisplayString()),
+            };
+        });
+        Scalar("tonumber", 1, 2, (a, _) =>
+        {
+            if (a[0].IsNull)
+            {
+                return Value.Null;
+            }
+
+            var s = Str(a[0])!.Trim();
+            var radix = a.Length > 1 && Num(a[1], out var b) ? (int)b : 10;
+            if (radix == 10)
+            {
+                return Value.TryParseNumber(s, out var d) ? Value.FromNumber(d) : Value.Null;
+            }
+
+            try
+            {
+                if (radix == 16 && s.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+                {
+                    s = s[2..];
+                }
+
+                return Value.FromNumber(Convert.ToInt64(s, radix));
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
+            {
+                return Value.Null;
+            }
+        });
+        Scalar("typeof", 1, 1, (a, ctx) => Value.FromString(a[0].Kind switch
+        {
+            ValueKind.Null => "Invalid",
+            ValueKind.Number => "Number",
+            ValueKind.Boolean => "Boolean",
+            ValueKind.Multi => "Multivalue",
+            _ => a[0].TryGetNumber(out _) ? "Number" : "String",
+        }));
+        Scalar("isnum", 1, 1, (a, ctx) => Value.FromBoolean(a[0].TryGetNumber(out _)));
+        Scalar("isint", 1, 1, (a, ctx) => Value.FromBoolean(a[0].TryGetNumber(out var d) && d == Math.Floor(d)));
+        Scalar("isstr", 1, 1, (a, ctx) => Value.FromBoolean(!a[0].IsNull && !a[0].IsBoolean && !a[0].TryGetNumber(out _)));
+        Scalar("isbool", 1, 1, (a, _) => Value.FromBoolean(a[0].IsBoolean));
+    }
+
+    private static string FormatDuration(double seconds)
+    {
+        var ts = TimeSpan.FromSeconds(Math.Floor(seconds));
+        var core = $"{ts.Hours:00}:{ts.Minutes:00}:{ts.Seconds:00}";
+        return ts.Days > 0 ? $"{ts.Days}+{core}" : core;
+    }
+
+    private static void RegisterOther()
+    {
+        Scalar("md5", 1, 1, (a, _) => Hash(a[0], MD5.HashData));
+        Scalar("sha1", 1, 1, (a, _) => Hash(a[0], SHA1.HashData));
+        Scalar("sha256", 1, 1, (a, _) => Hash(a[0], SHA256.HashData));
+        Scalar("sha512", 1, 1, (a, _) => Hash(a[0], SHA512.HashData));
+        Scalar("ipmask", 2, 2, (a, _) =>
+        {
+            if (!IPAddress.TryParse(Str(a[0]), out var mask) || !IPAddress.TryParse(Str(a[1]), out var ip))
+            {
+                return Value.Null;
+            }
+
+            var m = mask.GetAddressBytes();
+            var b = ip.GetAddressBytes();
+            if (m.Length != b.Length)
+            {
+                return Value.Null;
+            }
+
+            for (var i = 0; i < b.Length; i++)
+            {
+                b[i] &= m[i];
+            }
+
+            return Value.FromString(new IPAddress(b).ToString());
+        });
+    }
+
+    private static Value Hash(Value v, Func<byte[], byte[]> hash) =>
+        v.IsNull ? Value.Null : Value.FromString(Convert.ToHexStringLower(hash(Encoding.UTF8.GetBytes(v.ToDisplayString()))));
+}

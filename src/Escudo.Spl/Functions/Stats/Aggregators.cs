@@ -1,0 +1,354 @@
+using System.Globalization;
+using Escudo.Core.Values;
+
+namespace Escudo.Spl.Functions.Stats;
+
+// Stats function states. Rules from
+// https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Aggregatefunctions :
+// multivalue fields contribute each value; numeric functions ignore values that are not numbers;
+// min/max compare numerically when values are numbers and lexicographically otherwise; values()
+// is distinct and lexicographically sorted; list() keeps order and at most 100 values.
+
+internal sealed class CountAggregator : Aggregator
+{
+    private long _n;
+
+    public override void Add(Value value, double time)
+    {
+        if (!value.IsNull)
+        {
+            _n += value.Count;
+        }
+    }
+
+    public override Value Result() => Value.FromNumber(_n);
+}
+
+internal sealed class DistinctCountAggregator : Aggregator
+{
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
+    public override void Add(Value value, double time)
+    {
+        foreach (var item in value.Items)
+        {
+            _seen.Add(item);
+        }
+    }
+
+    public override Value Result() => Value.FromNumber(_seen.Count);
+}
+
+internal sealed class ValuesAggregator : Aggregator
+{
+    private readonly SortedSet<string> _values = new(StringComparer.Ordinal);
+
+    public override void Add(Value value, double time)
+    {
+        foreach (var item in value.Items)
+        {
+            _values.Add(item);
+        }
+    }
+
+    public override Value Result() => Value.FromMulti(_values.ToArray());
+}
+
+internal sealed class ListAggregator : Aggregator
+{
+    private const int Limit = 100;
+    private readonly List<string> _values = [];
+
+    public override void Add(Value value, double time)
+    {
+        foreach (var item in value.Items)
+        {
+            if (_values.Count < Limit)
+            {
+                _values.Add(item);
+            }
+        }
+    }
+
+    public override Value Result() => Value.FromMulti(_values);
+}
+
+internal sealed class ExtremeAggregator(bool max) : Aggregator
+{
+    private double _num = double.NaN;
+    private string? _str;
+
+    public override void Add(Value value, double time)
+    {
+        if (value.IsNumber)
+        {
+            Take(value.RawNumber);
+            return;
+        }
+
+        foreach (var item in value.Items)
+        {
+            if (Value.TryParseNumber(item, out var d))
+            {
+                Take(d);
+            }
+            else if (_str is null || (string.CompareOrdinal(item, _str) > 0) == max)
+            {
+                _str = item;
+            }
+        }
+    }
+
+    private void Take(double d)
+    {
+        if (double.IsNaN(_num) || (max ? d > _num : d < _num))
+        {
+            _num = d;
+        }
+    }
+
+    // Numbers win over strings: a field with both reports the numeric extreme.
+    public override Value Result() => !double.IsNaN(_num) ? Value.FromNumber(_num) : Value.FromString(_str);
+}
+
+internal sealed class SumAggregator : Aggregator
+{
+    private double _sum;
+    private bool _any;
+
+    public override void Add(Value value, double time)
+    {
+        foreach (var d in Numbers(value))
+        {
+            _sum += d;
+            _any = true;
+        }
+    }
+
+    internal static IEnumerable<double> Numbers(Value value)
+    {
+        if (value.IsNumber)
+        {
+            yield return value.RawNumber;
+            yield break;
+        }
+
+        foreach (var item in value.Items.ToArray())
+        {
+            if (Value.TryParseNumber(item, out var d))
+            {
+                yield return d;
+            }
+        }
+    }
+
+    public override Value Result() => _any ? Value.FromNumber(_sum) : Value.Null;
+}
+
+internal sealed class SumSquaresAggregator : Aggregator
+{
+    private double _sum;
+    private bool _any;
+
+    public override void Add(Value value, double time)
+    {
+        foreach (var d in SumAggregator.Numbers(value))
+        {
+            _sum += d * d;
+            _any = true;
+        }
+    }
+
+    public override Value Result() => _any ? Value.FromNumber(_sum) : Value.Null;
+}
+
+internal enum MomentKind
+{
+    Mean,
+    SampleStdev,
+    PopulationStdev,
+    SampleVariance,
+    PopulationVariance,
+}
+
+/// <summary>Mean and variance by Welford's method, which stays accurate over millions of values.</summary>
+internal sealed class MomentAggregator(MomentKind kind) : Aggregator
+{
+    private long _n;
+    private double _mean;
+    private double _m2;
+
+    public override void Add(Value value, double time)
+    {
+        foreach (var d in SumAggregator.Numbers(value))
+        {
+            _n++;
+            var delta = d - _mean;
+            _mean += delta / _n;
+            _m2 += delta * (d - _mean);
+        }
+    }
+
+    public override Value Result()
+    {
+        if (_n == 0)
+        {
+            return Value.Null;
+        }
+
+        return kind switch
+        {
+            MomentKind.Mean => Value.FromNumber(_mean),
+            MomentKind.SampleVariance => _n > 1 ? Value.FromNumber(_m2 / (_n - 1)) : Value.Null,
+            MomentKind.PopulationVariance => Value.FromNumber(_m2 / _n),
+            MomentKind.SampleStdev => _n > 1 ? Value.FromNumber(Math.Sqrt(_m2 / (_n - 1))) : Value.Null,
+            _ => Value.FromNumber(Math.Sqrt(_m2 / _n)),
+        };
+    }
+}
+
+internal sealed class RangeAggregator : Aggregator
+{
+    private double _min = double.PositiveInfinity;
+    private double _max = double.NegativeInfinity;
+
+    public override void Add(Value value, double time)
+    {
+        foreach (var d in SumAggregator.Numbers(value))
+        {
+            _min = Math.Min(_min, d);
+            _max = Math.Max(_max, d);
+        }
+    }
+
+    public override Value Result() => double.IsInfinity(_min) ? Value.Null : Value.FromNumber(_max - _min);
+}
+
+/// <summary>
+/// Percentiles: Splunk's perc/upperperc/exactperc and median. Values are kept (exactly, which is
+/// Splunk's exactperc); the nearest-rank rule below is Splunk's documented default for perc.
+/// </summary>
+internal sealed class PercentileAggregator(double percentile) : Aggregator
+{
+    private readonly List<double> _values = [];
+
+    public override void Add(Value value, double time) => _values.AddRange(SumAggregator.Numbers(value));
+
+    public override Value Result()
+    {
+        if (_values.Count == 0)
+        {
+            return Value.Null;
+        }
+
+        _values.Sort();
+        var n = _values.Count;
+        // Linear interpolation between closest ranks (Splunk: "perc ... interpolates between values").
+        var rank = percentile / 100.0 * (n - 1);
+        var lo = (int)Math.Floor(rank);
+        var hi = (int)Math.Ceiling(rank);
+        var v = _values[lo] + ((_values[hi] - _values[lo]) * (rank - lo));
+        return Value.FromNumber(v);
+    }
+}
+
+internal sealed class ModeAggregator : Aggregator
+{
+    private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
+    private readonly List<string> _order = [];
+
+    public override void Add(Value value, double time)
+    {
+        foreach (var item in value.Items)
+        {
+            if (_counts.TryGetValue(item, out var c))
+            {
+                _counts[item] = c + 1;
+            }
+            else
+            {
+                _counts[item] = 1;
+                _order.Add(item);
+            }
+        }
+    }
+
+    public override Value Result()
+    {
+        string? best = null;
+        var bestCount = 0;
+        foreach (var item in _order)
+        {
+            if (_counts[item] > bestCount)
+            {
+                best = item;
+                bestCount = _counts[item];
+            }
+        }
+
+        return Value.FromString(best);
+    }
+}
+
+internal sealed class FirstLastAggregator(bool last) : Aggregator
+{
+    private Value _value;
+    private bool _set;
+
+    public override void Add(Value value, double time)
+    {
+        if (value.IsNull)
+        {
+            return;
+        }
+
+        if (!_set || last)
+        {
+            _value = value;
+            _set = true;
+        }
+    }
+
+    public override Value Result() => _value;
+}
+
+internal sealed class TimeExtremeAggregator(bool latest, bool returnTime) : Aggregator
+{
+    private Value _value;
+    private double _time = double.NaN;
+
+    public override void Add(Value value, double time)
+    {
+        if (value.IsNull)
+        {
+            return;
+        }
+
+        if (double.IsNaN(_time) || (latest ? time >= _time : time < _time))
+        {
+            _time = time;
+            _value = value;
+        }
+    }
+
+    public override Value Result() => returnTime ? (double.IsNaN(_time) ? Value.Null : Value.FromNumber(_time)) : _value;
+}
+
+internal static class PercentileName
+{
+    /// <summary>Reads the percentile from names like perc95, p95, exactperc99, upperperc75, percentile90.</summary>
+    public static double? Parse(string name)
+    {
+        foreach (var prefix in new[] { "percentile", "exactperc", "upperperc", "perc", "p" })
+        {
+            if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
+                && double.TryParse(name.AsSpan(prefix.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var p)
+                && p >= 0 && p <= 100)
+            {
+                return p;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,250 @@
+using Escudo.Core.DataModels;
+using Escudo.Core.Diagnostics;
+using Escudo.Core.Events;
+using Escudo.Core.Storage;
+using Escudo.Core.Time;
+using Escudo.Core.Values;
+using Escudo.Spl.Execution;
+using Escudo.Spl.Execution.Operators;
+using Escudo.Spl.Functions.Stats;
+using Escudo.Spl.Syntax;
+using Escudo.Spl.Syntax.Ast;
+
+namespace Escudo.Spl.Planning;
+
+/// <summary>
+/// Turns a parsed pipeline into operators: the leading search becomes a scan with its filter
+/// pushed to the event source, predicates and expressions are compiled to delegates, and
+/// commands that cannot run are reported with a diagnostic (never a crash).
+/// </summary>
+public sealed partial class Planner(SearchContext context)
+{
+    public SearchContext Context { get; } = context;
+
+    private ExpressionCompiler? _compiler;
+
+    private ExpressionCompiler Compiler => _compiler ??= new ExpressionCompiler(Context);
+
+    /// <summary>Plans a pipeline; throws <see cref="DiagnosticException"/> for anything that cannot be planned.</summary>
+    public CompiledSearch Plan(Pipeline pipeline, string text)
+    {
+        var ops = new List<Operator>();
+        for (var i = 0; i < pipeline.Commands.Count; i++)
+        {
+            var cmd = pipeline.Commands[i];
+            ops.Add(i == 0 ? PlanFirst(cmd, pipeline) : PlanCommand(cmd));
+        }
+
+        return new CompiledSearch(text, ops, Context);
+    }
+
+    private Operator PlanFirst(Command cmd, Pipeline pipeline)
+    {
+        if (cmd is SearchCommand search)
+        {
+            var copy = pipeline.Commands.Skip(1).Any(Mutates);
+            var filter = SearchPredicateCompiler.Compile(search.Expr, Context, RunSubsearch);
+            var request = new ScanRequest(Context.TimeRange, filter, search.Expr is SearchAll ? null : SearchText(search));
+            return new ScanOperator(Context.Events, request, $"scan events where {SearchText(search)}", copy);
+        }
+
+        var op = PlanCommand(cmd);
+        if (op is GeneratingOperator or DelegateOperator { Generates: true })
+        {
+            return op;
+        }
+
+        // A non-generating first command (e.g. `| eval x=1`) runs over no events, as in Splunk.
+        return op;
+    }
+
+    private static bool Mutates(Command c) => c is not (SearchCommand or WhereCommand or StatsCommand { Kind: "stats" } or HeadCommand or TailCommand or SortCommand or DedupCommand or RegexCommand or TstatsCommand or ReverseCommand or UniqCommand or TopCommand);
+
+    private static string SearchText(Command c) => c.Span.Length > 0 ? $"[{c.Span.Start}..{c.Span.End})" : "*";
+
+    internal IReadOnlyList<Row> RunSubsearch(Pipeline p)
+    {
+        var sub = new Planner(Context).Plan(p, string.Empty);
+        return sub.Run().Take(10_000).ToList();
+    }
+
+    private Operator PlanCommand(Command cmd) => cmd switch
+    {
+        SearchCommand s => new FilterOperator("search", SearchPredicateCompiler.Compile(s.Expr, Context, RunSubsearch)),
+        WhereCommand w => new FilterOperator("where", Compiler.CompilePredicate(w.Predicate)),
+        EvalCommand e => new EvalOperator(e.Assignments.Select(a => (FieldTable.Intern(a.Field), Compiler.Compile(a.Value))).ToList(), "eval " + string.Join(", ", e.Assignments.Select(a => a.Field))),
+        StatsCommand s => PlanStats(s),
+        TstatsCommand t => PlanTstats(t),
+        ConvertCommand c => PlanConvert(c),
+        RenameCommand r => PlanRename(r),
+        TableCommand t => PlanTable(t),
+        FieldsCommand f => PlanFields(f),
+        HeadCommand h => PlanHead(h),
+        TailCommand t => new DelegateOperator($"tail {t.Count}", rows => Tail(rows, t.Count)),
+        SortCommand s => PlanSort(s),
+        DedupCommand d => PlanDedup(d),
+        MakeResultsCommand m => new DelegateOperator($"makeresults count={m.Count}", _ => MakeResults(m.Count), generates: true),
+        ReverseCommand => new DelegateOperator("reverse", rows => rows.Reverse()),
+        UniqCommand => new DelegateOperator("uniq", Uniq),
+        FillNullCommand f => PlanFillNull(f),
+        BinCommand b => PlanBin(b),
+        RexCommand r => PlanRex(r),
+        RegexCommand r => PlanRegex(r),
+        TopCommand t => PlanTop(t),
+        MvExpandCommand m => PlanMvExpand(m),
+        MakeMvCommand m => PlanMakeMv(m),
+        LookupCommand l => PlanLookup(l),
+        InputLookupCommand i => PlanInputLookup(i),
+        FromDataModelCommand f => PlanFromDataModel(f),
+        JoinCommand j => PlanJoin(j),
+        AppendCommand a => PlanAppend(a),
+        AppendPipeCommand a => PlanAppendPipe(a),
+        AddTotalsCommand a => PlanAddTotals(a),
+        ReplaceCommand r => PlanReplace(r),
+        SpathCommand s => PlanSpath(s),
+        XmlKvCommand x => PlanXmlKv(x),
+        TransactionCommand t => PlanTransaction(t),
+        MapCommand m => PlanMap(m),
+        ForeachCommand f => PlanForeach(f),
+        _ => throw new DiagnosticException(SplDiagnostics.BadArguments(cmd.Name, cmd.Span, "this command is parsed but cannot run yet")),
+    };
+
+    private List<AggregationPlan> PlanAggregations(IReadOnlyList<Aggregation> aggs, string command)
+    {
+        var plans = new List<AggregationPlan>();
+        foreach (var a in aggs)
+        {
+            var fn = AggregateCatalog.Find(a.Function)
+                ?? throw new DiagnosticException(SplDiagnostics.UnknownFunction(a.Function, a.Span));
+            CompiledExpr? input = null;
+            var isCondition = false;
+            if (a.EvalArg is not null)
+            {
+                input = Compiler.Compile(a.EvalArg);
+                isCondition = true;
+            }
+            else if (a.Field is not null)
+            {
+                var id = FieldTable.Intern(a.Field);
+                input = r => r.Get(id);
+            }
+            else if (fn.NeedsField)
+            {
+                throw new DiagnosticException(SplDiagnostics.BadArguments(command, a.Span, $"`{a.Function}` needs a field, as in {a.Function}(field)"));
+            }
+
+            plans.Add(new AggregationPlan(fn, input, isCondition, FieldTable.Intern(a.OutputName), a.OutputName));
+        }
+
+        return plans;
+    }
+
+    private StatsOperator PlanStats(StatsCommand s)
+    {
+        var aggs = PlanAggregations(s.Aggregations, s.Kind);
+        var by = s.By.Select(FieldTable.Intern).ToList();
+        return new StatsOperator(s.Kind, aggs, by, $"{s.Kind} {string.Join(" ", aggs.Select(a => a.OutputName))}" + (s.By.Count > 0 ? " by " + string.Join(", ", s.By) : string.Empty), Context.MaxRowsInMemory);
+    }
+
+    private Operator PlanTstats(TstatsCommand t)
+    {
+        var dataModels = Context.DataModels;
+        var catalog = dataModels?.Catalog ?? DataModelCatalog.Cim;
+        SearchExpr? where = null;
+        string? nodeName = null;
+        if (t.Where is { } w)
+        {
+            (where, nodeName) = ExtractNodeName(w);
+        }
+
+        var dmName = nodeName ?? t.DataModel;
+        if (dmName is null)
+        {
+            throw new DiagnosticException(SplDiagnostics.BadArguments("tstats", t.Span, "searches over raw index data are not supported; use FROM datamodel=<Model.Dataset>"));
+        }
+
+        var dataset = catalog.Resolve(dmName) ?? throw new DiagnosticException(SplDiagnostics.UnknownDataModel(dmName, t.Span));
+        var filter = where is null ? null : SearchPredicateCompiler.Compile(where, Context, RunSubsearch);
+        var options = t.Options.ToDictionary(o => o.Key, o => o.Value, StringComparer.OrdinalIgnoreCase);
+        options.TryGetValue("fillnull_value", out var fill);
+        var fillValue = fill is null ? Value.Null : Value.FromString(fill);
+        var byIds = t.By.Select(FieldTable.Intern).ToArray();
+        double? span = t.Span_ is null ? null : Durations.Parse(t.Span_);
+        var stats = new StatsOperator("stats", PlanAggregations(t.Aggregations, "tstats"), byIds, "tstats aggregate", Context.MaxRowsInMemory);
+        var request = new ScanRequest(Context.TimeRange, filter);
+        IEnumerable<Row> Source()
+        {
+            if (dataModels is null)
+            {
+                yield break;
+            }
+
+            foreach (var row in dataModels.Rows(dataset, request))
+            {
+                if (filter is not null && !filter(row))
+                {
+                    continue;
+                }
+
+                if (!Context.TimeRange.IsAll && !Context.TimeRange.Contains(row.Time))
+                {
+                    continue;
+                }
+
+                var r = row;
+                if (!fillValue.IsNull || span is not null)
+                {
+                    r = row.Clone();
+                    if (!fillValue.IsNull)
+                    {
+                        foreach (var id in byIds)
+                        {
+                            if (!r.Has(id))
+                            {
+                                r.Set(id, fillValue);
+                            }
+                        }
+                    }
+
+                    if (span is { } s && s > 0)
+                    {
+                        r.Set(FieldTable.Time, Value.FromNumber(Math.Floor(r.Time / s) * s));
+                    }
+                }
+
+                yield return r;
+            }
+        }
+
+        return new DelegateOperator($"tstats from datamodel={dataset.FullName}" + (t.Where is null ? string.Empty : " where ...") + (t.By.Count > 0 ? " by " + string.Join(" ", t.By) : string.Empty), _ => stats.Execute(Source()), generates: true);
+    }
+
+    /// <summary>Pulls <c>nodename=X.Y</c> out of a tstats where clause: it selects the dataset, it does not filter fields.</summary>
+    private static (SearchExpr? Remaining, string? Node) ExtractNodeName(SearchExpr e)
+    {
+        switch (e)
+        {
+            case SearchCompare c when c.Field.Equals("nodename", StringComparison.OrdinalIgnoreCase) && c.Op == "=":
+                return (null, c.Value);
+            case SearchAnd and:
+                {
+                    string? node = null;
+                    var rest = new List<SearchExpr>();
+                    foreach (var t in and.Terms)
+                    {
+                        var (r, n) = ExtractNodeName(t);
+                        node ??= n;
+                        if (r is not null)
+                        {
+                            rest.Add(r);
+                        }
+                    }
+
+                    return (rest.Count == 0 ? null : rest.Count == 1 ? rest[0] : new SearchAnd(rest, and.Span), node);
+                }
+
+            default:
+                return (e, null);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+using Escudo.Core.Text;
+using Escudo.Spl.Syntax.Ast;
+
+namespace Escudo.Spl.Syntax;
+
+/// <summary>
+/// Eval expressions by precedence, loosest first: OR, XOR, AND, NOT, comparison and LIKE,
+/// + - . (concatenation), * / %, unary minus
+/// (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Eval , "Operators").
+/// Keywords AND/OR/NOT/XOR/LIKE are accepted in any case, as ESCU writes some in lower case.
+/// </summary>
+internal sealed partial class Parser
+{
+    private Expr ParseExpr() => ParseOr();
+
+    private bool PeekKeyword(string keyword, out Token t)
+    {
+        t = PeekE();
+        return t.Kind == TokenKind.Word && t.Text.Equals(keyword, StringComparison.OrdinalIgnoreCase)
+            && _lx.LexExpr(t.End).Kind != TokenKind.LParen;
+    }
+
+    private Expr ParseOr()
+    {
+        var left = ParseXor();
+        while (PeekKeyword("OR", out var t))
+        {
+            _pos = t.End;
+            var right = ParseXor();
+            left = new Binary("OR", left, right, left.Span.Union(right.Span));
+        }
+
+        return left;
+    }
+
+    private Expr ParseXor()
+    {
+        var left = ParseAnd();
+        while (PeekKeyword("XOR", out var t))
+        {
+            _pos = t.End;
+            var right = ParseAnd();
+            left = new Binary("XOR", left, right, left.Span.Union(right.Span));
+        }
+
+        return left;
+    }
+
+    private Expr ParseAnd()
+    {
+        var left = ParseNot();
+        while (PeekKeyword("AND", out var t))
+        {
+            _pos = t.End;
+            var right = ParseNot();
+            left = new Binary("AND", left, right, left.Span.Union(right.Span));
+        }
+
+        return left;
+    }
+
+    private Expr ParseNot()
+    {
+        if (PeekKeyword("NOT", out var t))
+        {
+            _pos = t.End;
+            var operand = ParseNot();
+            return new Unary("NOT", operand, TextSpan.FromBounds(t.Start, operand.Span.End));
+        }
+
+        return ParseComparison();
+    }
+
+    private Expr ParseComparison()
+    {
+        var left = ParseAdditive();
+        var t = PeekE();
+        string? op = t.Kind switch
+        {
+            TokenKind.Eq or TokenKind.EqEq => "=",
+            TokenKind.Neq => "!=",
+            TokenKind.Lt => "<",
+            TokenKind.Le => "<=",
+            TokenKind.Gt => ">",
+            TokenKind.Ge => ">=",
+            _ => null,
+        };
+        if (op is null && PeekKeyword("LIKE", out _))
+        {
+            op = "LIKE";
+        }
+
+        if (op is null)
+        {
+            return left;
+        }
+
+        _pos = t.End;
+        var right = ParseAdditive();
+        return new Binary(op, left, right, left.Span.Union(right.Span));
+    }
+
+    private Expr ParseAdditive()
+    {
+        var left = ParseMultiplicative();
+        while (true)
+        {
+            var t = PeekE();
+            if (t.Kind is not (TokenKind.Plus or TokenKind.Minus or TokenKind.Dot))
+            {
+                return left;
+            }
+
+            _pos = t.End;
+            var right = ParseMultiplicative();
+            left = new Binary(t.Text, left, right, left.Span.Union(right.Span));
+        }
+    }
+
+    private Expr ParseMultiplicative()
+    {
+        var left = ParseUnaryExpr();
+        while (true)
+        {
+            var t = PeekE();
+            if (t.Kind is not (TokenKind.Star or TokenKind.Slash or TokenKind.Percent))
+            {
+                return left;
+            }
+
+            _pos = t.End;
+            var right = ParseUnaryExpr();
+            left = new Binary(t.Text, left, right, left.Span.Union(right.Span));
+        }
+    }
+
+    private Expr ParseUnaryExpr()
+    {
+        var t = PeekE();
+        if (t.Kind is TokenKind.Minus or TokenKind.Plus)
+        {
+            _pos = t.End;
+            var operand = ParseUnaryExpr();
+            if (t.Kind == TokenKind.Minus && operand is NumberLiteral n)
+            {
+                return new NumberLiteral(-n.Value, "-" + n.Text, TextSpan.FromBounds(t.Start, operand.Span.End));
+            }
+
+            return t.Kind == TokenKind.Minus ? new Unary("-", operand, TextSpan.FromBounds(t.Start, operand.Span.End)) : operand;
+        }
+
+        return ParsePrimary();
+    }
+
+    private Expr ParsePrimary()
+    {
+        var t = NextE();
+        switch (t.Kind)
+        {
+            case TokenKind.Number:
+                return new NumberLiteral(Lexer.ParseNumber(t.Text), t.Text, t.Span);
+            case TokenKind.String:
+                return new StringLiteral(t.Value, t.Span);
+            case TokenKind.QuotedField:
+                return new FieldRef(t.Value, t.Span);
+            case TokenKind.LParen:
+                {
+                    var inner = ParseExpr();
+                    ExpectE(TokenKind.RParen, "`)`");
+                    return inner;
+                }
+
+            case TokenKind.Word:
+                {
+                    var next = PeekE();
+                    if (next.Kind == TokenKind.LParen && next.Start == t.End)
+                    {
+                        _pos = next.End;
+                        var args = new List<Expr>();
+                        if (PeekE().Kind != TokenKind.RParen)
+                        {
+                            while (true)
+                            {
+                                args.Add(ParseExpr());
+                                var sep = PeekE();
+                                if (sep.Kind == TokenKind.Comma)
+                                {
+                                    _pos = sep.End;
+                                    continue;
+                                }
+
+                                break;
+                            }
+                        }
+
+                        ExpectE(TokenKind.RParen, "`,` or `)` in the argument list");
+                        return new Call(t.Text.ToLowerInvariant(), args, TextSpan.FromBounds(t.Start, _pos));
+                    }
+
+                    if (t.Text.Equals("true", StringComparison.Ordinal) || t.Text.Equals("false", StringComparison.Ordinal))
+                    {
+                        // Bare true/false are field names in Splunk eval; true() and false() are the booleans.
+                        return new FieldRef(t.Text, t.Span);
+                    }
+
+                    return new FieldRef(t.Text, t.Span);
+                }
+
+            default:
+                throw Error(SplDiagnostics.Unexpected(t, "a value, field name, function call or `(`"));
+        }
+    }
+}

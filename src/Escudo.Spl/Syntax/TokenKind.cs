@@ -1,0 +1,30 @@
+namespace Escudo.Spl.Syntax;
+
+public enum TokenKind
+{
+    End,
+    Word,
+    String,
+    QuotedField,
+    Number,
+    LParen,
+    RParen,
+    LBracket,
+    RBracket,
+    Comma,
+    Pipe,
+    Eq,
+    EqEq,
+    Neq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    Percent,
+    Dot,
+    Bad,
+}
