@@ -21,6 +21,7 @@ internal sealed class BinXmlRenderer
     private const byte StateInStartTag = 0;     // "<Name attr='..'" written, no CloseStartElement yet
     private const byte StatePending = 1;        // start tag closed but ">" not yet written (no content so far)
     private const byte StateContent = 2;        // ">" written
+    private const byte StateRepeated = 3;       // element already written once per array item; its end tag is done
 
     private readonly StringBuilder _sb = new(4096);
     private readonly Dictionary<int, string> _names = [];
@@ -29,6 +30,9 @@ internal sealed class BinXmlRenderer
     private int _subTop;
     private readonly string[] _elemNames = new string[MaxElementDepth];
     private readonly byte[] _elemState = new byte[MaxElementDepth];
+    private readonly int[] _elemStart = new int[MaxElementDepth];     // where "<Name" starts in the output
+    private readonly int[] _elemRestore = new int[MaxElementDepth];   // output length before the parent's ">" was written for this element, or -1
+    private readonly bool[] _elemDropIfEmpty = new bool[MaxElementDepth];
     private int _elemDepth;
     private bool _inAttr;
     private int _attrStart;
@@ -53,7 +57,7 @@ internal sealed class BinXmlRenderer
         _inAttr = false;
         _tokens = 0;
         var c = new EvtxCursor(chunk, start, end);
-        RenderFragment(ref c, chunk, 0, 0, hasDependencyId: true, nesting: 0);
+        RenderFragment(ref c, chunk, 0, 0, inTemplate: false, nesting: 0);
         EndAttribute();
         if (_elemDepth != 0)
         {
@@ -68,7 +72,7 @@ internal sealed class BinXmlRenderer
         return _sb.ToString();
     }
 
-    private void RenderFragment(ref EvtxCursor c, ReadOnlySpan<byte> chunk, int subBase, int subCount, bool hasDependencyId, int nesting)
+    private void RenderFragment(ref EvtxCursor c, ReadOnlySpan<byte> chunk, int subBase, int subCount, bool inTemplate, int nesting)
     {
         if (nesting > MaxNesting)
         {
@@ -90,7 +94,7 @@ internal sealed class BinXmlRenderer
                     return;
                 case 0x01:
                 case 0x41:
-                    OpenStartElement(ref c, chunk, (token & 0x40) != 0, hasDependencyId);
+                    OpenStartElement(ref c, chunk, (token & 0x40) != 0, inTemplate);
                     break;
                 case 0x02:
                     EndAttribute();
@@ -122,6 +126,16 @@ internal sealed class BinXmlRenderer
                     if (_elemState[_elemDepth] == StateContent)
                     {
                         _sb.Append("</").Append(_elemNames[_elemDepth]).Append('>');
+                    }
+                    else if (_elemState[_elemDepth] == StateRepeated)
+                    {
+                        // end tags were written with each array item
+                    }
+                    else if (_elemDropIfEmpty[_elemDepth])
+                    {
+                        // Its only content was an optional substitution without a value: Windows
+                        // leaves the element out (e.g. <Binary> of classic events without data).
+                        DropElement(_elemDepth);
                     }
                     else
                     {
@@ -272,9 +286,22 @@ internal sealed class BinXmlRenderer
         }
     }
 
-    private void OpenStartElement(ref EvtxCursor c, ReadOnlySpan<byte> chunk, bool hasAttributes, bool hasDependencyId)
+    private void OpenStartElement(ref EvtxCursor c, ReadOnlySpan<byte> chunk, bool hasAttributes, bool inTemplate)
     {
         EndAttribute();
+
+        // Template definitions put a 16-bit dependency id before the element's data size; elements
+        // written directly in a record (no template) or in embedded binary XML values do not. Outside
+        // templates, accept the id when only that reading puts an inline name where it belongs.
+        var hasDependencyId = inTemplate;
+        if (!inTemplate && c.Remaining >= 10)
+        {
+            var p = c.Position;
+            var nameWithout = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(c.Data[(p + 4)..]);
+            var nameWith = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(c.Data[(p + 6)..]);
+            hasDependencyId = nameWith == (uint)(p + 10) && nameWithout != (uint)(p + 8);
+        }
+
         if (hasDependencyId)
         {
             c.U16("element dependency id");
@@ -292,11 +319,34 @@ internal sealed class BinXmlRenderer
             throw new EvtxFormatException("element", c.Position, $"elements nested deeper than {MaxElementDepth}");
         }
 
+        var restore = -1;
+        if (_elemDepth > 0 && _elemState[_elemDepth - 1] == StatePending)
+        {
+            restore = _sb.Length;
+        }
+
         BeginContent();
+        _elemStart[_elemDepth] = _sb.Length;
+        _elemRestore[_elemDepth] = restore;
+        _elemDropIfEmpty[_elemDepth] = false;
         _sb.Append('<').Append(name);
         _elemNames[_elemDepth] = name;
         _elemState[_elemDepth] = StateInStartTag;
         _elemDepth++;
+    }
+
+    /// <summary>Removes element <paramref name="index"/> (already popped) from the output.</summary>
+    private void DropElement(int index)
+    {
+        if (_elemRestore[index] >= 0 && index > 0)
+        {
+            _sb.Length = _elemRestore[index];
+            _elemState[index - 1] = StatePending;
+        }
+        else
+        {
+            _sb.Length = _elemStart[index];
+        }
     }
 
     /// <summary>Before content: writes the pending ">" of the enclosing start tag.</summary>
@@ -361,11 +411,16 @@ internal sealed class BinXmlRenderer
 
     private void EmitSubstitution(ReadOnlySpan<byte> chunk, Substitution s, bool optional, int nesting)
     {
+        var top = _elemDepth - 1;
         if (s.Type == EvtxValueType.Null || s.Size == 0)
         {
-            if (_inAttr && optional)
+            if (_inAttr)
             {
-                _attrOptionalEmpty = true;
+                _attrOptionalEmpty |= optional;
+            }
+            else if (top >= 0 && _elemState[top] == StatePending && (optional || (s.Type & EvtxValueType.ArrayFlag) != 0))
+            {
+                _elemDropIfEmpty[top] = true;
             }
 
             return;
@@ -381,7 +436,7 @@ internal sealed class BinXmlRenderer
 
             var nested = new EvtxCursor(chunk, s.Offset, s.Offset + s.Size);
             var depth = _elemDepth;
-            RenderFragment(ref nested, chunk, 0, 0, hasDependencyId: false, nesting + 1);
+            RenderFragment(ref nested, chunk, 0, 0, inTemplate: false, nesting + 1);
             EndAttribute();
             if (_elemDepth != depth)
             {
@@ -391,11 +446,94 @@ internal sealed class BinXmlRenderer
             return;
         }
 
+        if (!_inAttr && (s.Type & EvtxValueType.ArrayFlag) != 0 && top >= 0 && _elemState[top] == StatePending)
+        {
+            EmitArrayElement(top, s.Type, bytes);
+            return;
+        }
+
         EmitValue(s.Type, bytes);
         if (_inAttr && optional && _sb.Length == _attrValueStart)
         {
             _attrOptionalEmpty = true;
         }
+    }
+
+    /// <summary>
+    /// An array substitution as the content of an element: Windows writes the element once per
+    /// item (&lt;Data&gt;a&lt;/Data&gt;&lt;Data&gt;b&lt;/Data&gt; in classic EventData).
+    /// </summary>
+    private void EmitArrayElement(int top, byte type, ReadOnlySpan<byte> bytes)
+    {
+        var tag = _sb.ToString(_elemStart[top], _sb.Length - _elemStart[top]);
+        var name = _elemNames[top];
+        var itemType = (byte)(type & 0x7f);
+        var count = 0;
+        var rest = bytes;
+        while (!rest.IsEmpty)
+        {
+            ReadOnlySpan<byte> item;
+            if (itemType == EvtxValueType.String)
+            {
+                var i = 0;
+                while (i + 1 < rest.Length && (rest[i] | rest[i + 1]) != 0)
+                {
+                    i += 2;
+                }
+
+                item = rest[..Math.Min(i, rest.Length)];
+                rest = rest[Math.Min(i + 2, rest.Length)..];
+            }
+            else if (itemType == EvtxValueType.AnsiString)
+            {
+                var nul = rest.IndexOf((byte)0);
+                item = nul >= 0 ? rest[..nul] : rest;
+                rest = nul >= 0 ? rest[(nul + 1)..] : [];
+            }
+            else if (itemType == EvtxValueType.Sid && rest.Length >= 8)
+            {
+                var len = Math.Min(rest.Length, 8 + (4 * rest[1]));
+                item = rest[..len];
+                rest = rest[len..];
+            }
+            else
+            {
+                var size = itemType == EvtxValueType.SizeT ? (bytes.Length % 8 == 0 ? 8 : 4) : EvtxValueType.FixedSize(itemType);
+                if (size == 0 || size > rest.Length)
+                {
+                    item = rest;
+                    rest = [];
+                }
+                else
+                {
+                    item = rest[..size];
+                    rest = rest[size..];
+                }
+            }
+
+            if (count++ > 0)
+            {
+                _sb.Append(tag);
+            }
+
+            _sb.Append('>');
+            if (itemType == EvtxValueType.String)
+            {
+                EvtxValues.AppendEscaped(_sb, EvtxValues.Utf16(item), attribute: false);
+            }
+            else
+            {
+                EvtxValues.Append(_sb, itemType, item, attribute: false);
+            }
+
+            _sb.Append("</").Append(name).Append('>');
+            if (_sb.Length > MaxCharsPerRecord)
+            {
+                throw new EvtxFormatException("array value", 0, "the event expands beyond the size limit");
+            }
+        }
+
+        _elemState[top] = count > 0 ? StateRepeated : _elemState[top];
     }
 
     private void TemplateInstance(ref EvtxCursor c, ReadOnlySpan<byte> chunk, int nesting)
@@ -454,7 +592,7 @@ internal sealed class BinXmlRenderer
 
         _subTop += n;
         var bc = new EvtxCursor(chunk, body.Start, body.End);
-        RenderFragment(ref bc, chunk, subBase, n, hasDependencyId: true, nesting + 1);
+        RenderFragment(ref bc, chunk, subBase, n, inTemplate: true, nesting + 1);
         _subTop = subBase;
     }
 
