@@ -418,7 +418,7 @@ internal sealed class BinXmlRenderer
             {
                 _attrOptionalEmpty |= optional;
             }
-            else if (top >= 0 && _elemState[top] == StatePending && (optional || (s.Type & EvtxValueType.ArrayFlag) != 0))
+            else if (top >= 0 && _elemState[top] == StatePending && optional)
             {
                 _elemDropIfEmpty[top] = true;
             }
