@@ -44,7 +44,8 @@ long Run()
 }
 
 Run(); // warm-up (JIT)
-for (var round = 0; round < 3; round++)
+var rounds = args[0] == "bench" ? 10 : 1;
+for (var round = 0; round < rounds; round++)
 {
     var sw = Stopwatch.StartNew();
     var records = Run();

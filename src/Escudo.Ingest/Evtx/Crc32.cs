@@ -1,13 +1,13 @@
 namespace Escudo.Ingest.Evtx;
 
-/// <summary>CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), slicing by 4.</summary>
+/// <summary>CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), slicing by 8.</summary>
 internal static class Crc32
 {
     private static readonly uint[] Table = Build();
 
     private static uint[] Build()
     {
-        var t = new uint[4 * 256];
+        var t = new uint[8 * 256];
         for (uint i = 0; i < 256; i++)
         {
             var c = i;
@@ -21,7 +21,7 @@ internal static class Crc32
 
         for (var i = 0; i < 256; i++)
         {
-            for (var s = 1; s < 4; s++)
+            for (var s = 1; s < 8; s++)
             {
                 var prev = t[((s - 1) * 256) + i];
                 t[(s * 256) + i] = (prev >> 8) ^ t[prev & 0xff];
@@ -36,10 +36,12 @@ internal static class Crc32
         var t = Table;
         crc = ~crc;
         var i = 0;
-        for (; i + 4 <= data.Length; i += 4)
+        for (; i + 8 <= data.Length; i += 8)
         {
-            crc ^= (uint)(data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24));
-            crc = t[768 + (crc & 0xff)] ^ t[512 + ((crc >> 8) & 0xff)] ^ t[256 + ((crc >> 16) & 0xff)] ^ t[crc >> 24];
+            var lo = crc ^ System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data[i..]);
+            var hi = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data[(i + 4)..]);
+            crc = t[1792 + (lo & 0xff)] ^ t[1536 + ((lo >> 8) & 0xff)] ^ t[1280 + ((lo >> 16) & 0xff)] ^ t[1024 + (lo >> 24)]
+                ^ t[768 + (hi & 0xff)] ^ t[512 + ((hi >> 8) & 0xff)] ^ t[256 + ((hi >> 16) & 0xff)] ^ t[hi >> 24];
         }
 
         for (; i < data.Length; i++)

@@ -65,7 +65,6 @@ public sealed class EvtxFile : IDisposable
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
         var renderer = new BinXmlRenderer();
-        var batch = new List<EvtxRecord>(256);
         try
         {
             long position = 0;
@@ -104,11 +103,20 @@ public sealed class EvtxFile : IDisposable
                     yield break;
                 }
 
-                batch.Clear();
-                ReadChunk(buffer.AsSpan(0, got), position, chunkIndex, renderer, batch, report);
-                foreach (var r in batch)
+                // Records are decoded and handed out one at a time, so memory stays at one chunk
+                // buffer plus the record being rendered, whatever the chunk holds.
+                var limit = OpenChunk(buffer.AsSpan(0, got), position, chunkIndex, report);
+                if (limit > 0)
                 {
-                    yield return r;
+                    renderer.ResetChunk();
+                    var offset = ChunkHeaderSize;
+                    while (NextRecord(buffer.AsSpan(0, got), position, limit, ref offset, renderer, report, out var record))
+                    {
+                        if (record is not null)
+                        {
+                            yield return record;
+                        }
+                    }
                 }
 
                 if (got < ChunkSize)
@@ -153,7 +161,8 @@ public sealed class EvtxFile : IDisposable
         }
     }
 
-    private void ReadChunk(ReadOnlySpan<byte> chunk, long fileOffset, int chunkIndex, BinXmlRenderer renderer, List<EvtxRecord> output, Action<IngestProblem> report)
+    /// <summary>Validates a chunk header and checksums; returns the end of its records area, or -1 to skip the chunk.</summary>
+    private int OpenChunk(ReadOnlySpan<byte> chunk, long fileOffset, int chunkIndex, Action<IngestProblem> report)
     {
         if (chunk.Length < ChunkHeaderSize)
         {
@@ -162,7 +171,7 @@ public sealed class EvtxFile : IDisposable
                 report(new IngestProblem(_name, fileOffset, "chunk", $"chunk {chunkIndex} truncated to {chunk.Length} bytes"));
             }
 
-            return;
+            return -1;
         }
 
         if (!chunk[..8].SequenceEqual(ChunkMagic))
@@ -173,7 +182,7 @@ public sealed class EvtxFile : IDisposable
                 report(new IngestProblem(_name, fileOffset, "chunk", $"chunk {chunkIndex} has a bad signature; chunk skipped"));
             }
 
-            return;
+            return -1;
         }
 
         if (chunk.Length < ChunkSize)
@@ -207,62 +216,73 @@ public sealed class EvtxFile : IDisposable
             report(new IngestProblem(_name, fileOffset + 48, "chunk header", $"chunk {chunkIndex} free space offset {freeSpace} is invalid; scanning the whole chunk"));
         }
 
-        renderer.ResetChunk();
-        var offset = ChunkHeaderSize;
-        while (offset + RecordHeaderSize <= limit)
+        return limit;
+    }
+
+    /// <summary>
+    /// Reads the record at <paramref name="offset"/> and advances past it. Returns false at the end
+    /// of the records area; <paramref name="record"/> is null when the record was damaged (reported).
+    /// </summary>
+    private bool NextRecord(ReadOnlySpan<byte> chunk, long fileOffset, int limit, ref int offset, BinXmlRenderer renderer, Action<IngestProblem> report, out EvtxRecord? record)
+    {
+        record = null;
+        if (offset + RecordHeaderSize > limit)
         {
-            var magic = BinaryPrimitives.ReadUInt32LittleEndian(chunk[offset..]);
-            var size = BinaryPrimitives.ReadUInt32LittleEndian(chunk[(offset + 4)..]);
-            string? damage = null;
-            if (magic != RecordMagic)
-            {
-                if (!chunk[offset..limit].ContainsAnyExcept((byte)0))
-                {
-                    break; // zero padding up to the end of the used area
-                }
-
-                damage = "bad record signature";
-            }
-            else if (size < RecordHeaderSize + 4 || size > (uint)(chunk.Length - offset))
-            {
-                damage = $"record size {size} does not fit in the chunk";
-            }
-            else if (BinaryPrimitives.ReadUInt32LittleEndian(chunk[(offset + (int)size - 4)..]) != size)
-            {
-                damage = $"record size {size} does not match the size copy at its end";
-            }
-
-            if (damage is not null)
-            {
-                report(new IngestProblem(_name, fileOffset + offset, "record", damage + "; searching for the next record"));
-                var next = FindNextRecord(chunk, offset + 1, limit);
-                if (next < 0)
-                {
-                    break;
-                }
-
-                offset = next;
-                continue;
-            }
-
-            var recordId = BinaryPrimitives.ReadUInt64LittleEndian(chunk[(offset + 8)..]);
-            var fileTime = BinaryPrimitives.ReadUInt64LittleEndian(chunk[(offset + 16)..]);
-            try
-            {
-                var xml = renderer.Render(chunk, offset + RecordHeaderSize, offset + (int)size - 4);
-                output.Add(new EvtxRecord(recordId, EvtxValues.FileTimeToDateTime(fileTime), xml, fileOffset + offset));
-            }
-            catch (EvtxFormatException e)
-            {
-                report(new IngestProblem(_name, fileOffset + e.Offset, e.What, $"record {recordId}: {e.Message}; record skipped"));
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                report(new IngestProblem(_name, fileOffset + offset, "record", $"record {recordId}: {e.GetType().Name}: {e.Message}; record skipped"));
-            }
-
-            offset += (int)size;
+            return false;
         }
+
+        var magic = BinaryPrimitives.ReadUInt32LittleEndian(chunk[offset..]);
+        var size = BinaryPrimitives.ReadUInt32LittleEndian(chunk[(offset + 4)..]);
+        string? damage = null;
+        if (magic != RecordMagic)
+        {
+            if (!chunk[offset..limit].ContainsAnyExcept((byte)0))
+            {
+                return false; // zero padding up to the end of the used area
+            }
+
+            damage = "bad record signature";
+        }
+        else if (size < RecordHeaderSize + 4 || size > (uint)(chunk.Length - offset))
+        {
+            damage = $"record size {size} does not fit in the chunk";
+        }
+        else if (BinaryPrimitives.ReadUInt32LittleEndian(chunk[(offset + (int)size - 4)..]) != size)
+        {
+            damage = $"record size {size} does not match the size copy at its end";
+        }
+
+        if (damage is not null)
+        {
+            report(new IngestProblem(_name, fileOffset + offset, "record", damage + "; searching for the next record"));
+            var next = FindNextRecord(chunk, offset + 1, limit);
+            if (next < 0)
+            {
+                return false;
+            }
+
+            offset = next;
+            return true;
+        }
+
+        var recordId = BinaryPrimitives.ReadUInt64LittleEndian(chunk[(offset + 8)..]);
+        var fileTime = BinaryPrimitives.ReadUInt64LittleEndian(chunk[(offset + 16)..]);
+        try
+        {
+            var xml = renderer.Render(chunk, offset + RecordHeaderSize, offset + (int)size - 4);
+            record = new EvtxRecord(recordId, EvtxValues.FileTimeToDateTime(fileTime), xml, fileOffset + offset);
+        }
+        catch (EvtxFormatException e)
+        {
+            report(new IngestProblem(_name, fileOffset + e.Offset, e.What, $"record {recordId}: {e.Message}; record skipped"));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            report(new IngestProblem(_name, fileOffset + offset, "record", $"record {recordId}: {e.GetType().Name}: {e.Message}; record skipped"));
+        }
+
+        offset += (int)size;
+        return true;
     }
 
     /// <summary>Next offset holding a plausible record header (signature, size and size copy agree), or -1.</summary>

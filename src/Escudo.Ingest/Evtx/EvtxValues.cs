@@ -111,7 +111,6 @@ internal static class EvtxValues
             return true;
         }
 
-        Span<char> tmp = stackalloc char[64];
         switch (type)
         {
             case EvtxValueType.Null:
@@ -348,8 +347,8 @@ internal static class EvtxValues
 
         var dt = new DateTime((long)fileTime + FileTimeEpochTicks, DateTimeKind.Utc);
         Span<char> buf = stackalloc char[40];
-        dt.TryFormat(buf, out var n, "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffff", CultureInfo.InvariantCulture);
-        sb.Append(buf[..n]);
+        dt.TryFormat(buf, out var n, "O", CultureInfo.InvariantCulture); // yyyy-MM-ddTHH:mm:ss.fffffffZ (fast path)
+        sb.Append(buf[..(n - 1)]);
         sb.Append("00Z");
     }
 
