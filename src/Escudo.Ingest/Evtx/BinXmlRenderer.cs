@@ -1,0 +1,666 @@
+using System.Text;
+
+namespace Escudo.Ingest.Evtx;
+
+/// <summary>
+/// Renders an EVTX binary XML token stream straight to XML text (single-quoted attributes, one
+/// line, empty elements self-closed), expanding template instances with their substitution
+/// values. It walks the chunk bytes directly: template bodies are located once per chunk (by
+/// their chunk-relative offset) and names are decoded once per chunk, so a record costs one
+/// pass over its template body plus its values. One instance serves one reader; call
+/// <see cref="ResetChunk"/> when moving to another chunk.
+/// </summary>
+internal sealed class BinXmlRenderer
+{
+    private const int MaxNesting = 24;          // template instances / nested binary XML
+    private const int MaxElementDepth = 256;
+    private const int MaxTokensPerRecord = 1 << 20;
+    private const int MaxCharsPerRecord = 16 << 20;
+    private const int MaxSubstitutions = 1 << 16;
+
+    private const byte StateInStartTag = 0;     // "<Name attr='..'" written, no CloseStartElement yet
+    private const byte StatePending = 1;        // start tag closed but ">" not yet written (no content so far)
+    private const byte StateContent = 2;        // ">" written
+    private const byte StateRepeated = 3;       // element already written once per array item; its end tag is done
+
+    private readonly StringBuilder _sb = new(4096);
+    private readonly Dictionary<int, string> _names = [];
+    private readonly Dictionary<int, (int Start, int End)> _templates = [];
+    private Substitution[] _subs = new Substitution[256];
+    private int _subTop;
+    private readonly string[] _elemNames = new string[MaxElementDepth];
+    private readonly byte[] _elemState = new byte[MaxElementDepth];
+    private readonly int[] _elemStart = new int[MaxElementDepth];     // where "<Name" starts in the output
+    private readonly int[] _elemRestore = new int[MaxElementDepth];   // output length before the parent's ">" was written for this element, or -1
+    private readonly bool[] _elemDropIfEmpty = new bool[MaxElementDepth];
+    private int _elemDepth;
+    private bool _inAttr;
+    private int _attrStart;
+    private int _attrValueStart;
+    private bool _attrOptionalEmpty;
+    private int _tokens;
+
+    private readonly record struct Substitution(byte Type, int Offset, int Size);
+
+    public void ResetChunk()
+    {
+        _names.Clear();
+        _templates.Clear();
+    }
+
+    /// <summary>Renders the binary XML in chunk[start..end) (a record's event data) to a string.</summary>
+    public string Render(ReadOnlySpan<byte> chunk, int start, int end)
+    {
+        _sb.Clear();
+        _subTop = 0;
+        _elemDepth = 0;
+        _inAttr = false;
+        _tokens = 0;
+        var c = new EvtxCursor(chunk, start, end);
+        RenderFragment(ref c, chunk, 0, 0, inTemplate: false, nesting: 0);
+        EndAttribute();
+        if (_elemDepth != 0)
+        {
+            throw new EvtxFormatException("binary XML", c.Position, $"the event ends with {_elemDepth} element(s) still open ({_elemNames[_elemDepth - 1]})");
+        }
+
+        if (_sb.Length == 0)
+        {
+            throw new EvtxFormatException("binary XML", start, "the event renders no XML");
+        }
+
+        return _sb.ToString();
+    }
+
+    private void RenderFragment(ref EvtxCursor c, ReadOnlySpan<byte> chunk, int subBase, int subCount, bool inTemplate, int nesting)
+    {
+        if (nesting > MaxNesting)
+        {
+            throw new EvtxFormatException("binary XML", c.Position, $"nesting deeper than {MaxNesting} (template instances / embedded binary XML)");
+        }
+
+        while (!c.AtEnd)
+        {
+            if (++_tokens > MaxTokensPerRecord || _sb.Length > MaxCharsPerRecord)
+            {
+                throw new EvtxFormatException("binary XML", c.Position, "the event expands beyond the size limit");
+            }
+
+            var tokenOffset = c.Position;
+            var token = c.U8("token");
+            switch (token)
+            {
+                case 0x00: // end of fragment
+                    return;
+                case 0x01:
+                case 0x41:
+                    OpenStartElement(ref c, chunk, (token & 0x40) != 0, inTemplate);
+                    break;
+                case 0x02:
+                    EndAttribute();
+                    if (_elemDepth == 0)
+                    {
+                        throw new EvtxFormatException("close start element", tokenOffset, "no element is open");
+                    }
+
+                    _elemState[_elemDepth - 1] = StatePending;
+                    break;
+                case 0x03:
+                    EndAttribute();
+                    if (_elemDepth == 0)
+                    {
+                        throw new EvtxFormatException("close empty element", tokenOffset, "no element is open");
+                    }
+
+                    _sb.Append("/>");
+                    _elemDepth--;
+                    break;
+                case 0x04:
+                    EndAttribute();
+                    if (_elemDepth == 0)
+                    {
+                        throw new EvtxFormatException("end element", tokenOffset, "no element is open");
+                    }
+
+                    _elemDepth--;
+                    if (_elemState[_elemDepth] == StateContent)
+                    {
+                        _sb.Append("</").Append(_elemNames[_elemDepth]).Append('>');
+                    }
+                    else if (_elemState[_elemDepth] == StateRepeated)
+                    {
+                        // end tags were written with each array item
+                    }
+                    else if (_elemDropIfEmpty[_elemDepth])
+                    {
+                        // Its only content was an optional substitution without a value: Windows
+                        // leaves the element out (e.g. <Binary> of classic events without data).
+                        DropElement(_elemDepth);
+                    }
+                    else
+                    {
+                        _sb.Append("/>");
+                    }
+
+                    break;
+                case 0x05:
+                case 0x45:
+                    {
+                        var type = c.U8("value type");
+                        ReadOnlySpan<byte> bytes;
+                        if (type is EvtxValueType.String)
+                        {
+                            int count = c.U16("value string length");
+                            bytes = c.Bytes(count * 2, "value string");
+                        }
+                        else if (type is EvtxValueType.AnsiString or EvtxValueType.Binary)
+                        {
+                            int count = c.U16("value length");
+                            bytes = c.Bytes(count, "value bytes");
+                        }
+                        else
+                        {
+                            var size = EvtxValueType.FixedSize(type);
+                            if (size == 0)
+                            {
+                                throw new EvtxFormatException("value", tokenOffset, $"unsupported value type 0x{type:x2} in a value token");
+                            }
+
+                            bytes = c.Bytes(size, "value");
+                        }
+
+                        EmitValue(type, bytes);
+                        break;
+                    }
+
+                case 0x06:
+                case 0x46:
+                    {
+                        EndAttribute();
+                        if (_elemDepth == 0 || _elemState[_elemDepth - 1] != StateInStartTag)
+                        {
+                            throw new EvtxFormatException("attribute", tokenOffset, "attribute outside a start tag");
+                        }
+
+                        var name = ReadName(ref c, chunk);
+                        _attrStart = _sb.Length;
+                        _sb.Append(' ').Append(name).Append("='");
+                        _attrValueStart = _sb.Length;
+                        _inAttr = true;
+                        _attrOptionalEmpty = false;
+                        break;
+                    }
+
+                case 0x07:
+                case 0x47:
+                    {
+                        int count = c.U16("CDATA length");
+                        var text = EvtxValues.Utf16(c.Bytes(count * 2, "CDATA"));
+                        if (_inAttr)
+                        {
+                            EvtxValues.AppendEscaped(_sb, text, attribute: true);
+                        }
+                        else
+                        {
+                            BeginContent();
+                            _sb.Append("<![CDATA[").Append(text).Append("]]>");
+                        }
+
+                        break;
+                    }
+
+                case 0x08:
+                case 0x48:
+                    {
+                        int code = c.U16("character reference");
+                        if (!_inAttr)
+                        {
+                            BeginContent();
+                        }
+
+                        _sb.Append("&#").Append(code).Append(';');
+                        break;
+                    }
+
+                case 0x09:
+                case 0x49:
+                    {
+                        var name = ReadName(ref c, chunk);
+                        if (!_inAttr)
+                        {
+                            BeginContent();
+                        }
+
+                        _sb.Append('&').Append(name).Append(';');
+                        break;
+                    }
+
+                case 0x0a:
+                    {
+                        EndAttribute();
+                        var name = ReadName(ref c, chunk);
+                        BeginContent();
+                        _sb.Append("<?").Append(name);
+                        break;
+                    }
+
+                case 0x0b:
+                    {
+                        int count = c.U16("PI data length");
+                        var text = EvtxValues.Utf16(c.Bytes(count * 2, "PI data"));
+                        if (!text.IsEmpty)
+                        {
+                            _sb.Append(' ').Append(text);
+                        }
+
+                        _sb.Append("?>");
+                        break;
+                    }
+
+                case 0x0c:
+                    TemplateInstance(ref c, chunk, nesting);
+                    break;
+                case 0x0d:
+                case 0x0e:
+                    {
+                        int index = c.U16("substitution index");
+                        c.U8("substitution type");
+                        if (index < subCount)
+                        {
+                            EmitSubstitution(chunk, _subs[subBase + index], optional: token == 0x0e, nesting);
+                        }
+                        else if (token == 0x0e && _inAttr)
+                        {
+                            _attrOptionalEmpty = true;
+                        }
+
+                        break;
+                    }
+
+                case 0x0f:
+                    c.Skip(3, "fragment header");
+                    break;
+                default:
+                    throw new EvtxFormatException("token", tokenOffset, $"unknown binary XML token 0x{token:x2}");
+            }
+        }
+    }
+
+    private void OpenStartElement(ref EvtxCursor c, ReadOnlySpan<byte> chunk, bool hasAttributes, bool inTemplate)
+    {
+        EndAttribute();
+
+        // Template definitions put a 16-bit dependency id before the element's data size; elements
+        // written directly in a record (no template) or in embedded binary XML values do not. Outside
+        // templates, accept the id when only that reading puts an inline name where it belongs.
+        var hasDependencyId = inTemplate;
+        if (!inTemplate && c.Remaining >= 10)
+        {
+            var p = c.Position;
+            var nameWithout = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(c.Data[(p + 4)..]);
+            var nameWith = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(c.Data[(p + 6)..]);
+            hasDependencyId = nameWith == (uint)(p + 10) && nameWithout != (uint)(p + 8);
+        }
+
+        if (hasDependencyId)
+        {
+            c.U16("element dependency id");
+        }
+
+        c.U32("element data size");
+        var name = ReadName(ref c, chunk);
+        if (hasAttributes)
+        {
+            c.U32("attribute list size");
+        }
+
+        if (_elemDepth >= MaxElementDepth)
+        {
+            throw new EvtxFormatException("element", c.Position, $"elements nested deeper than {MaxElementDepth}");
+        }
+
+        var restore = -1;
+        if (_elemDepth > 0 && _elemState[_elemDepth - 1] == StatePending)
+        {
+            restore = _sb.Length;
+        }
+
+        BeginContent();
+        _elemStart[_elemDepth] = _sb.Length;
+        _elemRestore[_elemDepth] = restore;
+        _elemDropIfEmpty[_elemDepth] = false;
+        _sb.Append('<').Append(name);
+        _elemNames[_elemDepth] = name;
+        _elemState[_elemDepth] = StateInStartTag;
+        _elemDepth++;
+    }
+
+    /// <summary>Removes element <paramref name="index"/> (already popped) from the output.</summary>
+    private void DropElement(int index)
+    {
+        if (_elemRestore[index] >= 0 && index > 0)
+        {
+            _sb.Length = _elemRestore[index];
+            _elemState[index - 1] = StatePending;
+        }
+        else
+        {
+            _sb.Length = _elemStart[index];
+        }
+    }
+
+    /// <summary>Before content: writes the pending ">" of the enclosing start tag.</summary>
+    private void BeginContent()
+    {
+        if (_elemDepth > 0 && _elemState[_elemDepth - 1] != StateContent)
+        {
+            if (_elemState[_elemDepth - 1] == StatePending)
+            {
+                _sb.Append('>');
+                _elemState[_elemDepth - 1] = StateContent;
+            }
+            else if (_elemState[_elemDepth - 1] == StateInStartTag)
+            {
+                // Content before CloseStartElement (damaged input): close the tag so the output stays well formed.
+                EndAttribute();
+                _sb.Append('>');
+                _elemState[_elemDepth - 1] = StateContent;
+            }
+        }
+    }
+
+    private void EndAttribute()
+    {
+        if (!_inAttr)
+        {
+            return;
+        }
+
+        _inAttr = false;
+        if (_sb.Length == _attrValueStart && _attrOptionalEmpty)
+        {
+            _sb.Length = _attrStart; // an optional substitution with no value drops the attribute
+        }
+        else
+        {
+            _sb.Append('\'');
+        }
+    }
+
+    private void EmitValue(byte type, ReadOnlySpan<byte> bytes)
+    {
+        if (_inAttr)
+        {
+            EvtxValues.Append(_sb, type, bytes, attribute: true);
+            return;
+        }
+
+        var top = _elemDepth - 1;
+        var before = _sb.Length;
+        var state = top >= 0 ? _elemState[top] : StateContent;
+        BeginContent();
+        var afterOpen = _sb.Length;
+        EvtxValues.Append(_sb, type, bytes, attribute: false);
+        if (_sb.Length == afterOpen && top >= 0 && state != StateContent)
+        {
+            // Nothing rendered: undo the ">" so the element can still self-close.
+            _sb.Length = before;
+            _elemState[top] = state;
+        }
+    }
+
+    private void EmitSubstitution(ReadOnlySpan<byte> chunk, Substitution s, bool optional, int nesting)
+    {
+        var top = _elemDepth - 1;
+        if (s.Type == EvtxValueType.Null || s.Size == 0)
+        {
+            if (_inAttr)
+            {
+                _attrOptionalEmpty |= optional;
+            }
+            else if (top >= 0 && _elemState[top] == StatePending && optional)
+            {
+                _elemDropIfEmpty[top] = true;
+            }
+
+            return;
+        }
+
+        var bytes = chunk.Slice(s.Offset, s.Size);
+        if (s.Type == EvtxValueType.BinXml)
+        {
+            if (_inAttr)
+            {
+                return; // embedded XML cannot be an attribute value
+            }
+
+            var nested = new EvtxCursor(chunk, s.Offset, s.Offset + s.Size);
+            var depth = _elemDepth;
+            RenderFragment(ref nested, chunk, 0, 0, inTemplate: false, nesting + 1);
+            EndAttribute();
+            if (_elemDepth != depth)
+            {
+                throw new EvtxFormatException("embedded binary XML", s.Offset, "unbalanced elements in an embedded binary XML value");
+            }
+
+            return;
+        }
+
+        if (!_inAttr && (s.Type & EvtxValueType.ArrayFlag) != 0 && top >= 0 && _elemState[top] == StatePending)
+        {
+            EmitArrayElement(top, s.Type, bytes);
+            return;
+        }
+
+        EmitValue(s.Type, bytes);
+        if (_inAttr && optional && _sb.Length == _attrValueStart)
+        {
+            _attrOptionalEmpty = true;
+        }
+    }
+
+    /// <summary>
+    /// An array substitution as the content of an element: Windows writes the element once per
+    /// item (&lt;Data&gt;a&lt;/Data&gt;&lt;Data&gt;b&lt;/Data&gt; in classic EventData).
+    /// </summary>
+    private void EmitArrayElement(int top, byte type, ReadOnlySpan<byte> bytes)
+    {
+        var tag = _sb.ToString(_elemStart[top], _sb.Length - _elemStart[top]);
+        var name = _elemNames[top];
+        var itemType = (byte)(type & 0x7f);
+        var count = 0;
+        var rest = bytes;
+        while (!rest.IsEmpty)
+        {
+            ReadOnlySpan<byte> item;
+            if (itemType == EvtxValueType.String)
+            {
+                var i = 0;
+                while (i + 1 < rest.Length && (rest[i] | rest[i + 1]) != 0)
+                {
+                    i += 2;
+                }
+
+                item = rest[..Math.Min(i, rest.Length)];
+                rest = rest[Math.Min(i + 2, rest.Length)..];
+            }
+            else if (itemType == EvtxValueType.AnsiString)
+            {
+                var nul = rest.IndexOf((byte)0);
+                item = nul >= 0 ? rest[..nul] : rest;
+                rest = nul >= 0 ? rest[(nul + 1)..] : [];
+            }
+            else if (itemType == EvtxValueType.Sid && rest.Length >= 8)
+            {
+                var len = Math.Min(rest.Length, 8 + (4 * rest[1]));
+                item = rest[..len];
+                rest = rest[len..];
+            }
+            else
+            {
+                var size = itemType == EvtxValueType.SizeT ? (bytes.Length % 8 == 0 ? 8 : 4) : EvtxValueType.FixedSize(itemType);
+                if (size == 0 || size > rest.Length)
+                {
+                    item = rest;
+                    rest = [];
+                }
+                else
+                {
+                    item = rest[..size];
+                    rest = rest[size..];
+                }
+            }
+
+            if (count++ > 0)
+            {
+                _sb.Append(tag);
+            }
+
+            _sb.Append('>');
+            if (itemType == EvtxValueType.String)
+            {
+                EvtxValues.AppendEscaped(_sb, EvtxValues.Utf16(item), attribute: false);
+            }
+            else
+            {
+                EvtxValues.Append(_sb, itemType, item, attribute: false);
+            }
+
+            _sb.Append("</").Append(name).Append('>');
+            if (_sb.Length > MaxCharsPerRecord)
+            {
+                throw new EvtxFormatException("array value", 0, "the event expands beyond the size limit");
+            }
+        }
+
+        _elemState[top] = count > 0 ? StateRepeated : _elemState[top];
+    }
+
+    private void TemplateInstance(ref EvtxCursor c, ReadOnlySpan<byte> chunk, int nesting)
+    {
+        var at = c.Position;
+        c.U8("template instance");
+        c.U32("template id");
+        var defOffset = (int)Math.Min(c.U32("template definition offset"), int.MaxValue);
+        (int Start, int End) body;
+        if (defOffset == c.Position)
+        {
+            // Definition inline: it follows here and later records of the chunk may point to it.
+            body = ReadTemplateDefinition(ref c);
+            _templates[defOffset] = body;
+        }
+        else if (!_templates.TryGetValue(defOffset, out body))
+        {
+            if (defOffset < 0 || defOffset >= chunk.Length)
+            {
+                throw new EvtxFormatException("template instance", at, $"template definition offset {defOffset} is outside the chunk");
+            }
+
+            var tc = new EvtxCursor(chunk, defOffset, chunk.Length);
+            body = ReadTemplateDefinition(ref tc);
+            _templates[defOffset] = body;
+        }
+
+        var count = c.U32("substitution count");
+        if (count > (uint)(c.Remaining / 4) || _subTop + count > MaxSubstitutions)
+        {
+            throw new EvtxFormatException("template instance", at, $"substitution count {count} does not fit in the record");
+        }
+
+        var n = (int)count;
+        if (_subTop + n > _subs.Length)
+        {
+            Array.Resize(ref _subs, Math.Max(_subs.Length * 2, _subTop + n));
+        }
+
+        var subBase = _subTop;
+        for (var i = 0; i < n; i++)
+        {
+            int size = c.U16("substitution size");
+            var type = c.U8("substitution type");
+            c.U8("substitution padding");
+            _subs[subBase + i] = new Substitution(type, 0, size);
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            var d = _subs[subBase + i];
+            var offset = c.Position;
+            c.Skip(d.Size, "substitution value");
+            _subs[subBase + i] = d with { Offset = offset };
+        }
+
+        _subTop += n;
+        var bc = new EvtxCursor(chunk, body.Start, body.End);
+        RenderFragment(ref bc, chunk, subBase, n, inTemplate: true, nesting + 1);
+        _subTop = subBase;
+    }
+
+    private static (int Start, int End) ReadTemplateDefinition(ref EvtxCursor c)
+    {
+        c.U32("template next offset");
+        c.Skip(16, "template GUID");
+        var size = c.U32("template data size");
+        if (size > (uint)c.Remaining)
+        {
+            throw new EvtxFormatException("template definition", c.Position, $"template data size {size} runs past the end of the data ({c.Remaining} bytes left)");
+        }
+
+        var start = c.Position;
+        c.Skip((int)size, "template body");
+        return (start, c.Position);
+    }
+
+    private string ReadName(ref EvtxCursor c, ReadOnlySpan<byte> chunk)
+    {
+        var offset = (int)Math.Min(c.U32("name offset"), int.MaxValue);
+        if (offset == c.Position)
+        {
+            // Name stored inline right here: decode it and step over it.
+            var name = DecodeName(chunk, offset, out var length);
+            c.Skip(length, "inline name");
+            _names[offset] = name;
+            return name;
+        }
+
+        if (_names.TryGetValue(offset, out var cached))
+        {
+            return cached;
+        }
+
+        var decoded = DecodeName(chunk, offset, out _);
+        _names[offset] = decoded;
+        return decoded;
+    }
+
+    /// <summary>Name structure: next offset (u32), hash (u16), char count (u16), UTF-16 chars, NUL (u16).</summary>
+    private static string DecodeName(ReadOnlySpan<byte> chunk, int offset, out int length)
+    {
+        if (offset < 0 || offset >= chunk.Length)
+        {
+            throw new EvtxFormatException("name", offset, $"name offset {offset} is outside the chunk");
+        }
+
+        var c = new EvtxCursor(chunk, offset, chunk.Length);
+        c.U32("name next offset");
+        c.U16("name hash");
+        int count = c.U16("name length");
+        var chars = EvtxValues.Utf16(c.Bytes(count * 2, "name"));
+        c.U16("name terminator");
+        length = c.Position - offset;
+        if (chars.IsEmpty)
+        {
+            throw new EvtxFormatException("name", offset, "empty element or attribute name");
+        }
+
+        foreach (var ch in chars)
+        {
+            if (ch is '<' or '>' or '\'' or '"' or '&' or '=' or '/' || char.IsWhiteSpace(ch) || char.IsControl(ch))
+            {
+                throw new EvtxFormatException("name", offset, "name contains characters not allowed in XML names");
+            }
+        }
+
+        return new string(chars);
+    }
+}

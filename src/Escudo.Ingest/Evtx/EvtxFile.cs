@@ -1,0 +1,316 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Escudo.Ingest.Evtx;
+
+/// <summary>
+/// Reader for Windows XML Event Log (EVTX) files. Streams the file: the 4 KiB file header, then
+/// one 64 KiB chunk at a time in a pooled buffer. Damage is reported through the problems
+/// callback and skipped: a bad record costs that record, a bad chunk costs that chunk.
+/// </summary>
+public sealed class EvtxFile : IDisposable
+{
+    internal const int FileHeaderSize = 4096;
+    internal const int ChunkSize = 65536;
+    internal const int ChunkHeaderSize = 512;
+    private const int RecordHeaderSize = 24;
+    private const uint RecordMagic = 0x00002a2a;
+    private static ReadOnlySpan<byte> FileMagic => "ElfFile\0"u8;
+    private static ReadOnlySpan<byte> ChunkMagic => "ElfChnk\0"u8;
+
+    private readonly Stream _stream;
+    private readonly bool _ownsStream;
+    private readonly string _name;
+    private bool _reading;
+
+    private EvtxFile(Stream stream, string name, bool ownsStream)
+    {
+        _stream = stream;
+        _name = name;
+        _ownsStream = ownsStream;
+    }
+
+    public static EvtxFile Open(string path)
+    {
+        var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        return new EvtxFile(fs, path, ownsStream: true);
+    }
+
+    public static EvtxFile Open(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return new EvtxFile(stream, name, ownsStream: false);
+    }
+
+    /// <summary>Chunk count from the file header (0 until read or when the header is damaged).</summary>
+    public int HeaderChunkCount { get; private set; }
+
+    /// <summary>
+    /// Records in file order. Never throws on bad input: damage (bad header, chunk magic or CRC,
+    /// truncated or malformed records, bad templates, offsets outside the chunk) goes to
+    /// <paramref name="problems"/> and the reader carries on with the next record or chunk.
+    /// </summary>
+    public IEnumerable<EvtxRecord> ReadRecords(Action<IngestProblem>? problems = null)
+    {
+        if (_reading)
+        {
+            throw new InvalidOperationException("ReadRecords can be enumerated once per EvtxFile.");
+        }
+
+        _reading = true;
+        return ReadCore(problems ?? (_ => { }));
+    }
+
+    private IEnumerable<EvtxRecord> ReadCore(Action<IngestProblem> report)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        var renderer = new BinXmlRenderer();
+        try
+        {
+            long position = 0;
+            int got;
+            try
+            {
+                got = _stream.ReadAtLeast(buffer.AsSpan(0, FileHeaderSize), FileHeaderSize, throwOnEndOfStream: false);
+            }
+            catch (IOException e)
+            {
+                report(new IngestProblem(_name, 0, "file header", e.Message));
+                yield break;
+            }
+
+            CheckFileHeader(buffer.AsSpan(0, got), report);
+            if (got < FileHeaderSize)
+            {
+                yield break;
+            }
+
+            position = FileHeaderSize;
+            for (var chunkIndex = 0; ; chunkIndex++)
+            {
+                try
+                {
+                    got = _stream.ReadAtLeast(buffer.AsSpan(0, ChunkSize), ChunkSize, throwOnEndOfStream: false);
+                }
+                catch (IOException e)
+                {
+                    report(new IngestProblem(_name, position, "chunk", e.Message));
+                    yield break;
+                }
+
+                if (got == 0)
+                {
+                    yield break;
+                }
+
+                // Records are decoded and handed out one at a time, so memory stays at one chunk
+                // buffer plus the record being rendered, whatever the chunk holds.
+                var limit = OpenChunk(buffer.AsSpan(0, got), position, chunkIndex, report);
+                if (limit > 0)
+                {
+                    renderer.ResetChunk();
+                    var offset = ChunkHeaderSize;
+                    while (NextRecord(buffer.AsSpan(0, got), position, limit, ref offset, renderer, report, out var record))
+                    {
+                        if (record is not null)
+                        {
+                            yield return record;
+                        }
+                    }
+                }
+
+                if (got < ChunkSize)
+                {
+                    yield break;
+                }
+
+                position += ChunkSize;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void CheckFileHeader(ReadOnlySpan<byte> h, Action<IngestProblem> report)
+    {
+        if (h.Length < 128)
+        {
+            report(new IngestProblem(_name, 0, "file header", $"file too short for an EVTX header ({h.Length} bytes)"));
+            return;
+        }
+
+        if (!h[..8].SequenceEqual(FileMagic))
+        {
+            report(new IngestProblem(_name, 0, "file header", "bad file signature (expected ElfFile)"));
+            return;
+        }
+
+        HeaderChunkCount = BinaryPrimitives.ReadUInt16LittleEndian(h[42..]);
+        var stored = BinaryPrimitives.ReadUInt32LittleEndian(h[124..]);
+        var computed = Crc32.Compute(h[..120]);
+        if (stored != computed)
+        {
+            report(new IngestProblem(_name, 124, "file header", $"header CRC32 mismatch (stored 0x{stored:x8}, computed 0x{computed:x8})"));
+        }
+
+        if (h.Length < FileHeaderSize)
+        {
+            report(new IngestProblem(_name, h.Length, "file header", "file ends inside the 4 KiB header block"));
+        }
+    }
+
+    /// <summary>Validates a chunk header and checksums; returns the end of its records area, or -1 to skip the chunk.</summary>
+    private int OpenChunk(ReadOnlySpan<byte> chunk, long fileOffset, int chunkIndex, Action<IngestProblem> report)
+    {
+        if (chunk.Length < ChunkHeaderSize)
+        {
+            if (chunk.ContainsAnyExcept((byte)0))
+            {
+                report(new IngestProblem(_name, fileOffset, "chunk", $"chunk {chunkIndex} truncated to {chunk.Length} bytes"));
+            }
+
+            return -1;
+        }
+
+        if (!chunk[..8].SequenceEqual(ChunkMagic))
+        {
+            // Unused (zeroed) chunks at the end of a file are normal; anything else is damage.
+            if (chunk.ContainsAnyExcept((byte)0))
+            {
+                report(new IngestProblem(_name, fileOffset, "chunk", $"chunk {chunkIndex} has a bad signature; chunk skipped"));
+            }
+
+            return -1;
+        }
+
+        if (chunk.Length < ChunkSize)
+        {
+            report(new IngestProblem(_name, fileOffset + chunk.Length, "chunk", $"chunk {chunkIndex} truncated to {chunk.Length} bytes; reading the records it still holds"));
+        }
+
+        var freeSpace = BinaryPrimitives.ReadUInt32LittleEndian(chunk[48..]);
+        var storedDataCrc = BinaryPrimitives.ReadUInt32LittleEndian(chunk[52..]);
+        var storedHeaderCrc = BinaryPrimitives.ReadUInt32LittleEndian(chunk[124..]);
+        var headerCrc = Crc32.Append(Crc32.Compute(chunk[..120]), chunk[128..ChunkHeaderSize]);
+        if (headerCrc != storedHeaderCrc)
+        {
+            // Checksums are advisory here: the records are still decoded one by one and each is
+            // validated on its own, so a wrong header checksum is reported, not fatal.
+            report(new IngestProblem(_name, fileOffset + 124, "chunk header", $"chunk {chunkIndex} header CRC32 mismatch (stored 0x{storedHeaderCrc:x8}, computed 0x{headerCrc:x8})"));
+        }
+
+        var limit = chunk.Length;
+        if (freeSpace >= ChunkHeaderSize && freeSpace <= (uint)chunk.Length)
+        {
+            limit = (int)freeSpace;
+            var dataCrc = Crc32.Compute(chunk[ChunkHeaderSize..limit]);
+            if (dataCrc != storedDataCrc)
+            {
+                report(new IngestProblem(_name, fileOffset + 52, "chunk records", $"chunk {chunkIndex} records CRC32 mismatch (stored 0x{storedDataCrc:x8}, computed 0x{dataCrc:x8})"));
+            }
+        }
+        else
+        {
+            report(new IngestProblem(_name, fileOffset + 48, "chunk header", $"chunk {chunkIndex} free space offset {freeSpace} is invalid; scanning the whole chunk"));
+        }
+
+        return limit;
+    }
+
+    /// <summary>
+    /// Reads the record at <paramref name="offset"/> and advances past it. Returns false at the end
+    /// of the records area; <paramref name="record"/> is null when the record was damaged (reported).
+    /// </summary>
+    private bool NextRecord(ReadOnlySpan<byte> chunk, long fileOffset, int limit, ref int offset, BinXmlRenderer renderer, Action<IngestProblem> report, out EvtxRecord? record)
+    {
+        record = null;
+        if (offset + RecordHeaderSize > limit)
+        {
+            return false;
+        }
+
+        var magic = BinaryPrimitives.ReadUInt32LittleEndian(chunk[offset..]);
+        var size = BinaryPrimitives.ReadUInt32LittleEndian(chunk[(offset + 4)..]);
+        string? damage = null;
+        if (magic != RecordMagic)
+        {
+            if (!chunk[offset..limit].ContainsAnyExcept((byte)0))
+            {
+                return false; // zero padding up to the end of the used area
+            }
+
+            damage = "bad record signature";
+        }
+        else if (size < RecordHeaderSize + 4 || size > (uint)(chunk.Length - offset))
+        {
+            damage = $"record size {size} does not fit in the chunk";
+        }
+        else if (BinaryPrimitives.ReadUInt32LittleEndian(chunk[(offset + (int)size - 4)..]) != size)
+        {
+            damage = $"record size {size} does not match the size copy at its end";
+        }
+
+        if (damage is not null)
+        {
+            report(new IngestProblem(_name, fileOffset + offset, "record", damage + "; searching for the next record"));
+            var next = FindNextRecord(chunk, offset + 1, limit);
+            if (next < 0)
+            {
+                return false;
+            }
+
+            offset = next;
+            return true;
+        }
+
+        var recordId = BinaryPrimitives.ReadUInt64LittleEndian(chunk[(offset + 8)..]);
+        var fileTime = BinaryPrimitives.ReadUInt64LittleEndian(chunk[(offset + 16)..]);
+        try
+        {
+            var xml = renderer.Render(chunk, offset + RecordHeaderSize, offset + (int)size - 4);
+            record = new EvtxRecord(recordId, EvtxValues.FileTimeToDateTime(fileTime), xml, fileOffset + offset);
+        }
+        catch (EvtxFormatException e)
+        {
+            report(new IngestProblem(_name, fileOffset + e.Offset, e.What, $"record {recordId}: {e.Message}; record skipped"));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            report(new IngestProblem(_name, fileOffset + offset, "record", $"record {recordId}: {e.GetType().Name}: {e.Message}; record skipped"));
+        }
+
+        offset += (int)size;
+        return true;
+    }
+
+    /// <summary>Next offset holding a plausible record header (signature, size and size copy agree), or -1.</summary>
+    private static int FindNextRecord(ReadOnlySpan<byte> chunk, int from, int limit)
+    {
+        for (var o = from; o + RecordHeaderSize <= limit; o++)
+        {
+            if (BinaryPrimitives.ReadUInt32LittleEndian(chunk[o..]) != RecordMagic)
+            {
+                continue;
+            }
+
+            var size = BinaryPrimitives.ReadUInt32LittleEndian(chunk[(o + 4)..]);
+            if (size >= RecordHeaderSize + 4 && size <= (uint)(chunk.Length - o)
+                && BinaryPrimitives.ReadUInt32LittleEndian(chunk[(o + (int)size - 4)..]) == size)
+            {
+                return o;
+            }
+        }
+
+        return -1;
+    }
+
+    public void Dispose()
+    {
+        if (_ownsStream)
+        {
+            _stream.Dispose();
+        }
+    }
+}

@@ -1,0 +1,403 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Escudo.Ingest.Evtx;
+
+/// <summary>Binary XML value types (the low 7 bits; 0x80 marks an array).</summary>
+internal static class EvtxValueType
+{
+    public const byte Null = 0x00;
+    public const byte String = 0x01;
+    public const byte AnsiString = 0x02;
+    public const byte Int8 = 0x03;
+    public const byte UInt8 = 0x04;
+    public const byte Int16 = 0x05;
+    public const byte UInt16 = 0x06;
+    public const byte Int32 = 0x07;
+    public const byte UInt32 = 0x08;
+    public const byte Int64 = 0x09;
+    public const byte UInt64 = 0x0a;
+    public const byte Real32 = 0x0b;
+    public const byte Real64 = 0x0c;
+    public const byte Bool = 0x0d;
+    public const byte Binary = 0x0e;
+    public const byte Guid = 0x0f;
+    public const byte SizeT = 0x10;
+    public const byte FileTime = 0x11;
+    public const byte SystemTime = 0x12;
+    public const byte Sid = 0x13;
+    public const byte HexInt32 = 0x14;
+    public const byte HexInt64 = 0x15;
+    public const byte EvtHandle = 0x20;
+    public const byte BinXml = 0x21;
+    public const byte EvtXml = 0x23;
+    public const byte ArrayFlag = 0x80;
+
+    /// <summary>Fixed element size of a type, or 0 when it is variable (strings, binary, SID, ...).</summary>
+    public static int FixedSize(byte type) => type switch
+    {
+        Int8 or UInt8 => 1,
+        Int16 or UInt16 => 2,
+        Int32 or UInt32 or Real32 or Bool or HexInt32 => 4,
+        Int64 or UInt64 or Real64 or FileTime or HexInt64 => 8,
+        Guid or SystemTime => 16,
+        _ => 0,
+    };
+}
+
+/// <summary>
+/// Renders binary XML values as Windows renders them in event XML (the style Splunk's
+/// XmlWinEventLog shows): decimal integers, unpadded lower-case hex for HexInt, upper-case
+/// braced GUIDs, S-1-... SIDs, ISO times with 9 fraction digits, upper-case hex for binary.
+/// </summary>
+internal static class EvtxValues
+{
+    private static readonly SearchValues<char> TextSpecials = SearchValues.Create("&<>");
+    private static readonly SearchValues<char> AttrSpecials = SearchValues.Create("&<>'\"");
+    private const long FileTimeEpochTicks = 504911232000000000; // 1601-01-01 in DateTime ticks
+
+    /// <summary>Appends text, XML-escaped for element content or for a single-quoted attribute.</summary>
+    public static void AppendEscaped(StringBuilder sb, ReadOnlySpan<char> s, bool attribute)
+    {
+        var specials = attribute ? AttrSpecials : TextSpecials;
+        while (true)
+        {
+            var i = s.IndexOfAny(specials);
+            if (i < 0)
+            {
+                sb.Append(s);
+                return;
+            }
+
+            sb.Append(s[..i]);
+            sb.Append(s[i] switch
+            {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '\'' => "&apos;",
+                _ => "&quot;",
+            });
+            s = s[(i + 1)..];
+        }
+    }
+
+    /// <summary>UTF-16LE bytes to chars, cut at the first NUL (Windows stops there too).</summary>
+    public static ReadOnlySpan<char> Utf16(ReadOnlySpan<byte> bytes)
+    {
+        var chars = MemoryMarshal.Cast<byte, char>(bytes[..(bytes.Length & ~1)]);
+        if (!BitConverter.IsLittleEndian)
+        {
+            return Encoding.Unicode.GetString(bytes[..(bytes.Length & ~1)]).AsSpan().TrimEnd('\0');
+        }
+
+        var nul = chars.IndexOf('\0');
+        return nul >= 0 ? chars[..nul] : chars;
+    }
+
+    /// <summary>
+    /// Appends one value. Arrays (type | 0x80) are rendered with their items separated by ", ".
+    /// Returns false for types this renderer does not know (caller decides what to do).
+    /// Nested binary XML (0x21) is not handled here.
+    /// </summary>
+    public static bool Append(StringBuilder sb, byte type, ReadOnlySpan<byte> v, bool attribute)
+    {
+        if ((type & EvtxValueType.ArrayFlag) != 0)
+        {
+            AppendArray(sb, (byte)(type & 0x7f), v, attribute);
+            return true;
+        }
+
+        switch (type)
+        {
+            case EvtxValueType.Null:
+                return true;
+            case EvtxValueType.String:
+                AppendEscaped(sb, Utf16(v), attribute);
+                return true;
+            case EvtxValueType.AnsiString:
+                {
+                    var nul = v.IndexOf((byte)0);
+                    var bytes = nul >= 0 ? v[..nul] : v;
+                    AppendEscaped(sb, Encoding.Latin1.GetString(bytes), attribute);
+                    return true;
+                }
+
+            case EvtxValueType.Int8 when v.Length >= 1:
+                sb.Append((sbyte)v[0]);
+                return true;
+            case EvtxValueType.UInt8 when v.Length >= 1:
+                sb.Append(v[0]);
+                return true;
+            case EvtxValueType.Int16 when v.Length >= 2:
+                sb.Append(BinaryPrimitives.ReadInt16LittleEndian(v));
+                return true;
+            case EvtxValueType.UInt16 when v.Length >= 2:
+                sb.Append(BinaryPrimitives.ReadUInt16LittleEndian(v));
+                return true;
+            case EvtxValueType.Int32 when v.Length >= 4:
+                sb.Append(BinaryPrimitives.ReadInt32LittleEndian(v));
+                return true;
+            case EvtxValueType.UInt32 when v.Length >= 4:
+                sb.Append(BinaryPrimitives.ReadUInt32LittleEndian(v));
+                return true;
+            case EvtxValueType.Int64 when v.Length >= 8:
+                sb.Append(BinaryPrimitives.ReadInt64LittleEndian(v));
+                return true;
+            case EvtxValueType.UInt64 when v.Length >= 8:
+                sb.Append(BinaryPrimitives.ReadUInt64LittleEndian(v));
+                return true;
+            case EvtxValueType.Real32 when v.Length >= 4:
+                sb.Append(BinaryPrimitives.ReadSingleLittleEndian(v).ToString("R", CultureInfo.InvariantCulture));
+                return true;
+            case EvtxValueType.Real64 when v.Length >= 8:
+                sb.Append(BinaryPrimitives.ReadDoubleLittleEndian(v).ToString("R", CultureInfo.InvariantCulture));
+                return true;
+            case EvtxValueType.Bool when v.Length >= 1:
+                {
+                    // Windows writes a 32-bit BOOL; some writers use other widths or values (any non-zero is true).
+                    var nonZero = v.IndexOfAnyExcept((byte)0) >= 0;
+                    sb.Append(nonZero ? "true" : "false");
+                    return true;
+                }
+
+            case EvtxValueType.Binary:
+            case EvtxValueType.EvtXml:
+                AppendHexUpper(sb, v);
+                return true;
+            case EvtxValueType.Guid when v.Length >= 16:
+                AppendGuid(sb, v);
+                return true;
+            case EvtxValueType.SizeT when v.Length == 4:
+                AppendHex(sb, BinaryPrimitives.ReadUInt32LittleEndian(v));
+                return true;
+            case EvtxValueType.SizeT when v.Length >= 8:
+                AppendHex(sb, BinaryPrimitives.ReadUInt64LittleEndian(v));
+                return true;
+            case EvtxValueType.FileTime when v.Length >= 8:
+                AppendFileTime(sb, BinaryPrimitives.ReadUInt64LittleEndian(v));
+                return true;
+            case EvtxValueType.SystemTime when v.Length >= 16:
+                AppendSystemTime(sb, v);
+                return true;
+            case EvtxValueType.Sid:
+                AppendSid(sb, v);
+                return true;
+            case EvtxValueType.HexInt32 when v.Length >= 4:
+                AppendHex(sb, BinaryPrimitives.ReadUInt32LittleEndian(v));
+                return true;
+            case EvtxValueType.HexInt64 when v.Length >= 8:
+                AppendHex(sb, BinaryPrimitives.ReadUInt64LittleEndian(v));
+                return true;
+            case EvtxValueType.EvtHandle when v.Length == 4:
+                sb.Append(BinaryPrimitives.ReadUInt32LittleEndian(v));
+                return true;
+            case EvtxValueType.EvtHandle when v.Length >= 8:
+                sb.Append(BinaryPrimitives.ReadUInt64LittleEndian(v));
+                return true;
+            default:
+                // Unknown type or a fixed-size value with too few bytes: show the raw bytes.
+                if (v.Length == 0)
+                {
+                    return true;
+                }
+
+                AppendHexUpper(sb, v);
+                return EvtxValueType.FixedSize(type) > 0;
+        }
+    }
+
+    private static void AppendArray(StringBuilder sb, byte type, ReadOnlySpan<byte> v, bool attribute)
+    {
+        var first = true;
+        if (type == EvtxValueType.String)
+        {
+            // NUL-terminated UTF-16 strings back to back.
+            var chars = MemoryMarshal.Cast<byte, char>(v[..(v.Length & ~1)]);
+            while (!chars.IsEmpty)
+            {
+                var nul = chars.IndexOf('\0');
+                var item = nul >= 0 ? chars[..nul] : chars;
+                if (!first)
+                {
+                    sb.Append(", ");
+                }
+
+                first = false;
+                AppendEscaped(sb, item, attribute);
+                chars = nul >= 0 ? chars[(nul + 1)..] : [];
+            }
+
+            return;
+        }
+
+        if (type == EvtxValueType.AnsiString)
+        {
+            while (!v.IsEmpty)
+            {
+                var nul = v.IndexOf((byte)0);
+                var item = nul >= 0 ? v[..nul] : v;
+                if (!first)
+                {
+                    sb.Append(", ");
+                }
+
+                first = false;
+                AppendEscaped(sb, Encoding.Latin1.GetString(item), attribute);
+                v = nul >= 0 ? v[(nul + 1)..] : [];
+            }
+
+            return;
+        }
+
+        var size = type == EvtxValueType.SizeT ? (v.Length % 8 == 0 ? 8 : 4) : EvtxValueType.FixedSize(type);
+        if (type == EvtxValueType.Sid)
+        {
+            while (v.Length >= 8)
+            {
+                var len = 8 + (4 * v[1]);
+                if (len > v.Length)
+                {
+                    break;
+                }
+
+                if (!first)
+                {
+                    sb.Append(", ");
+                }
+
+                first = false;
+                AppendSid(sb, v[..len]);
+                v = v[len..];
+            }
+
+            return;
+        }
+
+        if (size == 0)
+        {
+            AppendHexUpper(sb, v);
+            return;
+        }
+
+        for (var i = 0; i + size <= v.Length; i += size)
+        {
+            if (!first)
+            {
+                sb.Append(", ");
+            }
+
+            first = false;
+            Append(sb, type, v.Slice(i, size), attribute);
+        }
+    }
+
+    public static void AppendHexUpper(StringBuilder sb, ReadOnlySpan<byte> v)
+    {
+        const string digits = "0123456789ABCDEF";
+        Span<char> buf = stackalloc char[256];
+        while (!v.IsEmpty)
+        {
+            var n = Math.Min(v.Length, 128);
+            for (var i = 0; i < n; i++)
+            {
+                buf[2 * i] = digits[v[i] >> 4];
+                buf[(2 * i) + 1] = digits[v[i] & 0xf];
+            }
+
+            sb.Append(buf[..(2 * n)]);
+            v = v[n..];
+        }
+    }
+
+    /// <summary>0x followed by lower-case hex without padding (0x0 for zero), as Windows renders HexInt.</summary>
+    public static void AppendHex(StringBuilder sb, ulong value)
+    {
+        Span<char> buf = stackalloc char[18];
+        buf[0] = '0';
+        buf[1] = 'x';
+        value.TryFormat(buf[2..], out var n, "x", CultureInfo.InvariantCulture);
+        sb.Append(buf[..(2 + n)]);
+    }
+
+    public static void AppendGuid(StringBuilder sb, ReadOnlySpan<byte> v)
+    {
+        var g = new Guid(v[..16]);
+        Span<char> buf = stackalloc char[38];
+        g.TryFormat(buf, out _, "B");
+        for (var i = 0; i < buf.Length; i++)
+        {
+            buf[i] = char.ToUpperInvariant(buf[i]);
+        }
+
+        sb.Append(buf);
+    }
+
+    /// <summary>FILETIME (100 ns ticks since 1601) as 2020-10-08T11:03:46.617920300Z; raw number when out of range.</summary>
+    public static void AppendFileTime(StringBuilder sb, ulong fileTime)
+    {
+        if (fileTime > (ulong)(DateTime.MaxValue.Ticks - FileTimeEpochTicks))
+        {
+            sb.Append(fileTime);
+            return;
+        }
+
+        var dt = new DateTime((long)fileTime + FileTimeEpochTicks, DateTimeKind.Utc);
+        Span<char> buf = stackalloc char[40];
+        dt.TryFormat(buf, out var n, "O", CultureInfo.InvariantCulture); // yyyy-MM-ddTHH:mm:ss.fffffffZ (fast path)
+        sb.Append(buf[..(n - 1)]);
+        sb.Append("00Z");
+    }
+
+    public static DateTime FileTimeToDateTime(ulong fileTime) =>
+        fileTime > (ulong)(DateTime.MaxValue.Ticks - FileTimeEpochTicks)
+            ? DateTime.MinValue
+            : new DateTime((long)fileTime + FileTimeEpochTicks, DateTimeKind.Utc);
+
+    /// <summary>SYSTEMTIME (year, month, day-of-week, day, hour, minute, second, milliseconds as u16).</summary>
+    public static void AppendSystemTime(StringBuilder sb, ReadOnlySpan<byte> v)
+    {
+        Span<int> f = stackalloc int[8];
+        for (var i = 0; i < 8; i++)
+        {
+            f[i] = BinaryPrimitives.ReadUInt16LittleEndian(v[(2 * i)..]);
+        }
+
+        sb.Append(CultureInfo.InvariantCulture, $"{f[0]:D4}-{f[1]:D2}-{f[3]:D2}T{f[4]:D2}:{f[5]:D2}:{f[6]:D2}.{f[7]:D3}000000Z");
+    }
+
+    /// <summary>SID: revision, sub-authority count, 48-bit big-endian authority, 32-bit LE sub-authorities.</summary>
+    public static void AppendSid(StringBuilder sb, ReadOnlySpan<byte> v)
+    {
+        if (v.Length < 8)
+        {
+            AppendHexUpper(sb, v);
+            return;
+        }
+
+        var count = v[1];
+        ulong authority = 0;
+        for (var i = 2; i < 8; i++)
+        {
+            authority = (authority << 8) | v[i];
+        }
+
+        sb.Append("S-").Append(v[0]).Append('-');
+        if (authority >= 1UL << 32)
+        {
+            AppendHex(sb, authority);
+        }
+        else
+        {
+            sb.Append(authority);
+        }
+
+        for (var i = 0; i < count && 8 + (4 * i) + 4 <= v.Length; i++)
+        {
+            sb.Append('-').Append(BinaryPrimitives.ReadUInt32LittleEndian(v[(8 + (4 * i))..]));
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using Escudo.Ingest;
+using Escudo.Ingest.Evtx;
+
+namespace Escudo.Tests.Ingest.Evtx;
+
+/// <summary>
+/// Damaged input: thousands of mutated copies of real files (byte flips, truncations, zeroed and
+/// random regions; fixed seed). Reading must never throw, never hang, and report damage.
+/// </summary>
+public class EvtxMutationTests
+{
+    private static readonly string[] Sources =
+    [
+        "DeepBlueCLI/evtx/metasploit-sysmon.evtx",
+        "DeepBlueCLI/evtx/powersploit-security.evtx",
+        "DeepBlueCLI/evtx/many-events-application.evtx",
+        "EVTX-to-MITRE-Attack/Antivirus/ID1116-1117-Defender threat detected.evtx",
+        "evtx-rs-samples/E_Windows_system32_winevt_logs_Microsoft-Windows-Shell-Core%4Operational.evtx",
+    ];
+
+    [Fact]
+    public void EvtxReaderSurvivesMutatedFiles()
+    {
+        const int Mutations = 2000;
+        var originals = Sources.Select(s => File.ReadAllBytes(Path.Combine(EvtxTestSupport.Datasets, s))).ToArray();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var withProblems = 0;
+        var totalRecords = 0L;
+        Parallel.For(0, Mutations, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount) }, i =>
+        {
+            var rng = new Random(12345 + i);
+            var source = i % originals.Length;
+            var data = Mutate(originals[source], rng, out var description);
+            var read = Task.Run(() =>
+            {
+                var problems = 0;
+                var records = 0;
+                using var evtx = EvtxFile.Open(new MemoryStream(data, writable: false), $"mutant-{i}");
+                foreach (var r in evtx.ReadRecords(_ => problems++))
+                {
+                    records++;
+                    Assert.False(string.IsNullOrEmpty(r.Xml));
+                }
+
+                return (records, problems);
+            });
+            try
+            {
+                if (!read.Wait(TimeSpan.FromSeconds(5)))
+                {
+                    failures.Add($"mutant {i} of {Sources[source]} ({description}) did not finish in 5 s");
+                    return;
+                }
+
+                Interlocked.Add(ref totalRecords, read.Result.records);
+                if (read.Result.problems > 0)
+                {
+                    Interlocked.Increment(ref withProblems);
+                }
+            }
+            catch (AggregateException e)
+            {
+                failures.Add($"mutant {i} of {Sources[source]} ({description}) threw {e.InnerException}");
+            }
+        });
+
+        Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(10)));
+        Assert.True(withProblems > Mutations / 4, $"only {withProblems} of {Mutations} mutants reported problems");
+        Assert.True(totalRecords > 0);
+    }
+
+    [Fact]
+    public void EvtxBadChunkSignatureLosesOnlyThatChunk()
+    {
+        var path = Path.Combine(EvtxTestSupport.Datasets, "evtx-rs-samples/sample_with_a_bad_chunk_magic.evtx");
+        var problems = new List<IngestProblem>();
+        using var evtx = EvtxFile.Open(path);
+        var records = evtx.ReadRecords(problems.Add).ToList();
+        Assert.Contains(problems, p => p.What == "chunk" && p.Message.Contains("bad signature", StringComparison.Ordinal));
+        Assert.True(records.Count > 250, $"{records.Count} records");
+    }
+
+    [Fact]
+    public void EvtxGarbageAndEmptyInputReportProblemsWithoutThrowing()
+    {
+        foreach (var data in new[] { Array.Empty<byte>(), new byte[100], "ElfFile\0"u8.ToArray(), new byte[70000] })
+        {
+            var problems = new List<IngestProblem>();
+            using var evtx = EvtxFile.Open(new MemoryStream(data), "garbage");
+            Assert.Empty(evtx.ReadRecords(problems.Add));
+            Assert.True(data.Length == 70000 || problems.Count > 0);
+        }
+    }
+
+    private static byte[] Mutate(byte[] original, Random rng, out string description)
+    {
+        var data = (byte[])original.Clone();
+        var kind = rng.Next(5);
+        var parts = new List<string>();
+        var steps = 1 + rng.Next(3);
+        for (var s = 0; s < steps; s++)
+        {
+            switch (kind)
+            {
+                case 0: // byte flips, mostly inside chunks
+                    for (var k = 0; k < 1 + rng.Next(16); k++)
+                    {
+                        var at = rng.Next(data.Length);
+                        data[at] ^= (byte)(1 << rng.Next(8));
+                    }
+
+                    parts.Add("flips");
+                    break;
+                case 1:
+                    {
+                        var len = rng.Next(data.Length);
+                        Array.Resize(ref data, len);
+                        parts.Add($"truncate@{len}");
+                        break;
+                    }
+
+                case 2:
+                    {
+                        var at = rng.Next(data.Length);
+                        var len = Math.Min(data.Length - at, rng.Next(1, 600));
+                        Array.Clear(data, at, len);
+                        parts.Add($"zero@{at}+{len}");
+                        break;
+                    }
+
+                case 3:
+                    {
+                        var at = rng.Next(data.Length);
+                        var len = Math.Min(data.Length - at, rng.Next(1, 64));
+                        rng.NextBytes(data.AsSpan(at, len));
+                        parts.Add($"random@{at}+{len}");
+                        break;
+                    }
+
+                default:
+                    {
+                        // Corrupt a 16/32-bit field near the start of a record's binary XML (sizes, offsets, counts).
+                        var chunk = 4096 + (65536 * rng.Next(Math.Max(1, (data.Length - 4096) / 65536)));
+                        var at = Math.Min(data.Length - 4, chunk + 512 + rng.Next(2048));
+                        if (at > 0)
+                        {
+                            data[at] = (byte)rng.Next(256);
+                            data[at + 1] = (byte)rng.Next(256);
+                        }
+
+                        parts.Add($"field@{at}");
+                        break;
+                    }
+            }
+
+            if (data.Length == 0)
+            {
+                break;
+            }
+
+            kind = rng.Next(5);
+        }
+
+        description = string.Join(",", parts);
+        return data;
+    }
+}
