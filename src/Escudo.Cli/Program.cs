@@ -1,6 +1,141 @@
+using System.CommandLine;
+using Escudo.Cli.Commands;
+using Escudo.Ingest.Sources;
+
 namespace Escudo.Cli;
 
+/// <summary>The `escudo` command line, per shared/CONTRACT.md.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("Escudo: run Splunk ESCU detections (SPL) over Windows event logs, without Splunk.");
+        root.Subcommands.Add(SearchCommand());
+        root.Subcommands.Add(HuntCommand());
+        root.Subcommands.Add(CheckCommand());
+        root.Subcommands.Add(TestCommand());
+        root.Subcommands.Add(ExportCommand());
+        root.Subcommands.Add(DemoCommand());
+        return root.Parse(args).Invoke();
+    }
+
+    private static Option<string[]> InputOption() => new("--input", "-i") { Description = "A file or folder of events (EVTX, XmlWinEventLog, JSON lines, zip); repeatable.", AllowMultipleArgumentsPerToken = true };
+
+    private static Option<string[]> MacrosOption() => new("--macros") { Description = "A folder of macro YAML files that override the content's; repeatable." };
+
+    private static Option<string?> SourceOption() => new("--source") { Description = "Override the source of every input event." };
+
+    private static Option<string?> SourceTypeOption() => new("--sourcetype") { Description = "Override the sourcetype of every input event." };
+
+    private static Option<string?> FormatOption(params string[] formats)
+    {
+        var o = new Option<string?>("--format", "-f") { Description = "Output format: " + string.Join(", ", formats) + "." };
+        o.AcceptOnlyFromAmong(formats);
+        return o;
+    }
+
+    private static Command SearchCommand()
+    {
+        var spl = new Argument<string>("spl") { Description = "The search, in SPL." };
+        var input = InputOption();
+        var content = new Option<string?>("--content") { Description = "An ESCU-layout content folder (macros, lookups)." };
+        var macros = MacrosOption();
+        var format = FormatOption("table", "json", "jsonl", "csv");
+        var earliest = new Option<string?>("--earliest") { Description = "Earliest time (a time modifier such as -24h@h, or epoch seconds)." };
+        var latest = new Option<string?>("--latest") { Description = "Latest time." };
+        var now = new Option<string?>("--now") { Description = "Fix \"now\" (epoch seconds) for relative times, for reproducible runs." };
+        var source = SourceOption();
+        var sourcetype = SourceTypeOption();
+        var cmd = new Command("search", "Run one search over the input events.") { spl, input, content, macros, format, earliest, latest, now, source, sourcetype };
+        cmd.SetAction(p => SearchCommandHandler.Run(
+            p.GetValue(spl)!,
+            p.GetValue(input) ?? [],
+            p.GetValue(content),
+            p.GetValue(macros) ?? [],
+            p.GetValue(format),
+            p.GetValue(earliest),
+            p.GetValue(latest),
+            p.GetValue(now),
+            new EventReadOptions(p.GetValue(source), p.GetValue(sourcetype))));
+        return cmd;
+    }
+
+    private static Command HuntCommand()
+    {
+        var content = new Option<string>("--content") { Description = "An ESCU-layout content folder.", Required = true };
+        var input = InputOption();
+        input.Required = true;
+        var output = new Option<string?>("--out", "-o") { Description = "Folder for notables.jsonl, risk.jsonl and results.jsonl." };
+        var only = new Option<string[]>("--only") { Description = "Run only detections whose name or file matches this glob; repeatable." };
+        var exclude = new Option<string[]>("--exclude") { Description = "Skip detections whose name or file matches this glob; repeatable." };
+        var type = new Option<string[]>("--type") { Description = "Run only these detection types (TTP, Anomaly, Hunting, Correlation); repeatable." };
+        var experimental = new Option<bool>("--include-experimental") { Description = "Also run detections with status experimental." };
+        var format = FormatOption("table", "json");
+        var macros = MacrosOption();
+        var report = new Option<string?>("--report") { Description = "Write a self-contained HTML report to this file." };
+        var navigator = new Option<string?>("--navigator") { Description = "Write an ATT&CK Navigator layer of the techniques that fired to this file." };
+        var now = new Option<string?>("--now") { Description = "Epoch seconds for \"now\"." };
+        var useTimeRange = new Option<bool>("--use-time-range") { Description = "Apply each detection's own earliest/latest (-70m@m .. -10m@m by default) relative to --now instead of covering all input." };
+        var cmd = new Command("hunt", "Run every detection of a content folder over the input events in one shared pass.") { content, input, output, only, exclude, type, experimental, format, macros, report, navigator, now, useTimeRange };
+        cmd.SetAction(p => HuntCommandHandler.Run(new HuntOptions
+        {
+            Content = p.GetValue(content)!,
+            Inputs = p.GetValue(input) ?? [],
+            Out = p.GetValue(output),
+            Only = p.GetValue(only) ?? [],
+            Exclude = p.GetValue(exclude) ?? [],
+            Types = p.GetValue(type) ?? [],
+            IncludeExperimental = p.GetValue(experimental),
+            Format = p.GetValue(format),
+            Macros = p.GetValue(macros) ?? [],
+            Report = p.GetValue(report),
+            Navigator = p.GetValue(navigator),
+            Now = p.GetValue(now),
+            UseTimeRange = p.GetValue(useTimeRange),
+        }));
+        return cmd;
+    }
+
+    private static Command CheckCommand()
+    {
+        var content = new Option<string>("--content") { Description = "An ESCU-layout content folder.", Required = true };
+        var format = FormatOption("table", "json");
+        var macros = MacrosOption();
+        var deprecated = new Option<bool>("--include-deprecated") { Description = "Also check detections under deprecated/." };
+        var cmd = new Command("check", "Load, expand, parse and plan every detection without data; list those that cannot run and why.") { content, format, macros, deprecated };
+        cmd.SetAction(p => CheckCommandHandler.Run(p.GetValue(content)!, p.GetValue(macros) ?? [], p.GetValue(format), p.GetValue(deprecated)));
+        return cmd;
+    }
+
+    private static Command TestCommand()
+    {
+        var content = new Option<string>("--content") { Description = "An ESCU-layout content folder.", Required = true };
+        var datasets = new Option<string?>("--datasets") { Description = "Folder that holds attack_data datasets (the URL path after /datasets/ is looked up here)." };
+        var only = new Option<string[]>("--only") { Description = "Test only detections whose name or file matches this glob; repeatable." };
+        var junit = new Option<string?>("--junit") { Description = "Write a JUnit XML report to this file." };
+        var changed = new Option<string?>("--changed-since") { Description = "Test only detections whose files changed since this git revision." };
+        var macros = MacrosOption();
+        var cmd = new Command("test", "Replay each detection's test datasets and check that it fires.") { content, datasets, only, junit, changed, macros };
+        cmd.SetAction(p => TestCommandHandler.Run(p.GetValue(content)!, p.GetValue(datasets), p.GetValue(only) ?? [], p.GetValue(junit), p.GetValue(changed), p.GetValue(macros) ?? []));
+        return cmd;
+    }
+
+    private static Command ExportCommand()
+    {
+        var inputs = new Argument<string[]>("input") { Description = "Files or folders of events.", Arity = ArgumentArity.OneOrMore };
+        var format = FormatOption("xml", "json");
+        var source = SourceOption();
+        var sourcetype = SourceTypeOption();
+        var cmd = new Command("export", "Print events as parsed, one per line (xml as Windows renders them, or json with every extracted field).") { inputs, format, source, sourcetype };
+        cmd.SetAction(p => ExportCommandHandler.Run(p.GetValue(inputs) ?? [], p.GetValue(format) ?? "xml", new EventReadOptions(p.GetValue(source), p.GetValue(sourcetype))));
+        return cmd;
+    }
+
+    private static Command DemoCommand()
+    {
+        var format = FormatOption("table", "json");
+        var cmd = new Command("demo", "Generate a small Sysmon sample and run the two founding ESCU detections over it.") { format };
+        cmd.SetAction(p => DemoCommandHandler.Run(p.GetValue(format)));
+        return cmd;
+    }
 }

@@ -20,26 +20,19 @@ internal sealed partial class Parser
             return new SearchAll(new TextSpan(start, 0));
         }
 
-        return ParseSearchOr(stopAtBy);
+        return ParseSearchAnd(stopAtBy);
     }
 
     private static bool IsSearchEnd(Token t, bool stopAtBy) =>
         t.Kind is TokenKind.End or TokenKind.Pipe or TokenKind.RBracket or TokenKind.RParen
         || (stopAtBy && t.IsWord("by"));
 
-    private SearchExpr ParseSearchOr(bool stopAtBy)
-    {
-        var start = _lx.SkipSpace(_pos);
-        var terms = new List<SearchExpr> { ParseSearchAnd(stopAtBy) };
-        while (PeekW().IsWord("OR") && PeekW().Text == "OR")
-        {
-            _pos = PeekW().End;
-            terms.Add(ParseSearchAnd(stopAtBy));
-        }
-
-        return terms.Count == 1 ? terms[0] : new SearchOr(terms, Span(start));
-    }
-
+    /// <summary>
+    /// The search command evaluates NOT, then OR, then AND (implicit or explicit): <c>a OR b c</c>
+    /// is <c>(a OR b) AND c</c>, unlike eval and where
+    /// (https://help.splunk.com/en/splunk-enterprise/search/search-manual/9.3/expressions-and-predicates).
+    /// ESCU's `sysmon` macro relies on it: `sourcetype=x OR source=y EventID=3` keeps EventID=3 for both.
+    /// </summary>
     private SearchExpr ParseSearchAnd(bool stopAtBy)
     {
         var start = _lx.SkipSpace(_pos);
@@ -47,7 +40,7 @@ internal sealed partial class Parser
         while (true)
         {
             var t = PeekW();
-            if (IsSearchEnd(t, stopAtBy) || (t.Kind == TokenKind.Word && t.Text == "OR"))
+            if (IsSearchEnd(t, stopAtBy))
             {
                 break;
             }
@@ -58,7 +51,12 @@ internal sealed partial class Parser
                 continue;
             }
 
-            terms.Add(ParseSearchUnary(stopAtBy));
+            if (t.Kind == TokenKind.Word && t.Text == "OR")
+            {
+                throw Error(SplDiagnostics.Unexpected(t, "a search term before `OR`"));
+            }
+
+            terms.Add(ParseSearchOr(stopAtBy));
         }
 
         if (terms.Count == 0)
@@ -67,6 +65,25 @@ internal sealed partial class Parser
         }
 
         return terms.Count == 1 ? terms[0] : new SearchAnd(terms, Span(start));
+    }
+
+    private SearchExpr ParseSearchOr(bool stopAtBy)
+    {
+        var start = _lx.SkipSpace(_pos);
+        var terms = new List<SearchExpr> { ParseSearchUnary(stopAtBy) };
+        while (PeekW() is { Kind: TokenKind.Word, Text: "OR" } or)
+        {
+            _pos = or.End;
+            var next = PeekW();
+            if (IsSearchEnd(next, stopAtBy))
+            {
+                throw Error(SplDiagnostics.Unexpected(next, "a search term after `OR`"));
+            }
+
+            terms.Add(ParseSearchUnary(stopAtBy));
+        }
+
+        return terms.Count == 1 ? terms[0] : new SearchOr(terms, Span(start));
     }
 
     private SearchExpr ParseSearchUnary(bool stopAtBy)
@@ -83,7 +100,7 @@ internal sealed partial class Parser
         if (t.Kind == TokenKind.LParen)
         {
             _pos = t.End;
-            var inner = PeekW().Kind == TokenKind.RParen ? new SearchAll(new TextSpan(t.End, 0)) : ParseSearchOr(stopAtBy: false);
+            var inner = PeekW().Kind == TokenKind.RParen ? new SearchAll(new TextSpan(t.End, 0)) : ParseSearchAnd(stopAtBy: false);
             ExpectW(TokenKind.RParen, "`)`");
             return inner;
         }

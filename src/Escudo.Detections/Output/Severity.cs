@@ -1,6 +1,6 @@
 namespace Escudo.Detections.Output;
 
-/// <summary>Helpers shared by notable and risk output.</summary>
+/// <summary>Severity and risk-object type rules shared by notable and risk output.</summary>
 public static class Severity
 {
     /// <summary>ESCU's contentctl maps risk score to severity: under 20 informational, 20-39 low, 40-59 medium, 60-79 high, 80+ critical.</summary>

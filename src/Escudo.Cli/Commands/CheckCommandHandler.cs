@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Escudo.Detections.Content;
+using Escudo.Detections.Output;
+using Escudo.Detections.Running;
+using Spectre.Console;
+
+namespace Escudo.Cli.Commands;
+
+/// <summary><c>escudo check</c>: load, expand, parse and plan every detection without data.</summary>
+internal static class CheckCommandHandler
+{
+    public static int Run(string contentDir, IReadOnlyList<string> macroDirs, string? format, bool includeDeprecated)
+    {
+        ContentFolder content;
+        try
+        {
+            content = ContentFolder.Load(contentDir, macroDirs);
+        }
+        catch (Exception e) when (e is DirectoryNotFoundException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"escudo: {e.Message}");
+            return 1;
+        }
+
+        var engine = new DetectionEngine(content);
+        var detections = content.Detections.Where(d => includeDeprecated || !d.IsDeprecated).ToList();
+        var unsupported = new List<(Detection D, string Reason)>();
+        foreach (var d in detections)
+        {
+            if (engine.Check(d) is { } reason)
+            {
+                unsupported.Add((d, reason));
+            }
+        }
+
+        var loadProblems = content.Problems.Where(p => p.File.Contains("detections", StringComparison.Ordinal)).ToList();
+        var total = detections.Count + loadProblems.Count;
+        if (format == "json")
+        {
+            using var stdout = Console.OpenStandardOutput();
+            using var w = new Utf8JsonWriter(stdout, ResultJson.WriterOptions with { Indented = true });
+            w.WriteStartObject();
+            w.WriteNumber("total", total);
+            w.WriteNumber("supported", detections.Count - unsupported.Count);
+            w.WriteStartArray("unsupported");
+            foreach (var (d, reason) in unsupported)
+            {
+                w.WriteStartObject();
+                w.WriteString("file", d.File);
+                w.WriteString("detection", d.Name);
+                w.WriteString("reason", reason);
+                w.WriteEndObject();
+            }
+
+            foreach (var (file, reason) in loadProblems)
+            {
+                w.WriteStartObject();
+                w.WriteString("file", file);
+                w.WriteString("detection", Path.GetFileNameWithoutExtension(file));
+                w.WriteString("reason", reason);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.Flush();
+            stdout.Write("\n"u8);
+            return 0;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("file").AddColumn("reason");
+        foreach (var (d, reason) in unsupported)
+        {
+            table.AddRow(Markup.Escape(d.File), Markup.Escape(reason));
+        }
+
+        foreach (var (file, reason) in loadProblems)
+        {
+            table.AddRow(Markup.Escape(file), Markup.Escape(reason));
+        }
+
+        if (unsupported.Count + loadProblems.Count > 0)
+        {
+            AnsiConsole.Write(table);
+        }
+
+        var supported = detections.Count - unsupported.Count;
+        AnsiConsole.MarkupLine($"{supported} of {total} detections load, expand, parse and plan ({100.0 * supported / Math.Max(1, total):0.0}%).");
+        return 0;
+    }
+}

@@ -1,0 +1,37 @@
+using Escudo.Core.Events;
+using Escudo.Core.Storage;
+using Escudo.Detections.Store;
+using Escudo.Ingest;
+using Escudo.Ingest.Sources;
+
+namespace Escudo.Cli.Commands;
+
+/// <summary>Reading inputs and reporting problems the same way in every command.</summary>
+internal static class CliIo
+{
+    public static MemoryStore LoadStore(IReadOnlyList<string> inputs, EventReadOptions options, out long problems)
+    {
+        var events = new List<Row>();
+        long count = 0;
+        foreach (var input in inputs)
+        {
+            foreach (var row in InputReader.Read(input, options, p =>
+            {
+                count++;
+                ReportProblem(p);
+            }))
+            {
+                events.Add(row);
+            }
+        }
+
+        problems = count;
+        return new MemoryStore(events);
+    }
+
+    public static void ReportProblem(IngestProblem p) => Console.Error.WriteLine($"escudo: warning: {p.File} at {p.Offset}: {p.What}: {p.Message}");
+
+    public static IEventSource Empty => MemoryEventSource.Empty;
+
+    public static bool IsTerminal => !Console.IsOutputRedirected;
+}

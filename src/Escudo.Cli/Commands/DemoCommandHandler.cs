@@ -1,0 +1,112 @@
+using System.Reflection;
+using Escudo.Core.Events;
+using Escudo.Detections.Content;
+using Escudo.Detections.Running;
+using Escudo.Detections.Store;
+using Escudo.Ingest.Sources;
+using Escudo.Ingest.Xml;
+using Spectre.Console;
+
+namespace Escudo.Cli.Commands;
+
+/// <summary>
+/// <c>escudo demo</c>: generates a small Sysmon sample, runs the two founding detections (kept in
+/// the repository in ESCU format) and prints results, notables and risk events.
+/// </summary>
+internal static class DemoCommandHandler
+{
+    public static int Run(string? format)
+    {
+        var contentDir = ExtractContent();
+        try
+        {
+            var content = ContentFolder.Load(contentDir);
+            var now = DateTime.UtcNow;
+            var start = new DateTime(now.Year, now.Month, now.Day, now.Hour, 0, 0, DateTimeKind.Utc).AddHours(-1);
+            var xml = DemoData.XmlLines(start);
+            var events = XmlWinEventLogReader.Read(new StringReader(xml), "demo", EventReadOptions.Default, CliIo.ReportProblem).ToList();
+            var store = new MemoryStore(events);
+            var engine = new DetectionEngine(content);
+            var nowEpoch = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+            var runs = content.Detections.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => engine.Run(d, store, nowEpoch)).ToList();
+            if (format == "json")
+            {
+                foreach (var run in runs)
+                {
+                    foreach (var n in run.Notables)
+                    {
+                        Console.WriteLine(Detections.Output.ResultJson.ToJsonLine(n));
+                    }
+
+                    foreach (var r in run.RiskEvents)
+                    {
+                        Console.WriteLine(Detections.Output.ResultJson.ToJsonLine(r));
+                    }
+                }
+
+                return runs.Any(r => r.Error is not null) ? 1 : 0;
+            }
+
+            AnsiConsole.MarkupLine($"[bold]Escudo demo[/]: {events.Count} generated Sysmon events (XmlWinEventLog), {runs.Count} ESCU detections.");
+            foreach (var run in runs)
+            {
+                AnsiConsole.WriteLine();
+                AnsiConsole.Write(new Rule($"[yellow]{Markup.Escape(run.Detection.Name)}[/]").LeftJustified());
+                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(run.ExpandedSearch)}[/]");
+                if (run.Error is not null)
+                {
+                    AnsiConsole.MarkupLine($"[red]could not run:[/] {Markup.Escape(run.Error)}");
+                    continue;
+                }
+
+                AnsiConsole.MarkupLine($"[bold]{run.Results.Count}[/] result(s):");
+                ResultWriter.WriteTable(run.Results);
+                AnsiConsole.MarkupLine($"[bold]{run.Notables.Count}[/] notable event(s):");
+                ResultWriter.WriteTable(run.Notables.Select(Pick("search_name", "rule_title", "severity", "security_domain", "annotations.mitre_attack")).ToList(), 100);
+                AnsiConsole.MarkupLine($"[bold]{run.RiskEvents.Count}[/] risk event(s):");
+                ResultWriter.WriteTable(run.RiskEvents.Select(Pick("risk_object", "risk_object_type", "risk_score", "risk_message", "threat_object")).ToList(), 120);
+            }
+
+            return runs.Any(r => r.Error is not null) ? 1 : 0;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(contentDir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A temporary folder that cannot be removed is not worth failing the demo for.
+            }
+        }
+    }
+
+    private static Func<Row, Row> Pick(params string[] fields) => r =>
+    {
+        var o = new Row(fields.Length);
+        foreach (var f in fields)
+        {
+            o.Set(f, r.Get(f));
+        }
+
+        return o;
+    };
+
+    /// <summary>Writes the embedded ESCU-format content (detections, macros) to a temporary folder.</summary>
+    public static string ExtractContent()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "escudo-demo-" + Guid.NewGuid().ToString("N")[..8]);
+        var asm = Assembly.GetExecutingAssembly();
+        foreach (var name in asm.GetManifestResourceNames().Where(n => n.StartsWith("demo/", StringComparison.Ordinal)))
+        {
+            var path = Path.Combine(dir, name["demo/".Length..].Replace('/', Path.DirectorySeparatorChar));
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using var s = asm.GetManifestResourceStream(name)!;
+            using var f = File.Create(path);
+            s.CopyTo(f);
+        }
+
+        return dir;
+    }
+}

@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Escudo.Core.Events;
+using Escudo.Core.Time;
+using Escudo.Detections.Content;
+using Escudo.Detections.Output;
+using Escudo.Detections.Running;
+using Escudo.Detections.Store;
+using Escudo.Ingest.Sources;
+using Spectre.Console;
+
+namespace Escudo.Cli.Commands;
+
+internal sealed class HuntOptions
+{
+    public required string Content { get; init; }
+
+    public required IReadOnlyList<string> Inputs { get; init; }
+
+    public string? Out { get; init; }
+
+    public IReadOnlyList<string> Only { get; init; } = [];
+
+    public IReadOnlyList<string> Exclude { get; init; } = [];
+
+    public IReadOnlyList<string> Types { get; init; } = [];
+
+    public bool IncludeExperimental { get; init; }
+
+    public string? Format { get; init; }
+
+    public IReadOnlyList<string> Macros { get; init; } = [];
+
+    public string? Report { get; init; }
+
+    public string? Navigator { get; init; }
+
+    public string? Now { get; init; }
+
+    public bool UseTimeRange { get; init; }
+}
+
+/// <summary>
+/// <c>escudo hunt</c>: reads every input once (each event parsed and mapped to data models once),
+/// runs every selected detection over the shared store, then runs the Correlation detections over
+/// the risk events the first pass produced, and writes notables, risk events and results.
+/// </summary>
+internal static class HuntCommandHandler
+{
+    public static int Run(HuntOptions o)
+    {
+        var clock = Stopwatch.StartNew();
+        ContentFolder content;
+        try
+        {
+            content = ContentFolder.Load(o.Content, o.Macros);
+        }
+        catch (Exception e) when (e is DirectoryNotFoundException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"escudo: {e.Message}");
+            return 1;
+        }
+
+        var now = o.Now is not null && double.TryParse(o.Now, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        var selected = Select(content, o);
+        var store = LoadWithProgress(o.Inputs);
+        var engine = new DetectionEngine(content);
+        TimeRange? range = o.UseTimeRange ? new TimeRange(RelativeTime.Resolve("-70m@m", now), RelativeTime.Resolve("-10m@m", now)) : null;
+
+        var firstPass = selected.Where(d => !d.Type.Equals("Correlation", StringComparison.OrdinalIgnoreCase)).ToList();
+        var correlations = selected.Where(d => d.Type.Equals("Correlation", StringComparison.OrdinalIgnoreCase)).ToList();
+        var runs = new List<DetectionRun>();
+        foreach (var d in firstPass)
+        {
+            runs.Add(engine.Run(d, store, now, range));
+        }
+
+        // Risk-based alerting: the first pass's risk events are the Risk data model for correlations.
+        var riskStore = new MemoryStore(runs.SelectMany(r => r.RiskEvents).ToList());
+        foreach (var d in correlations)
+        {
+            runs.Add(engine.Run(d, riskStore, now, range));
+        }
+
+        clock.Stop();
+        if (o.Out is not null)
+        {
+            WriteOutputs(o.Out, runs);
+        }
+
+        var summary = new HuntSummary(store.Events.Count, content.Detections.Count(d => !d.IsDeprecated), runs, clock.Elapsed.TotalSeconds);
+        if (o.Report is not null)
+        {
+            HuntReport.WriteHtml(o.Report, summary);
+        }
+
+        if (o.Navigator is not null)
+        {
+            HuntReport.WriteNavigatorLayer(o.Navigator, runs);
+        }
+
+        if (o.Format == "json")
+        {
+            WriteJsonSummary(summary);
+        }
+        else
+        {
+            WriteTableSummary(summary);
+        }
+
+        return 0;
+    }
+
+    private static List<Detection> Select(ContentFolder content, HuntOptions o) => content.Detections
+        .Where(d => !d.IsDeprecated)
+        .Where(d => o.IncludeExperimental || !d.Status.Equals("experimental", StringComparison.OrdinalIgnoreCase))
+        .Where(d => o.Only.Count == 0 || o.Only.Any(p => Glob.MatchesDetection(p, d)))
+        .Where(d => !o.Exclude.Any(p => Glob.MatchesDetection(p, d)))
+        .Where(d => o.Types.Count == 0 || o.Types.Any(t => t.Equals(d.Type, StringComparison.OrdinalIgnoreCase)))
+        .ToList();
+
+    private static MemoryStore LoadWithProgress(IReadOnlyList<string> inputs)
+    {
+        var events = new List<Row>();
+        void ReadAll(Action<long>? tick)
+        {
+            foreach (var input in inputs)
+            {
+                foreach (var row in InputReader.Read(input, EventReadOptions.Default, CliIo.ReportProblem))
+                {
+                    events.Add(row);
+                    if ((events.Count & 1023) == 0)
+                    {
+                        tick?.Invoke(events.Count);
+                    }
+                }
+            }
+        }
+
+        if (!Console.IsErrorRedirected)
+        {
+            var sw = Stopwatch.StartNew();
+            var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            err.Status().Start("reading events", ctx => ReadAll(c => ctx.Status($"reading events: {c:N0} ({c / Math.Max(0.001, sw.Elapsed.TotalSeconds):N0} events/s)")));
+        }
+        else
+        {
+            ReadAll(null);
+        }
+
+        return new MemoryStore(events);
+    }
+
+    private static void WriteOutputs(string dir, List<DetectionRun> runs)
+    {
+        Directory.CreateDirectory(dir);
+        using (var notables = new StreamWriter(Path.Combine(dir, "notables.jsonl")))
+        using (var risk = new StreamWriter(Path.Combine(dir, "risk.jsonl")))
+        {
+            foreach (var run in runs)
+            {
+                foreach (var r in run.Notables)
+                {
+                    notables.WriteLine(ResultJson.ToJsonLine(r));
+                }
+
+                foreach (var r in run.RiskEvents)
+                {
+                    risk.WriteLine(ResultJson.ToJsonLine(r));
+                }
+            }
+        }
+
+        using var results = new StreamWriter(Path.Combine(dir, "results.jsonl"));
+        foreach (var run in runs)
+        {
+            foreach (var r in run.Results)
+            {
+                var tagged = new Row(r.Count + 2);
+                tagged.Set("detection", run.Detection.Name);
+                tagged.Set("detection_id", run.Detection.Id);
+                for (var i = 0; i < r.Count; i++)
+                {
+                    tagged.Set(r.IdAt(i), r.ValueAt(i));
+                }
+
+                results.WriteLine(ResultJson.ToJsonLine(tagged));
+            }
+        }
+    }
+
+    private static void WriteJsonSummary(HuntSummary s)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        using var w = new Utf8JsonWriter(stdout, ResultJson.WriterOptions with { Indented = true });
+        w.WriteStartObject();
+        w.WriteNumber("events", s.Events);
+        w.WriteStartObject("detections");
+        w.WriteNumber("total", s.TotalDetections);
+        w.WriteNumber("run", s.Runs.Count(r => r.Error is null));
+        w.WriteNumber("unsupported", s.Runs.Count(r => r.Error is not null));
+        w.WriteNumber("fired", s.Runs.Count(r => r.Fired));
+        w.WriteEndObject();
+        w.WriteStartArray("results");
+        foreach (var r in s.Runs.Where(r => r.Fired))
+        {
+            w.WriteStartObject();
+            w.WriteString("detection", r.Detection.Name);
+            w.WriteString("id", r.Detection.Id);
+            w.WriteNumber("count", r.Results.Count);
+            w.WriteNumber("risk_events", r.RiskEvents.Count);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("unsupported");
+        foreach (var r in s.Runs.Where(r => r.Error is not null))
+        {
+            w.WriteStartObject();
+            w.WriteString("detection", r.Detection.Name);
+            w.WriteString("file", r.Detection.File);
+            w.WriteString("reason", r.Error);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteNumber("seconds", Math.Round(s.Seconds, 3));
+        w.WriteEndObject();
+        w.Flush();
+        stdout.Write("\n"u8);
+    }
+
+    private static void WriteTableSummary(HuntSummary s)
+    {
+        var fired = s.Runs.Where(r => r.Fired).OrderByDescending(r => r.RiskEvents.Sum(e => e.Get("risk_score").TryGetNumber(out var x) ? x : 0)).ToList();
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("detection").AddColumn("type").AddColumn(new TableColumn("results").RightAligned()).AddColumn(new TableColumn("risk events").RightAligned());
+        foreach (var r in fired)
+        {
+            table.AddRow(Markup.Escape(r.Detection.Name), r.Detection.Type, r.Results.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), r.RiskEvents.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (fired.Count > 0)
+        {
+            AnsiConsole.Write(table);
+        }
+
+        var top = s.Runs.SelectMany(r => r.RiskEvents)
+            .GroupBy(e => (Object: e.Get("risk_object").ToDisplayString(), Type: e.Get("risk_object_type").ToDisplayString()))
+            .Select(g => (g.Key.Object, g.Key.Type, Score: g.Sum(e => e.Get("risk_score").TryGetNumber(out var x) ? x : 0), Techniques: g.SelectMany(e => e.Get("annotations.mitre_attack.mitre_technique_id").Items.ToArray()).Distinct().Order().ToList()))
+            .OrderByDescending(x => x.Score)
+            .Take(10)
+            .ToList();
+        if (top.Count > 0)
+        {
+            var rt = new Table().Border(TableBorder.Rounded).AddColumn("risk object").AddColumn("type").AddColumn(new TableColumn("score").RightAligned()).AddColumn("techniques");
+            foreach (var t in top)
+            {
+                rt.AddRow(Markup.Escape(t.Object), t.Type, t.Score.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(string.Join(" ", t.Techniques)));
+            }
+
+            AnsiConsole.Write(rt);
+        }
+
+        AnsiConsole.MarkupLine($"{s.Events:N0} events, {s.Runs.Count(r => r.Error is null)} detections run, {s.Runs.Count(r => r.Error is not null)} unsupported, {fired.Count} fired, in {s.Seconds:0.00} s.");
+    }
+}
+
+internal sealed record HuntSummary(long Events, int TotalDetections, List<DetectionRun> Runs, double Seconds);

@@ -1,0 +1,74 @@
+using Escudo.Core.Diagnostics;
+using Escudo.Core.Events;
+using Escudo.Core.Time;
+using Escudo.Detections.Content;
+using Escudo.Detections.Output;
+using Escudo.Detections.Store;
+using Escudo.Spl;
+using Escudo.Spl.Execution;
+
+namespace Escudo.Detections.Running;
+
+/// <summary>Compiles and runs detections of a content folder against a store of events.</summary>
+public sealed class DetectionEngine(ContentFolder content)
+{
+    public ContentFolder Content { get; } = content;
+
+    public SearchContext ContextFor(MemoryStore store, double now, TimeRange? range = null, Action<Diagnostic>? warnings = null) => new()
+    {
+        Now = now,
+        TimeRange = range ?? TimeRange.All,
+        Events = store,
+        DataModels = store,
+        Lookups = Content.Lookups,
+        Macros = Content.Macros,
+        Warnings = warnings,
+    };
+
+    /// <summary>Loads, expands, parses and plans a detection without data; the reason when it cannot run.</summary>
+    public string? Check(Detection d)
+    {
+        var result = SplEngine.Compile(d.Search, ContextFor(new MemoryStore([]), 0));
+        return result.Success ? null : Describe(result);
+    }
+
+    public static string Describe(CompileResult result) => result.Diagnostic is { } diag ? diag.Format(result.Text) : "unknown error";
+
+    public DetectionRun Run(Detection d, MemoryStore store, double now, TimeRange? range = null)
+    {
+        var warnings = new List<Diagnostic>();
+        var ctx = ContextFor(store, now, range, warnings.Add);
+        var compiled = SplEngine.Compile(d.Search, ctx);
+        if (!compiled.Success)
+        {
+            return new DetectionRun(d, [], [], [], Describe(compiled), compiled.Text);
+        }
+
+        List<Row> rows;
+        try
+        {
+            rows = compiled.Search!.Run().ToList();
+        }
+        catch (SearchLimitException e)
+        {
+            return new DetectionRun(d, [], [], [], "search stopped: " + e.Message, compiled.Text);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException or NullReferenceException or NotSupportedException or KeyNotFoundException)
+        {
+            // A bug in one detection's run must not stop the others: report it with the reason.
+            return new DetectionRun(d, [], [], [], $"run-time error: {e.GetType().Name}: {e.Message}", compiled.Text);
+        }
+
+        var notables = rows.Select(r => AlertBuilder.Notable(d, r, now)).ToList();
+        var risks = rows.SelectMany(r => AlertBuilder.Risk(d, r, now)).ToList();
+        return new DetectionRun(d, rows, notables, risks, null, compiled.Text) { Warnings = warnings };
+    }
+}
+
+/// <summary>What one detection produced: result rows, notables, risk events, or why it could not run.</summary>
+public sealed record DetectionRun(Detection Detection, List<Row> Results, List<Row> Notables, List<Row> RiskEvents, string? Error, string ExpandedSearch)
+{
+    public IReadOnlyList<Diagnostic> Warnings { get; init; } = [];
+
+    public bool Fired => Results.Count > 0;
+}

@@ -1,0 +1,87 @@
+using System.Text;
+using Escudo.Core.Events;
+using Escudo.Core.Storage;
+using Escudo.Detections.Content;
+using Escudo.Spl;
+using Escudo.Spl.Execution;
+using Escudo.Spl.Syntax.Ast;
+
+namespace Escudo.Detections.Testing;
+
+/// <summary>
+/// Says why a detection returns nothing: for the base search, how many events match each clause
+/// on its own and how many survive the clauses so far; for tstats, how many rows the data model
+/// dataset has and how many pass each where clause; then how many rows leave each pipeline stage.
+/// </summary>
+public static class Explainer
+{
+    public static string Explain(Detection d, string expandedSearch, SearchContext ctx)
+    {
+        var sb = new StringBuilder();
+        var parsed = SplEngine.Parse(expandedSearch);
+        if (!parsed.Success)
+        {
+            return "the search does not parse: " + parsed.Diagnostic.Format(expandedSearch);
+        }
+
+        var first = parsed.Value.Commands[0];
+        if (first is SearchCommand search)
+        {
+            var events = ctx.Events.Scan(ScanRequest.All).ToList();
+            sb.Append("base search over ").Append(events.Count).AppendLine(" events:");
+            Clauses(sb, search.Expr, events, ctx, expandedSearch);
+        }
+        else if (first is TstatsCommand tstats && ctx.DataModels is { } dms)
+        {
+            var name = tstats.DataModel ?? "?";
+            var ds = dms.Catalog.Resolve(name);
+            if (ds is null)
+            {
+                sb.Append("data model ").Append(name).AppendLine(" is unknown");
+            }
+            else
+            {
+                var rows = dms.Rows(ds, ScanRequest.All).ToList();
+                sb.Append("data model ").Append(ds.FullName).Append(" (").Append(ds.ConstraintText).Append("): ").Append(rows.Count).AppendLine(" rows");
+                if (tstats.Where is not null)
+                {
+                    Clauses(sb, tstats.Where, rows, ctx, expandedSearch);
+                }
+            }
+        }
+
+        var compiled = SplEngine.Compile(expandedSearch, ctx);
+        if (compiled.Success)
+        {
+            var (_, counts) = compiled.Search!.RunCounting();
+            sb.AppendLine("rows after each stage:");
+            for (var i = 0; i < counts.Length; i++)
+            {
+                sb.Append("  ").Append(counts[i].ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(8)).Append("  ").AppendLine(compiled.Search.Operators[i].Describe());
+            }
+        }
+
+        return sb.ToString().TrimEnd();
+    }
+
+    private static void Clauses(StringBuilder sb, SearchExpr expr, List<Row> rows, SearchContext ctx, string text)
+    {
+        var terms = expr is SearchAnd and ? and.Terms : [expr];
+        IEnumerable<Row> surviving = rows;
+        foreach (var term in terms)
+        {
+            var pred = SearchPredicateCompiler.Compile(term, ctx);
+            var alone = rows.Count(pred);
+            var list = surviving.Where(pred).ToList();
+            surviving = list;
+            var clause = text.Substring(term.Span.Start, Math.Min(term.Span.Length, text.Length - term.Span.Start));
+            if (clause.Length > 100)
+            {
+                clause = clause[..97] + "...";
+            }
+
+            sb.Append("  ").Append(alone.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(8)).Append(" match alone, ")
+              .Append(list.Count.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(8)).Append(" remain  ").AppendLine(clause);
+        }
+    }
+}
