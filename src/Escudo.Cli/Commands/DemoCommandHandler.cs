@@ -62,9 +62,17 @@ internal static class DemoCommandHandler
                 AnsiConsole.MarkupLine($"[bold]{run.Results.Count}[/] result(s):");
                 ResultWriter.WriteTable(run.Results);
                 AnsiConsole.MarkupLine($"[bold]{run.Notables.Count}[/] notable event(s):");
-                ResultWriter.WriteTable(run.Notables.Select(Pick("search_name", "rule_title", "severity", "security_domain", "annotations.mitre_attack")).ToList(), 100);
+                foreach (var n in run.Notables)
+                {
+                    AnsiConsole.MarkupLine($"  [red]{Markup.Escape(n.Get("severity").ToDisplayString())}[/]  {Markup.Escape(n.Get("search_name").ToDisplayString())}: {Markup.Escape(n.Get("rule_title").ToDisplayString())}  [grey]({Markup.Escape(string.Join(" ", n.Get("annotations.mitre_attack").Items.ToArray()))})[/]");
+                }
+
                 AnsiConsole.MarkupLine($"[bold]{run.RiskEvents.Count}[/] risk event(s):");
-                ResultWriter.WriteTable(run.RiskEvents.Select(Pick("risk_object", "risk_object_type", "risk_score", "risk_message", "threat_object")).ToList(), 120);
+                foreach (var r in run.RiskEvents)
+                {
+                    var threat = r.Get("threat_object");
+                    AnsiConsole.MarkupLine($"  [yellow]+{Markup.Escape(r.Get("risk_score").ToDisplayString())}[/] {Markup.Escape(r.Get("risk_object").ToDisplayString())} [grey]({Markup.Escape(r.Get("risk_object_type").ToDisplayString())})[/]: {Markup.Escape(r.Get("risk_message").ToDisplayString())}" + (threat.IsNull ? string.Empty : $" [grey]threat object: {Markup.Escape(threat.ToDisplayString())}[/]"));
+                }
             }
 
             return runs.Any(r => r.Error is not null) ? 1 : 0;

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+
+namespace Escudo.Tests.Support;
+
+/// <summary>Runs the built `escudo` CLI as a child process, the way other tools call it, in UTC.</summary>
+public static class EscudoProcess
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Result Run(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "escudo.dll");
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = SharedData.RepoRoot,
+        };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        // The contract: time zone from TZ, UTC when unset.
+        psi.Environment.Remove("TZ");
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException("escudo did not finish in 120 s: " + string.Join(' ', args));
+        }
+
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
