@@ -63,17 +63,16 @@ internal static class HuntCommandHandler
 
         var now = o.Now is not null && double.TryParse(o.Now, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
         var selected = Select(content, o);
-        var store = LoadWithProgress(o.Inputs);
         var engine = new DetectionEngine(content);
         TimeRange? range = o.UseTimeRange ? new TimeRange(RelativeTime.Resolve("-70m@m", now), RelativeTime.Resolve("-10m@m", now)) : null;
 
         var firstPass = selected.Where(d => !d.Type.Equals("Correlation", StringComparison.OrdinalIgnoreCase)).ToList();
         var correlations = selected.Where(d => d.Type.Equals("Correlation", StringComparison.OrdinalIgnoreCase)).ToList();
-        var runs = new List<DetectionRun>();
-        foreach (var d in firstPass)
-        {
-            runs.Add(engine.Run(d, store, now, range));
-        }
+
+        // One pass over the input: every event is read, mapped and offered to the detections once.
+        var pass = new SharedPass(engine, firstPass, now);
+        ReadWithProgress(o.Inputs, pass);
+        var runs = pass.Run(now, range);
 
         // Risk-based alerting: the first pass's risk events are the Risk data model for correlations.
         var riskStore = new MemoryStore(runs.SelectMany(r => r.RiskEvents).ToList());
@@ -88,7 +87,7 @@ internal static class HuntCommandHandler
             WriteOutputs(o.Out, runs);
         }
 
-        var summary = new HuntSummary(store.Events.Count, content.Detections.Count(d => !d.IsDeprecated), runs, clock.Elapsed.TotalSeconds);
+        var summary = new HuntSummary(pass.EventCount, content.Detections.Count(d => !d.IsDeprecated), runs, clock.Elapsed.TotalSeconds);
         if (o.Report is not null)
         {
             HuntReport.WriteHtml(o.Report, summary);
@@ -119,22 +118,52 @@ internal static class HuntCommandHandler
         .Where(d => o.Types.Count == 0 || o.Types.Any(t => t.Equals(d.Type, StringComparison.OrdinalIgnoreCase)))
         .ToList();
 
-    private static MemoryStore LoadWithProgress(IReadOnlyList<string> inputs)
+    private static void ReadWithProgress(IReadOnlyList<string> inputs, SharedPass pass)
     {
-        var events = new List<Row>();
+        // Parsing and matching overlap: one thread reads and maps events, this one offers them to
+        // the detections. The bounded queue keeps memory flat however large the input.
         void ReadAll(Action<long>? tick)
         {
-            foreach (var input in inputs)
+            using var queue = new System.Collections.Concurrent.BlockingCollection<Row[]>(boundedCapacity: 64);
+            var reader = Task.Run(() =>
             {
-                foreach (var row in InputReader.Read(input, EventReadOptions.Default, CliIo.ReportProblem))
+                try
                 {
-                    events.Add(row);
-                    if ((events.Count & 1023) == 0)
+                    var batch = new List<Row>(256);
+                    foreach (var input in inputs)
                     {
-                        tick?.Invoke(events.Count);
+                        foreach (var row in InputReader.Read(input, EventReadOptions.Default, CliIo.ReportProblem))
+                        {
+                            batch.Add(row);
+                            if (batch.Count == 256)
+                            {
+                                queue.Add([.. batch]);
+                                batch.Clear();
+                            }
+                        }
+                    }
+
+                    if (batch.Count > 0)
+                    {
+                        queue.Add([.. batch]);
                     }
                 }
+                finally
+                {
+                    queue.CompleteAdding();
+                }
+            });
+            foreach (var batch in queue.GetConsumingEnumerable())
+            {
+                foreach (var row in batch)
+                {
+                    pass.Add(row);
+                }
+
+                tick?.Invoke(pass.EventCount);
             }
+
+            reader.GetAwaiter().GetResult();
         }
 
         if (!Console.IsErrorRedirected)
@@ -147,8 +176,6 @@ internal static class HuntCommandHandler
         {
             ReadAll(null);
         }
-
-        return new MemoryStore(events);
     }
 
     private static void WriteOutputs(string dir, List<DetectionRun> runs)

@@ -1,5 +1,6 @@
 using Escudo.Core.Diagnostics;
 using Escudo.Core.Events;
+using Escudo.Core.Storage;
 using Escudo.Core.Time;
 using Escudo.Detections.Content;
 using Escudo.Detections.Output;
@@ -14,7 +15,7 @@ public sealed class DetectionEngine(ContentFolder content)
 {
     public ContentFolder Content { get; } = content;
 
-    public SearchContext ContextFor(MemoryStore store, double now, TimeRange? range = null, Action<Diagnostic>? warnings = null) => new()
+    public SearchContext ContextFor(IStore store, double now, TimeRange? range = null, Action<Diagnostic>? warnings = null) => new()
     {
         Now = now,
         TimeRange = range ?? TimeRange.All,
@@ -34,7 +35,7 @@ public sealed class DetectionEngine(ContentFolder content)
 
     public static string Describe(CompileResult result) => result.Diagnostic is { } diag ? diag.Format(result.Text) : "unknown error";
 
-    public DetectionRun Run(Detection d, MemoryStore store, double now, TimeRange? range = null)
+    public DetectionRun Run(Detection d, IStore store, double now, TimeRange? range = null)
     {
         var warnings = new List<Diagnostic>();
         var ctx = ContextFor(store, now, range, warnings.Add);

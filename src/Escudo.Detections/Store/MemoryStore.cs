@@ -9,7 +9,7 @@ namespace Escudo.Detections.Store;
 /// Events held in memory with their data model rows, computed once per dataset on first use and
 /// shared by every search that reads them (Escudo's stand-in for an accelerated summary).
 /// </summary>
-public sealed class MemoryStore(IReadOnlyList<Row> events, DataModelCatalog? catalog = null) : IEventSource, IDataModelSource
+public sealed class MemoryStore(IReadOnlyList<Row> events, DataModelCatalog? catalog = null) : IStore
 {
     private readonly ConcurrentDictionary<DataModelDataset, Lazy<List<Row>>> _dataModelRows = new();
 

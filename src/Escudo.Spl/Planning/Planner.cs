@@ -192,7 +192,8 @@ public sealed partial class Planner(SearchContext context)
                 }
 
                 var r = row;
-                if (!fillValue.IsNull || span is not null)
+                // Copy a shared data model row only when this search must change it.
+                if (span is not null || (!fillValue.IsNull && MissesAny(row, byIds)))
                 {
                     r = row.Clone();
                     if (!fillValue.IsNull)
@@ -217,6 +218,19 @@ public sealed partial class Planner(SearchContext context)
         }
 
         return new DelegateOperator($"tstats from datamodel={dataset.FullName}" + (t.Where is null ? string.Empty : " where ...") + (t.By.Count > 0 ? " by " + string.Join(" ", t.By) : string.Empty), _ => stats.Execute(Source()), generates: true);
+    }
+
+    private static bool MissesAny(Row row, int[] ids)
+    {
+        foreach (var id in ids)
+        {
+            if (!row.Has(id))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Pulls <c>nodename=X.Y</c> out of a tstats where clause: it selects the dataset, it does not filter fields.</summary>
