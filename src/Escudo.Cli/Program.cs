@@ -16,6 +16,8 @@ public static class Program
         root.Subcommands.Add(TestCommand());
         root.Subcommands.Add(ExportCommand());
         root.Subcommands.Add(DemoCommand());
+        root.Subcommands.Add(ExplainCommand());
+        root.Subcommands.Add(NewTestCommand());
         return root.Parse(args).Invoke();
     }
 
@@ -136,6 +138,31 @@ public static class Program
         var format = FormatOption("table", "json");
         var cmd = new Command("demo", "Generate a small Sysmon sample and run the two founding ESCU detections over it.") { format };
         cmd.SetAction(p => DemoCommandHandler.Run(p.GetValue(format)));
+        return cmd;
+    }
+
+    private static Command ExplainCommand()
+    {
+        var which = new Argument<string>("detection") { Description = "A detection's name, file name or id (globs allowed)." };
+        var content = new Option<string>("--content") { Description = "An ESCU-layout content folder.", Required = true };
+        var input = InputOption();
+        var macros = MacrosOption();
+        var source = SourceOption();
+        var sourcetype = SourceTypeOption();
+        var cmd = new Command("explain", "Show why a detection fires or not: events matching each clause of its base search, rows after each stage.") { which, content, input, macros, source, sourcetype };
+        cmd.SetAction(p => ExplainCommandHandler.Run(p.GetValue(which)!, p.GetValue(content)!, p.GetValue(input) ?? [], p.GetValue(macros) ?? [], new EventReadOptions(p.GetValue(source), p.GetValue(sourcetype))));
+        return cmd;
+    }
+
+    private static Command NewTestCommand()
+    {
+        var input = InputOption();
+        input.Required = true;
+        var search = new Option<string?>("--search") { Description = "A search filter selecting the events to record (default: all)." };
+        var output = new Option<string>("--out", "-o") { Description = "The dataset file to write (one raw event per line).", Required = true };
+        var url = new Option<string?>("--url") { Description = "The attack_data URL to print in the tests: entry." };
+        var cmd = new Command("new-test", "Record a test dataset from any input and print the attack_data entry for a detection's tests: block.") { input, search, output, url };
+        cmd.SetAction(p => NewTestCommandHandler.Run(p.GetValue(input) ?? [], p.GetValue(search), p.GetValue(output)!, p.GetValue(url)));
         return cmd;
     }
 }

@@ -1,0 +1,52 @@
+using Escudo.Detections.Content;
+using Escudo.Detections.Running;
+using Escudo.Detections.Testing;
+using Escudo.Ingest.Sources;
+
+namespace Escudo.Cli.Commands;
+
+/// <summary>
+/// <c>escudo explain &lt;detection&gt;</c>: runs one detection and shows, for its base search, how many
+/// events each clause matches and how many rows leave each pipeline stage.
+/// </summary>
+internal static class ExplainCommandHandler
+{
+    public static int Run(string which, string contentDir, IReadOnlyList<string> inputs, IReadOnlyList<string> macros, EventReadOptions options)
+    {
+        ContentFolder content;
+        try
+        {
+            content = ContentFolder.Load(contentDir, macros);
+        }
+        catch (Exception e) when (e is DirectoryNotFoundException or IOException)
+        {
+            Console.Error.WriteLine($"escudo: {e.Message}");
+            return 1;
+        }
+
+        var matches = content.Detections.Where(d => Glob.MatchesDetection(which, d) || d.Name.Equals(which, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (matches.Count == 0)
+        {
+            Console.Error.WriteLine($"escudo: no detection matches `{which}`");
+            return 1;
+        }
+
+        var store = CliIo.LoadStore(inputs, options, out _);
+        var engine = new DetectionEngine(content);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        foreach (var d in matches)
+        {
+            var run = engine.Run(d, store, now);
+            Console.WriteLine($"{d.Name} ({d.File}): {(run.Error is not null ? "cannot run: " + run.Error : run.Results.Count + " result(s)")}");
+            if (run.Error is null)
+            {
+                foreach (var line in Explainer.Explain(d, run.ExpandedSearch, engine.ContextFor(store, now)).Split('\n'))
+                {
+                    Console.WriteLine("  " + line);
+                }
+            }
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,62 @@
+using Escudo.Core.Events;
+using Escudo.Detections.Store;
+using Escudo.Ingest.Sources;
+using Escudo.Spl;
+using Escudo.Spl.Execution;
+using Escudo.Spl.Macros;
+
+namespace Escudo.Cli.Commands;
+
+/// <summary>
+/// <c>escudo new-test</c>: records a test dataset from any input — the raw text of the events a
+/// search keeps, one per line (XmlWinEventLog for Windows events, as attack_data stores them) —
+/// and prints the <c>attack_data</c> entry to paste into a detection's <c>tests:</c> block.
+/// </summary>
+internal static class NewTestCommandHandler
+{
+    public static int Run(IReadOnlyList<string> inputs, string? search, string output, string? url)
+    {
+        var store = CliIo.LoadStore(inputs, EventReadOptions.Default, out _);
+        IEnumerable<Row> events = store.Events;
+        if (search is not null)
+        {
+            var ctx = new SearchContext { Events = store, DataModels = store, Macros = BuiltInMacros.Instance };
+            var compiled = SplEngine.Compile(search, ctx);
+            if (!compiled.Success)
+            {
+                return SearchCommandHandler.ReportCompileError(compiled);
+            }
+
+            if (compiled.Syntax!.Commands.Count != 1 || compiled.Syntax.Commands[0] is not Spl.Syntax.Ast.SearchCommand)
+            {
+                Console.Error.WriteLine("escudo: --search must be a plain filter (no pipes): it selects which events go into the dataset");
+                return 2;
+            }
+
+            events = compiled.Search!.Run();
+        }
+
+        var count = 0;
+        var sources = new HashSet<string>(StringComparer.Ordinal);
+        using (var w = new StreamWriter(output))
+        {
+            foreach (var e in events)
+            {
+                var raw = e.Get(FieldTable.Raw).ToDisplayString().Replace("\r", string.Empty, StringComparison.Ordinal).Replace('\n', ' ');
+                w.WriteLine(raw);
+                sources.Add(e.Get(FieldTable.Source).ToDisplayString());
+                count++;
+            }
+        }
+
+        Console.Error.WriteLine($"escudo: wrote {count} events to {output}");
+        var source = sources.Count == 1 ? sources.First() : "XmlWinEventLog:<channel>";
+        Console.WriteLine("tests:");
+        Console.WriteLine("- name: True Positive Test");
+        Console.WriteLine("  attack_data:");
+        Console.WriteLine($"  - data: {url ?? "https://media.githubusercontent.com/media/splunk/attack_data/master/datasets/" + Path.GetFileName(output)}");
+        Console.WriteLine($"    source: {source}");
+        Console.WriteLine("    sourcetype: XmlWinEventLog");
+        return 0;
+    }
+}
