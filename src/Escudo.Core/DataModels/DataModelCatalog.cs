@@ -16,7 +16,11 @@ public sealed partial class DataModelCatalog
     private readonly Dictionary<string, DataModelDataset> _datasets = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, DataModelDataset> _models = new(StringComparer.OrdinalIgnoreCase);
 
-    public static DataModelCatalog Cim { get; } = BuildCim();
+    // Built on first use: static fields are initialised in textual order, and the builder needs the
+    // interned field ids declared further down to be set already.
+    private static readonly Lazy<DataModelCatalog> LazyCim = new(BuildCim);
+
+    public static DataModelCatalog Cim => LazyCim.Value;
 
     public IEnumerable<DataModelDataset> Datasets => _datasets.Values;
 

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Escudo.Core.Events;
+using Escudo.Core.Values;
+using Escudo.Detections.Content;
+using Escudo.Detections.Running;
+using Escudo.Ingest.Sources;
+
+namespace Escudo.Bench;
+
+/// <summary>The shared pass: cost of adding detections, and throughput and memory over synthetic corpora.</summary>
+internal static class HuntBench
+{
+    private static List<Detection> Runnable(ContentFolder content) => content.Detections
+        .Where(d => !d.IsDeprecated && d.Status == "production" && d.Type != "Correlation")
+        .OrderBy(d => d.File, StringComparer.Ordinal)
+        .ToList();
+
+    public static int Scaling(string contentDir, string[] paths, int runs)
+    {
+        var content = ContentFolder.Load(contentDir);
+        var engine = new DetectionEngine(content);
+        var all = Runnable(content);
+        // Put the founding detection first so "1 detection" is a real, typical one.
+        var first = all.FindIndex(d => d.Name == "Detect Regasm with Network Connection");
+        if (first > 0)
+        {
+            (all[0], all[first]) = (all[first], all[0]);
+        }
+
+        var events = paths.SelectMany(p => InputReader.Read(p)).ToList();
+        Console.WriteLine($"| detections | events | read + pass + run, median s | pass + run over parsed events, median s | fired |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|");
+        foreach (var n in new[] { 1, 100, all.Count })
+        {
+            var set = all.Take(n).ToList();
+            var fired = 0;
+            var withRead = Measure.MedianSeconds(runs, () =>
+            {
+                var pass = new SharedPass(engine, set, 0);
+                foreach (var p in paths)
+                {
+                    foreach (var e in InputReader.Read(p))
+                    {
+                        pass.Add(e);
+                    }
+                }
+
+                fired = pass.Run(0).Count(r => r.Fired);
+            });
+            var parsedOnly = Measure.MedianSeconds(runs, () =>
+            {
+                var pass = new SharedPass(engine, set, 0);
+                foreach (var e in events)
+                {
+                    pass.Add(e);
+                }
+
+                _ = pass.Run(0);
+            });
+            Console.WriteLine($"| {n} | {events.Count:N0} | {withRead:0.00} | {parsedOnly:0.00} | {fired} |");
+        }
+
+        return 0;
+    }
+
+    public static int Synthetic(string contentDir, string path, long total)
+    {
+        var content = ContentFolder.Load(contentDir);
+        var engine = new DetectionEngine(content);
+        var detections = Runnable(content);
+        var baseEvents = InputReader.Read(path).ToList();
+        if (baseEvents.Count == 0)
+        {
+            Console.Error.WriteLine("no events in " + path);
+            return 1;
+        }
+
+        var span = baseEvents.Select(e => e.Time).Where(t => !double.IsNaN(t)).DefaultIfEmpty(0).Max() - baseEvents.Select(e => e.Time).Where(t => !double.IsNaN(t)).DefaultIfEmpty(0).Min() + 3600;
+        var hostIds = new[] { FieldTable.Host, FieldTable.Intern("Computer"), FieldTable.Intern("dest"), FieldTable.Intern("dvc"), FieldTable.Intern("dvc_nt_host") };
+        var userId = FieldTable.Intern("user");
+        GC.Collect();
+        var startMemory = Environment.WorkingSet;
+        var sw = Stopwatch.StartNew();
+        var pass = new SharedPass(engine, detections, 0);
+        for (long i = 0; i < total; i++)
+        {
+            var src = baseEvents[(int)(i % baseEvents.Count)];
+            var cycle = i / baseEvents.Count;
+            var e = src.Clone();
+            var host = Value.FromString($"host-{(i * 7919) % 1000:D4}.corp.example");
+            foreach (var h in hostIds)
+            {
+                if (e.Has(h))
+                {
+                    e.Set(h, host);
+                }
+            }
+
+            if (e.Has(userId))
+            {
+                e.Set(userId, Value.FromString($"user{(i * 104729) % 5000}"));
+            }
+
+            var t = e.Time;
+            if (!double.IsNaN(t))
+            {
+                e.Set(FieldTable.Time, Value.FromNumber(t + (cycle * span)));
+            }
+
+            pass.Add(e);
+        }
+
+        var passSeconds = sw.Elapsed.TotalSeconds;
+        var runs = pass.Run(0);
+        var totalSeconds = sw.Elapsed.TotalSeconds;
+        var results = runs.Sum(r => (long)r.Results.Count);
+        Console.WriteLine($"| {total:N0} | {detections.Count} | {passSeconds:0.0} | {totalSeconds:0.0} | {total / totalSeconds:N0} | {Measure.PeakMemoryBytes() / 1048576.0:N0} | {runs.Count(r => r.Fired)} | {results:N0} |");
+        _ = startMemory;
+        return 0;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Globalization;
+using Escudo.Bench;
+
+// Escudo's benchmark harness. Every subcommand prints Markdown table rows that bench/run.sh
+// collects into bench/RESULTS.md. Usage: dotnet run -c Release --project bench/Escudo.Bench -- <command> [args]
+//   ingest <paths>...                 events/s and MB/s per input format, whole pipeline (read + extract + map)
+//   evtx <paths>... [--repeat N]      EVTX records/s (parse + render), single thread
+//   queries <content> <paths>...      typical detection queries: Escudo vs DuckDB, in memory and from files
+//   scaling <content> <paths>...      hunt time for 1, 100 and all detections over the same events
+//   synthetic <content> <paths> <N>   all detections over N events replayed from the recordings (hosts/users/times varied)
+//   smoke <content> <paths>...        a few seconds of each, to check the harness still works
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: ingest|evtx|queries|scaling|synthetic|smoke ...");
+    return 2;
+}
+
+var rest = args[1..];
+return args[0] switch
+{
+    "ingest" => IngestBench.Run(rest, runs: 3),
+    "evtx" => EvtxBench.Run(rest),
+    "queries" => QueryBench.Run(rest[0], rest[1..], runs: 5),
+    "scaling" => HuntBench.Scaling(rest[0], rest[1..], runs: 3),
+    "synthetic" => HuntBench.Synthetic(rest[0], rest[1], long.Parse(rest[2], CultureInfo.InvariantCulture)),
+    "smoke" => Smoke(rest),
+    _ => 2,
+};
+
+static int Smoke(string[] a)
+{
+    var content = a[0];
+    var paths = a[1..];
+    var code = IngestBench.Run(paths, runs: 1);
+    code |= QueryBench.Run(content, paths, runs: 1, withFiles: false);
+    code |= HuntBench.Synthetic(content, paths[0], 20_000);
+    return code;
+}
