@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Runs every benchmark and rewrites bench/RESULTS.md. Takes a while (the synthetic corpora).
+# Usage: bench/run.sh [--quick]   (--quick skips the 10 M event corpus)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHARED="$(cd "${ESCUDO_SHARED:-../shared}" && pwd)"
+DATA="$SHARED/datasets"
+OUT=bench/RESULTS.md
+dotnet build bench/Escudo.Bench -c Release --nologo -v quiet >/dev/null
+dotnet build src/Escudo.Cli -c Release --nologo -v quiet >/dev/null
+B="dotnet bench/Escudo.Bench/bin/Release/net10.0/Escudo.Bench.dll"
+E="dotnet src/Escudo.Cli/bin/Release/net10.0/escudo.dll"
+command -v evtxexport >/dev/null || { echo "install libevtx-utils first (apt-get install libevtx-utils)"; exit 1; }
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+timeit() { # runs a command 3 times, prints the median wall seconds
+  for i in 1 2 3; do /usr/bin/time -f "%e" "$@" >/dev/null 2>>/tmp/escudo-bench-time.txt || true; tail -1 /tmp/escudo-bench-time.txt; done | median
+}
+
+mapfile -d '' EVTX < <(find "$DATA" -name '*.evtx' -print0 | sort -z)
+EVTX_MB=$(du -cb "${EVTX[@]}" | tail -1 | awk '{printf "%.1f", $1/1e6}')
+EVTXEXPORT_S=$(for i in 1 2 3; do s=$(date +%s.%N); for f in "${EVTX[@]}"; do evtxexport -f xml "$f" >/dev/null 2>&1 || true; done; e=$(date +%s.%N); echo "$e - $s" | bc; done | median)
+ESCUDO_EXPORT_S=$(for i in 1 2 3; do s=$(date +%s.%N); $E export "$DATA" --format xml >/dev/null 2>&1 || true; e=$(date +%s.%N); echo "$e - $s" | bc; done | median)
+
+{
+echo "# Escudo benchmarks"
+echo
+echo "Produced by \`bench/run.sh\` on $(date -u +%Y-%m-%d) at commit \`$(git rev-parse --short HEAD)\`."
+echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB, $(dotnet --version) SDK, Release builds."
+echo "Medians of 3 runs unless a table says otherwise. Data: \`../shared/datasets\` ($(find "$DATA" -type f | wc -l) files)."
+echo
+echo "## 1. EVTX to events, against evtxexport"
+echo
+echo "Command: \`bench/Escudo.Bench evtx <datasets>\` (parse + render, 1 thread, files in memory) and \`--repeat 13\` (the same set 13 times, over 1 GB)."
+echo
+echo "| reader | files | size | records | seconds | records/s | MB/s |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+$B evtx "$DATA"
+$B evtx "$DATA" --repeat 13
+echo
+echo "Whole files through the CLI, one process per tool, all ${#EVTX[@]} .evtx files ($EVTX_MB MB):"
+echo
+echo "| command | median s | Escudo / evtxexport |"
+echo "|---|---:|---:|"
+echo "| \`evtxexport -f xml <file>\` for each file | $EVTXEXPORT_S | |"
+echo "| \`escudo export <datasets> --format xml\` (all formats, EVTX + JSON + XML, one process) | $ESCUDO_EXPORT_S | $(echo "scale=3; $ESCUDO_EXPORT_S / $EVTXEXPORT_S" | bc) |"
+echo
+echo "## 2. Ingest: read + extract fields + map, per format"
+echo
+echo "Command: \`bench/Escudo.Bench ingest <datasets>\`."
+echo
+$B ingest "$DATA"
+echo
+echo "## 3. Detection queries: Escudo against DuckDB"
+echo
+echo "Command: \`bench/Escudo.Bench queries <escu> <datasets>\` (median of 5 in memory, 3 from files)."
+echo
+$B queries "$SHARED/escu" "$DATA"
+echo
+echo "## 4. Hunting: cost of adding detections (the shared pass)"
+echo
+echo "Command: \`bench/Escudo.Bench scaling <escu> <datasets>\`."
+echo
+$B scaling "$SHARED/escu" "$DATA"
+echo
+echo "## 5. Hunting over synthetic corpora"
+echo
+echo "Command: \`bench/Escudo.Bench synthetic <escu> <datasets> N\`: the recordings replayed to N events with times shifted per cycle, 1,000 hosts and 5,000 users; all production detections; one process per size."
+echo
+echo "| events | detections | pass s | total s | events/s | peak MiB | fired | results |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+$B synthetic "$SHARED/escu" "$DATA" 1000000
+if [ "${1:-}" != "--quick" ]; then
+  $B synthetic "$SHARED/escu" "$DATA" 10000000
+fi
+echo
+echo "## 6. Cores"
+echo
+echo "| command | 1 core s | 2 cores s |"
+echo "|---|---:|---:|"
+ONE=$(timeit taskset -c 0 $E hunt --content "$SHARED/escu" --input "$DATA" --format json)
+TWO=$(timeit $E hunt --content "$SHARED/escu" --input "$DATA" --format json)
+echo "| \`escudo hunt --content escu --input datasets\` | $ONE | $TWO |"
+} > "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+echo "wrote $OUT"
