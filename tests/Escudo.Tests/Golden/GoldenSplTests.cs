@@ -172,7 +172,10 @@ public class GoldenSplTests
                 throw new FormatException($"{path}:{n}: no `⇶` in a case line");
             }
 
-            cases.Add(new EvalCase(n, line[..sep].Trim(), line[(sep + 1)..].Trim(), null));
+            // The expected text is everything after `⇶ `, trailing spaces included.
+            var rawSep = raw.LastIndexOf('⇶');
+            var expected = raw[(rawSep + 1)..].TrimEnd('\r');
+            cases.Add(new EvalCase(n, line[..sep].Trim(), expected.StartsWith(' ') ? expected[1..] : expected, null));
         }
 
         return cases;
