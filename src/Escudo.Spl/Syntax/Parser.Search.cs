@@ -20,21 +20,28 @@ internal sealed partial class Parser
             return new SearchAll(new TextSpan(start, 0));
         }
 
-        return ParseSearchOr(stopAtBy);
+        return ParseSearchAnd(stopAtBy);
     }
 
     private static bool IsSearchEnd(Token t, bool stopAtBy) =>
         t.Kind is TokenKind.End or TokenKind.Pipe or TokenKind.RBracket or TokenKind.RParen
         || (stopAtBy && t.IsWord("by"));
 
+    // Splunk evaluates NOT first, then OR, then AND (implicit or explicit): `a b OR c` is
+    // `a AND (b OR c)`. https://docs.splunk.com/Documentation/Splunk/latest/Search/Booleanexpressions
     private SearchExpr ParseSearchOr(bool stopAtBy)
     {
         var start = _lx.SkipSpace(_pos);
-        var terms = new List<SearchExpr> { ParseSearchAnd(stopAtBy) };
-        while (PeekW().IsWord("OR") && PeekW().Text == "OR")
+        var terms = new List<SearchExpr> { ParseSearchUnary(stopAtBy) };
+        while (PeekW() is { Kind: TokenKind.Word, Text: "OR" } orWord)
         {
-            _pos = PeekW().End;
-            terms.Add(ParseSearchAnd(stopAtBy));
+            _pos = orWord.End;
+            if (IsSearchEnd(PeekW(), stopAtBy))
+            {
+                throw Error(SplDiagnostics.Unexpected(PeekW(), "a search term after OR"));
+            }
+
+            terms.Add(ParseSearchUnary(stopAtBy));
         }
 
         return terms.Count == 1 ? terms[0] : new SearchOr(terms, Span(start));
@@ -47,7 +54,7 @@ internal sealed partial class Parser
         while (true)
         {
             var t = PeekW();
-            if (IsSearchEnd(t, stopAtBy) || (t.Kind == TokenKind.Word && t.Text == "OR"))
+            if (IsSearchEnd(t, stopAtBy))
             {
                 break;
             }
@@ -58,7 +65,7 @@ internal sealed partial class Parser
                 continue;
             }
 
-            terms.Add(ParseSearchUnary(stopAtBy));
+            terms.Add(ParseSearchOr(stopAtBy));
         }
 
         if (terms.Count == 0)
@@ -83,7 +90,7 @@ internal sealed partial class Parser
         if (t.Kind == TokenKind.LParen)
         {
             _pos = t.End;
-            var inner = PeekW().Kind == TokenKind.RParen ? new SearchAll(new TextSpan(t.End, 0)) : ParseSearchOr(stopAtBy: false);
+            var inner = PeekW().Kind == TokenKind.RParen ? new SearchAll(new TextSpan(t.End, 0)) : ParseSearchAnd(stopAtBy: false);
             ExpectW(TokenKind.RParen, "`)`");
             return inner;
         }
