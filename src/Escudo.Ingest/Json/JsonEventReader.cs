@@ -21,7 +21,7 @@ public static class JsonEventReader
         "EventReceivedTime", "SourceModuleName", "SourceModuleType", "@version", "tags", "port", "host", "Severity", "SeverityValue",
         "EventType", "OpcodeValue", "Message", "Category", "EventTime", "@timestamp", "Hostname", "SourceName", "ProviderGuid", "EventID",
         "Channel", "Keywords", "Task", "Opcode", "Version", "RecordNumber", "ExecutionProcessID", "ThreadID", "ActivityID", "RelatedActivityID",
-        "Level", "UserID", "AccountName", "Domain", "AccountType", "beat", "agent", "ecs", "log", "winlog", "event", "input", "type", "timestamp",
+        "Level", "UserID", "AccountName", "Domain", "AccountType", "Computer", "computer_name", "beat", "agent", "ecs", "log", "winlog", "event", "input", "type", "timestamp",
     };
 
     public static IEnumerable<Row> Read(TextReader reader, string name, EventReadOptions options, Action<IngestProblem>? problems)

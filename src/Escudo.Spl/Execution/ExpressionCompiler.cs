@@ -66,7 +66,8 @@ public sealed class ExpressionCompiler(SearchContext context)
             {
                 var v = operand(r);
                 return v.IsNull ? Value.Null : Value.FromBoolean(!IsTrue(v));
-            },
+            }
+            ,
             "-" => r => operand(r).TryGetNumber(out var d) ? Value.FromNumber(-d) : Value.Null,
             _ => throw new NotSupportedException(u.Op),
         };

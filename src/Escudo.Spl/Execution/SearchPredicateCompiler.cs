@@ -44,7 +44,8 @@ public static class SearchPredicateCompiler
             }
 
             return true;
-        },
+        }
+        ,
     };
 
     private static Func<Row, bool> CompileOr(Func<Row, bool>[] parts) => parts.Length switch
@@ -62,7 +63,8 @@ public static class SearchPredicateCompiler
             }
 
             return false;
-        },
+        }
+        ,
     };
 
     /// <summary>Search-time modifiers that restrict time rather than compare a field.</summary>

@@ -1,7 +1,7 @@
 using System.Globalization;
-using SortKey = Escudo.Spl.Syntax.Ast.SortKey;
 using Escudo.Core.Text;
 using Escudo.Spl.Syntax.Ast;
+using SortKey = Escudo.Spl.Syntax.Ast.SortKey;
 
 namespace Escudo.Spl.Syntax;
 
