@@ -71,8 +71,10 @@ public static class StrTime
                 case 'f':
                     {
                         var n = digits == 0 ? (f == 'f' ? 6 : f == 'Q' ? 3 : 3) : Math.Min(digits, 9);
-                        var frac = epoch - Math.Floor(epoch);
-                        var scaled = (long)Math.Floor((frac * Math.Pow(10, n)) + 1e-6);
+                        // Splunk keeps times to the microsecond: round there first, so 1700000000.123
+                        // (stored as ...0.12299999) prints .123, then truncate to the digits asked for.
+                        var micros = Math.Min(999_999L, (long)Math.Round((epoch - Math.Floor(epoch)) * 1e6));
+                        var scaled = n <= 6 ? micros / (long)Math.Pow(10, 6 - n) : micros * (long)Math.Pow(10, n - 6);
                         sb.Append(scaled.ToString(new string('0', n), Inv));
                         break;
                     }

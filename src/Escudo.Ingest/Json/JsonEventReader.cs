@@ -21,7 +21,7 @@ public static class JsonEventReader
         "EventReceivedTime", "SourceModuleName", "SourceModuleType", "@version", "tags", "port", "host", "Severity", "SeverityValue",
         "EventType", "OpcodeValue", "Message", "Category", "EventTime", "@timestamp", "Hostname", "SourceName", "ProviderGuid", "EventID",
         "Channel", "Keywords", "Task", "Opcode", "Version", "RecordNumber", "ExecutionProcessID", "ThreadID", "ActivityID", "RelatedActivityID",
-        "Level", "UserID", "AccountName", "Domain", "AccountType", "beat", "agent", "ecs", "log", "winlog", "event", "input", "type", "timestamp",
+        "Level", "UserID", "AccountName", "Domain", "AccountType", "Computer", "computer_name", "beat", "agent", "ecs", "log", "winlog", "event", "input", "type", "timestamp",
     };
 
     public static IEnumerable<Row> Read(TextReader reader, string name, EventReadOptions options, Action<IngestProblem>? problems)
@@ -161,11 +161,21 @@ public static class JsonEventReader
 
         // Any other object: each leaf becomes a field (a.b, a{}.c) as Splunk's JSON extraction does.
         var row = PlainRow(raw, options);
+        var seen = new HashSet<int>();
         Escudo.Core.Text.JsonFlattener.Flatten(obj, string.Empty, (k, v) =>
         {
             var id = FieldTable.Intern(k);
+            if (id == FieldTable.Time && Value.TryParseNumber(v, out var t))
+            {
+                row.Set(id, Value.FromNumber(t));
+                return;
+            }
+
+            // The defaults PlainRow filled in (host, source, sourcetype, index) give way to the event's own.
             var existing = row.Get(id);
-            row.Set(id, existing.IsNull ? Value.FromString(v) : Value.FromMulti([.. existing.Items.ToArray(), v]));
+            var isDefault = id == FieldTable.Host || id == FieldTable.Source || id == FieldTable.SourceType || id == FieldTable.Index || id == FieldTable.Raw;
+            row.Set(id, existing.IsNull || isDefault && !seen.Contains(id) ? Value.FromString(v) : Value.FromMulti([.. existing.Items.ToArray(), v]));
+            seen.Add(id);
         });
         if (Str(obj, "time") is { } ts && Value.TryParseNumber(ts, out var epoch))
         {

@@ -157,12 +157,16 @@ public sealed class ExpressionCompiler(SearchContext context)
                         return Value.Null;
                     }
 
-                    if (a.TryGetNumber(out var x) && c.TryGetNumber(out var y))
+                    // Two numbers add, two strings concatenate, a number and a string give null.
+                    // https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Eval (Operators)
+                    var an = a.TryGetNumber(out var x);
+                    var cn = c.TryGetNumber(out var y);
+                    if (an && cn)
                     {
                         return Value.FromNumber(x + y);
                     }
 
-                    return Value.FromString(a.ToDisplayString() + c.ToDisplayString());
+                    return an || cn ? Value.Null : Value.FromString(a.ToDisplayString() + c.ToDisplayString());
                 };
             case "-":
                 return Arithmetic(l, r, static (x, y) => x - y);

@@ -176,9 +176,10 @@ public sealed partial class Planner
         return q.Reverse();
     }
 
-    private static IEnumerable<Row> MakeResults(int count)
+    /// <summary>makeresults: <c>count</c> results whose _time is the search's now (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Makeresults).</summary>
+    private static IEnumerable<Row> MakeResults(int count, double searchNow)
     {
-        var now = Math.Floor(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+        var now = Math.Floor(searchNow);
         for (var i = 0; i < count; i++)
         {
             var r = new Row(4);

@@ -83,7 +83,7 @@ public sealed partial class Planner(SearchContext context)
         TailCommand t => new DelegateOperator($"tail {t.Count}", rows => Tail(rows, t.Count)),
         SortCommand s => PlanSort(s),
         DedupCommand d => PlanDedup(d),
-        MakeResultsCommand m => new DelegateOperator($"makeresults count={m.Count}", _ => MakeResults(m.Count), generates: true),
+        MakeResultsCommand m => new DelegateOperator($"makeresults count={m.Count}", _ => MakeResults(m.Count, Context.Now), generates: true),
         ReverseCommand => new DelegateOperator("reverse", rows => rows.Reverse()),
         UniqCommand => new DelegateOperator("uniq", Uniq),
         FillNullCommand f => PlanFillNull(f),

@@ -90,6 +90,29 @@ internal sealed partial class Parser
             op = "LIKE";
         }
 
+        // `x IN ("a", "b")` in eval and where is in(x, "a", "b").
+        // https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Where
+        if (op is null && t.Kind == TokenKind.Word && t.Text.Equals("IN", StringComparison.OrdinalIgnoreCase)
+            && _lx.LexExpr(t.End).Kind == TokenKind.LParen)
+        {
+            _pos = _lx.LexExpr(t.End).End;
+            var items = new List<Expr> { left };
+            while (true)
+            {
+                items.Add(ParseExpr());
+                var sep = PeekE();
+                if (sep.Kind != TokenKind.Comma)
+                {
+                    break;
+                }
+
+                _pos = sep.End;
+            }
+
+            ExpectE(TokenKind.RParen, "`,` or `)` in the IN list");
+            return new Call("in", items, TextSpan.FromBounds(left.Span.Start, _pos));
+        }
+
         if (op is null)
         {
             return left;

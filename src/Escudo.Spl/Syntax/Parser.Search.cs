@@ -27,12 +27,26 @@ internal sealed partial class Parser
         t.Kind is TokenKind.End or TokenKind.Pipe or TokenKind.RBracket or TokenKind.RParen
         || (stopAtBy && t.IsWord("by"));
 
-    /// <summary>
-    /// The search command evaluates NOT, then OR, then AND (implicit or explicit): <c>a OR b c</c>
-    /// is <c>(a OR b) AND c</c>, unlike eval and where
-    /// (https://help.splunk.com/en/splunk-enterprise/search/search-manual/9.3/expressions-and-predicates).
-    /// ESCU's `sysmon` macro relies on it: `sourcetype=x OR source=y EventID=3` keeps EventID=3 for both.
-    /// </summary>
+    // Splunk evaluates NOT first, then OR, then AND (implicit or explicit): `a b OR c` is
+    // `a AND (b OR c)`. https://docs.splunk.com/Documentation/Splunk/latest/Search/Booleanexpressions
+    private SearchExpr ParseSearchOr(bool stopAtBy)
+    {
+        var start = _lx.SkipSpace(_pos);
+        var terms = new List<SearchExpr> { ParseSearchUnary(stopAtBy) };
+        while (PeekW() is { Kind: TokenKind.Word, Text: "OR" } orWord)
+        {
+            _pos = orWord.End;
+            if (IsSearchEnd(PeekW(), stopAtBy))
+            {
+                throw Error(SplDiagnostics.Unexpected(PeekW(), "a search term after OR"));
+            }
+
+            terms.Add(ParseSearchUnary(stopAtBy));
+        }
+
+        return terms.Count == 1 ? terms[0] : new SearchOr(terms, Span(start));
+    }
+
     private SearchExpr ParseSearchAnd(bool stopAtBy)
     {
         var start = _lx.SkipSpace(_pos);
@@ -51,11 +65,6 @@ internal sealed partial class Parser
                 continue;
             }
 
-            if (t.Kind == TokenKind.Word && t.Text == "OR")
-            {
-                throw Error(SplDiagnostics.Unexpected(t, "a search term before `OR`"));
-            }
-
             terms.Add(ParseSearchOr(stopAtBy));
         }
 
@@ -65,25 +74,6 @@ internal sealed partial class Parser
         }
 
         return terms.Count == 1 ? terms[0] : new SearchAnd(terms, Span(start));
-    }
-
-    private SearchExpr ParseSearchOr(bool stopAtBy)
-    {
-        var start = _lx.SkipSpace(_pos);
-        var terms = new List<SearchExpr> { ParseSearchUnary(stopAtBy) };
-        while (PeekW() is { Kind: TokenKind.Word, Text: "OR" } or)
-        {
-            _pos = or.End;
-            var next = PeekW();
-            if (IsSearchEnd(next, stopAtBy))
-            {
-                throw Error(SplDiagnostics.Unexpected(next, "a search term after `OR`"));
-            }
-
-            terms.Add(ParseSearchUnary(stopAtBy));
-        }
-
-        return terms.Count == 1 ? terms[0] : new SearchOr(terms, Span(start));
     }
 
     private SearchExpr ParseSearchUnary(bool stopAtBy)

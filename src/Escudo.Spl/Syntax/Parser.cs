@@ -138,8 +138,16 @@ internal sealed partial class Parser
         var first = PeekW();
         if (first.Kind != TokenKind.Pipe)
         {
-            // A search that does not start with a pipe starts with an implicit `search`.
-            commands.Add(ParseSearchCommand(first.Start));
+            if (StartsWithCommand(first, inSubsearch))
+            {
+                // `search kind=x` or, in brackets, `[stats count]`, `[search ...]`: the word is the command.
+                commands.Add(ParseCommand());
+            }
+            else
+            {
+                // A search that does not start with a pipe starts with an implicit `search`.
+                commands.Add(ParseSearchCommand(first.Start));
+            }
         }
 
         while (true)
@@ -162,6 +170,29 @@ internal sealed partial class Parser
         }
 
         return new Pipeline(commands, TextSpan.FromBounds(start, _pos));
+    }
+
+    /// <summary>Commands that may open a subsearch or an appendpipe/foreach sub-pipeline without a pipe.</summary>
+    private static readonly HashSet<string> LeadingCommands = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "search", "stats", "eventstats", "streamstats", "eval", "where", "table", "fields", "rename", "head", "tail",
+        "sort", "dedup", "top", "rare", "fillnull", "lookup", "rex", "regex", "convert", "bin", "bucket", "mvexpand",
+        "makemv", "spath", "addtotals", "replace", "transaction", "reverse", "uniq", "inputlookup", "makeresults", "tstats",
+    };
+
+    /// <summary>
+    /// Whether the first word of a pipeline is a command rather than a search term: `search` always
+    /// (unless it is a field being compared, as in `search=x`), and in brackets any command name.
+    /// </summary>
+    private bool StartsWithCommand(Token first, bool inSubsearch)
+    {
+        if (first.Kind != TokenKind.Word || !(first.Text.Equals("search", StringComparison.OrdinalIgnoreCase) || (inSubsearch && LeadingCommands.Contains(first.Text))))
+        {
+            return false;
+        }
+
+        var next = _lx.LexWord(first.End);
+        return next.Start > first.End || next.Kind is TokenKind.End or TokenKind.Pipe or TokenKind.RBracket;
     }
 
     private Pipeline ParseBracketedPipeline()

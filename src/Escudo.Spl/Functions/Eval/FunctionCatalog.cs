@@ -332,7 +332,7 @@ public static partial class FunctionCatalog
         Scalar("sqrt", 1, 1, (a, _) => Num(a[0], out var d) && d >= 0 ? Value.FromNumber(Math.Sqrt(d)) : Value.Null);
         Scalar("exp", 1, 1, (a, _) => Num(a[0], out var d) ? Value.FromNumber(Math.Exp(d)) : Value.Null);
         Scalar("ln", 1, 1, (a, _) => Num(a[0], out var d) && d > 0 ? Value.FromNumber(Math.Log(d)) : Value.Null);
-        Scalar("log", 1, 2, (a, _) => Num(a[0], out var d) && d > 0 ? Value.FromNumber(a.Length > 1 && Num(a[1], out var b) ? Math.Log(d, b) : Math.Log10(d)) : Value.Null);
+        Scalar("log", 1, 2, (a, _) => Num(a[0], out var d) && d > 0 ? Value.FromNumber(a.Length > 1 && Num(a[1], out var b) ? LogBase(d, b) : Math.Log10(d)) : Value.Null);
         Scalar("pi", 0, 0, (_, _) => Value.FromNumber(Math.PI));
         Scalar("sigfig", 1, 1, (a, _) => Num(a[0], out var d) ? Value.FromNumber(d) : Value.Null);
         Scalar("random", 0, 0, (_, _) => Value.FromNumber(Random.Shared.Next()));
@@ -341,45 +341,46 @@ public static partial class FunctionCatalog
     }
 
     /// <summary>min()/max() over arguments: numbers compare numerically and win over strings; strings compare lexicographically.</summary>
+    /// <summary>
+    /// eval min/max: "strings are greater than numbers", so max returns the greatest string when
+    /// there is one and min the smallest number when there is one; strings compare
+    /// lexicographically, numbers numerically.
+    /// https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/StatisticalFunctions
+    /// </summary>
+    private static double LogBase(double d, double b) => b switch
+    {
+        10 => Math.Log10(d),
+        2 => Math.Log2(d),
+        _ => Math.Log(d) / Math.Log(b),
+    };
+
     private static Value Extreme(Value[] args, int sign)
     {
-        Value best = Value.Null;
-        var bestNumeric = false;
+        var num = double.NaN;
+        string? str = null;
         foreach (var arg in args)
         {
+            if (arg.IsNumber)
+            {
+                num = double.IsNaN(num) || arg.RawNumber.CompareTo(num) * sign > 0 ? arg.RawNumber : num;
+                continue;
+            }
+
             foreach (var item in arg.Items)
             {
-                var v = Value.FromString(item);
-                var numeric = v.TryGetNumber(out var d);
-                if (best.IsNull)
+                if (Value.TryParseNumber(item, out var d))
                 {
-                    best = numeric ? Value.FromNumber(d) : v;
-                    bestNumeric = numeric;
-                    continue;
+                    num = double.IsNaN(num) || d.CompareTo(num) * sign > 0 ? d : num;
                 }
-
-                if (numeric && !bestNumeric)
+                else if (str is null || string.CompareOrdinal(item, str) * sign > 0)
                 {
-                    best = Value.FromNumber(d);
-                    bestNumeric = true;
-                    continue;
-                }
-
-                if (numeric)
-                {
-                    if ((d.CompareTo(best.RawNumber) * sign) > 0)
-                    {
-                        best = Value.FromNumber(d);
-                    }
-                }
-                else if (!bestNumeric && (string.CompareOrdinal(item, best.RawString) * sign) > 0)
-                {
-                    best = v;
+                    str = item;
                 }
             }
         }
 
-        return best;
+        var preferString = sign > 0 ? str is not null : double.IsNaN(num);
+        return preferString ? Value.FromString(str) : Value.FromNumber(num);
     }
 
     private static void RegisterMultivalue()
@@ -600,6 +601,12 @@ public static partial class FunctionCatalog
                 return Value.Null;
             }
 
+            if (a[0].IsBoolean)
+            {
+                // tostring(1==1) is "True". https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/ConversionFunctions
+                return Value.FromString(a[0].RawBoolean ? "True" : "False");
+            }
+
             if (a.Length == 1)
             {
                 return a[0].IsMulti ? a[0] : Value.FromString(a[0].ToDisplayString());
@@ -613,7 +620,7 @@ public static partial class FunctionCatalog
 
             return fmt switch
             {
-                "hex" => Value.FromString("0x" + ((long)d).ToString("x", CultureInfo.InvariantCulture)),
+                "hex" => Value.FromString("0x" + ((long)d).ToString("X", CultureInfo.InvariantCulture)),
                 "commas" => Value.FromString(Math.Round(d, 2).ToString(d == Math.Floor(d) ? "#,##0" : "#,##0.##", CultureInfo.InvariantCulture)),
                 "duration" => Value.FromString(FormatDuration(d)),
                 _ => Value.FromString(a[0].ToDisplayString()),

@@ -4,7 +4,11 @@ using Escudo.Core.Values;
 
 namespace Escudo.Spl.Functions.Eval;
 
-/// <summary>printf(format, args...): %s %d %i %f %x %X %o %e %% with width and precision.</summary>
+/// <summary>
+/// printf(format, args...) as C's printf: %s %d %i %u %f %x %X %o %e %E %c %% with flags
+/// (- + 0 space and ' for thousands grouping), width and precision.
+/// https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/TextFunctions
+/// </summary>
 public static class Printf
 {
     public static string Format(string format, ReadOnlySpan<Value> args)
@@ -60,17 +64,19 @@ public static class Printf
                 continue;
             }
 
+            var grouping = flags.ToString().Contains('\'', StringComparison.Ordinal);
             var arg = argIndex < args.Length ? args[argIndex++] : Value.Null;
             arg.TryGetNumber(out var d);
             var text = conv switch
             {
-                'd' or 'i' => ((long)d).ToString(CultureInfo.InvariantCulture),
-                'u' => ((ulong)Math.Abs(d)).ToString(CultureInfo.InvariantCulture),
-                'f' or 'F' => d.ToString("F" + (precision < 0 ? 6 : precision), CultureInfo.InvariantCulture),
-                'e' or 'E' => d.ToString((conv == 'e' ? "e" : "E") + (precision < 0 ? 6 : precision), CultureInfo.InvariantCulture),
+                'd' or 'i' => ((long)d).ToString(grouping ? "#,0" : "0", CultureInfo.InvariantCulture),
+                'u' => ((ulong)Math.Abs(d)).ToString(grouping ? "#,0" : "0", CultureInfo.InvariantCulture),
+                'f' or 'F' => d.ToString((grouping ? "N" : "F") + (precision < 0 ? 6 : precision), CultureInfo.InvariantCulture),
+                'e' or 'E' => Exponent(d, precision < 0 ? 6 : precision, conv),
                 'x' => ((long)d).ToString("x", CultureInfo.InvariantCulture),
                 'X' => ((long)d).ToString("X", CultureInfo.InvariantCulture),
                 'o' => Convert.ToString((long)d, 8),
+                'c' when arg.IsNumber => ((char)(int)d).ToString(),
                 'c' => arg.ToDisplayString().Length > 0 ? arg.ToDisplayString()[..1] : string.Empty,
                 _ => precision >= 0 && arg.ToDisplayString().Length > precision ? arg.ToDisplayString()[..precision] : arg.ToDisplayString(),
             };
@@ -90,5 +96,14 @@ public static class Printf
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>C's %e: one digit, the fraction, and an exponent of at least two digits (1.234568e+04).</summary>
+    private static string Exponent(double d, int precision, char conv)
+    {
+        var s = d.ToString((conv == 'e' ? "e" : "E") + precision, CultureInfo.InvariantCulture);
+        var e = s.IndexOfAny(['e', 'E']);
+        var exp = int.Parse(s.AsSpan(e + 2), CultureInfo.InvariantCulture);
+        return s[..(e + 2)] + exp.ToString("00", CultureInfo.InvariantCulture);
     }
 }
