@@ -37,6 +37,13 @@ public sealed class LookupStore : ILookupSource
 
     public void Add(LookupTable table) => _tables[table.Name] = new Lazy<LookupTable?>(table);
 
+    private static readonly (string Name, string[] Columns)[] EnterpriseSecurityTables =
+    [
+        ("asset_lookup_by_str", ["asset", "asset_id", "asset_tag", "bunit", "category", "city", "country", "dns", "ip", "is_expected", "lat", "long", "mac", "nt_host", "owner", "pci_domain", "priority", "requires_av", "should_timesync", "should_update"]),
+        ("asset_lookup_by_cidr", ["asset", "asset_id", "bunit", "category", "city", "country", "dns", "ip", "is_expected", "lat", "long", "mac", "nt_host", "owner", "pci_domain", "priority"]),
+        ("identity_lookup_expanded", ["identity", "identity_tag", "prefix", "nick", "first", "last", "suffix", "email", "phone", "phone2", "managedBy", "priority", "bunit", "category", "watchlist", "startDate", "endDate"]),
+    ];
+
     public static LookupStore Load(string folder, List<(string File, string Reason)> problems)
     {
         var store = new LookupStore();
@@ -75,6 +82,13 @@ public sealed class LookupStore : ILookupSource
                 var columns = (d.FieldsList ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Where(c => c != "_key").ToList();
                 store._tables[d.Name] = new Lazy<LookupTable?>(() => Build(d, (columns, [])));
             }
+        }
+
+        // Enterprise Security's asset and identity framework tables, which ES builds from the
+        // customer's asset and identity lists: empty here unless the content folder defines them.
+        foreach (var (name, columns) in EnterpriseSecurityTables)
+        {
+            store._tables.TryAdd(name, new Lazy<LookupTable?>(() => new LookupTable(name, columns, []) { MaxMatches = 1 }));
         }
 
         // CSV files without a definition can still be named directly (`inputlookup x.csv`).

@@ -447,6 +447,11 @@ public sealed partial class Planner
     private Func<Row, bool> CompileTransactionCondition(string text)
     {
         var s = text.Trim();
+        if (s.StartsWith('(') && s.EndsWith(')'))
+        {
+            s = s[1..^1].Trim();
+        }
+
         if (s.StartsWith("eval(", StringComparison.OrdinalIgnoreCase) && s.EndsWith(')'))
         {
             var expr = Parser.ParseExpression(s[5..^1]);

@@ -855,6 +855,105 @@ public sealed partial class Planner
         });
     }
 
+    /// <summary>
+    /// timechart (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Timechart):
+    /// buckets _time by span (default 1 hour here), aggregates per bucket, and with a by field puts
+    /// each of its values (the `limit` most frequent, the rest as OTHER; limit=0 keeps all) in its
+    /// own column; empty buckets between the first and last are filled, count-like columns with 0.
+    /// </summary>
+    private Operator PlanTimechart(TimechartCommand t)
+    {
+        var span = t.SpanText is null ? 3600 : Durations.Parse(t.SpanText) ?? throw new DiagnosticException(SplDiagnostics.BadArguments("timechart", t.Span, $"bad span `{t.SpanText}`"));
+        var aggs = PlanAggregations(t.Aggregations, "timechart");
+        var byId = t.By is null ? -1 : FieldTable.Intern(t.By);
+        return new DelegateOperator("timechart", rows =>
+        {
+            var cells = new SortedDictionary<double, Dictionary<string, Functions.Stats.Aggregator[]>>();
+            var totals = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var r in rows)
+            {
+                var time = r.Time;
+                if (double.IsNaN(time))
+                {
+                    continue;
+                }
+
+                var bucket = Math.Floor(time / span) * span;
+                var series = byId < 0 ? string.Empty : r.Get(byId).FirstString() ?? "NULL";
+                if (!cells.TryGetValue(bucket, out var bySeries))
+                {
+                    cells[bucket] = bySeries = new Dictionary<string, Functions.Stats.Aggregator[]>(StringComparer.Ordinal);
+                }
+
+                if (!bySeries.TryGetValue(series, out var states))
+                {
+                    bySeries[series] = states = aggs.Select(a => a.Function.Create()).ToArray();
+                }
+
+                totals[series] = totals.GetValueOrDefault(series) + 1;
+                for (var i = 0; i < aggs.Count; i++)
+                {
+                    var v = aggs[i].Input is null ? Value.True : aggs[i].Input!(r);
+                    if (!v.IsNull)
+                    {
+                        states[i].Add(v, time);
+                    }
+                }
+            }
+
+            var keep = t.Limit <= 0 ? totals.Keys.ToHashSet(StringComparer.Ordinal) : totals.OrderByDescending(kv => kv.Value).Take(t.Limit).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+            var columns = totals.Keys.Where(keep.Contains).Order(StringComparer.Ordinal).ToList();
+            if (keep.Count < totals.Count)
+            {
+                columns.Add("OTHER");
+            }
+
+            var output = new List<Row>();
+            if (cells.Count == 0)
+            {
+                return output;
+            }
+
+            for (var b = cells.Keys.First(); b <= cells.Keys.Last(); b += span)
+            {
+                var row = new Row();
+                row.Set(FieldTable.Time, Value.FromNumber(b));
+                cells.TryGetValue(b, out var bySeries);
+                foreach (var col in columns)
+                {
+                    for (var i = 0; i < aggs.Count; i++)
+                    {
+                        var name = byId < 0 ? aggs[i].OutputName : aggs.Count == 1 ? col : $"{aggs[i].OutputName}: {col}";
+                        Value v = Value.Null;
+                        if (bySeries is not null)
+                        {
+                            if (col == "OTHER")
+                            {
+                                var sum = bySeries.Where(kv => !keep.Contains(kv.Key)).Sum(kv => kv.Value[i].Result().TryGetNumber(out var d) ? d : 0);
+                                v = Value.FromNumber(sum);
+                            }
+                            else if (bySeries.TryGetValue(col, out var states))
+                            {
+                                v = states[i].Result();
+                            }
+                        }
+
+                        if (v.IsNull && aggs[i].Function.Name is "count" or "c" or "dc" or "distinct_count" or "sum")
+                        {
+                            v = Value.FromNumber(0);
+                        }
+
+                        row.Set(FieldTable.Intern(name), v);
+                    }
+                }
+
+                output.Add(row);
+            }
+
+            return output;
+        });
+    }
+
     [GeneratedRegex(@"<([A-Za-z_][\w\-.]*)(?:\s[^>]*)?>([^<]*)</\1>")]
     private static partial Regex XmlKvRegex();
 }

@@ -106,6 +106,7 @@ public sealed partial class Planner(SearchContext context)
         TransactionCommand t => PlanTransaction(t),
         MapCommand m => PlanMap(m),
         ForeachCommand f => PlanForeach(f),
+        TimechartCommand t => PlanTimechart(t),
         _ => throw new DiagnosticException(SplDiagnostics.BadArguments(cmd.Name, cmd.Span, "this command is parsed but cannot run yet")),
     };
 

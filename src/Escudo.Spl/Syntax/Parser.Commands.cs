@@ -83,6 +83,13 @@ internal sealed partial class Parser
         {
             _pos = PeekW().End;
             alias = ExpectName("a name after `as`");
+            if (PeekW() is { Kind: TokenKind.LParen } glued && glued.Start == _pos)
+            {
+                // Splunk takes `as aceFlags(inheritance)` as one name.
+                var close = MatchingParen(glued.Start);
+                alias += Text[glued.Start..(close + 1)];
+                _pos = close + 1;
+            }
         }
 
         return new Aggregation(fn.Text, field, evalArg, alias, TextSpan.FromBounds(fn.Start, _pos));
@@ -884,5 +891,28 @@ internal sealed partial class Parser
         _pos = i + 1;
         ExpectCommandEnd("foreach");
         return new ForeachCommand(patterns, Text[bodyStart..i], Span(start));
+    }
+
+    private Command ParseTimechart(int start)
+    {
+        var options = ParseOptions();
+        var aggs = ParseAggregations("by");
+        if (aggs.Count == 0)
+        {
+            throw Error(SplDiagnostics.Unexpected(PeekW(), "an aggregation such as `count` after `timechart`"));
+        }
+
+        options.AddRange(ParseOptions("by"));
+        string? by = null;
+        if (PeekW().IsWord("by"))
+        {
+            _pos = PeekW().End;
+            by = ExpectName("a field name after `by`");
+        }
+
+        options.AddRange(ParseOptions());
+        ExpectCommandEnd("timechart");
+        var limit = Option(options, "limit") is { } l && int.TryParse(l, out var n) ? n : 10;
+        return new TimechartCommand(aggs, by, Option(options, "span"), limit, Span(start));
     }
 }

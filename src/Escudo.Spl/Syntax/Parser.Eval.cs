@@ -1,4 +1,5 @@
 using Escudo.Core.Text;
+using Escudo.Spl.Functions.Eval;
 using Escudo.Spl.Syntax.Ast;
 
 namespace Escudo.Spl.Syntax;
@@ -13,11 +14,19 @@ internal sealed partial class Parser
 {
     private Expr ParseExpr() => ParseOr();
 
+    /// <summary>
+    /// An operator keyword where an operator may stand. AND/OR/XOR/NOT are keywords even before a
+    /// parenthesis (`x>1 AND (y OR z)`); LIKE directly followed by `(` is the like() function.
+    /// </summary>
     private bool PeekKeyword(string keyword, out Token t)
     {
         t = PeekE();
-        return t.Kind == TokenKind.Word && t.Text.Equals(keyword, StringComparison.OrdinalIgnoreCase)
-            && _lx.LexExpr(t.End).Kind != TokenKind.LParen;
+        if (t.Kind != TokenKind.Word || !t.Text.Equals(keyword, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        return keyword != "LIKE" || _lx.LexExpr(t.End) is not { Kind: TokenKind.LParen } paren || paren.Start != t.End;
     }
 
     private Expr ParseOr()
@@ -196,7 +205,7 @@ internal sealed partial class Parser
             case TokenKind.Word:
                 {
                     var next = PeekE();
-                    if (next.Kind == TokenKind.LParen && next.Start == t.End)
+                    if (next.Kind == TokenKind.LParen && (next.Start == t.End || FunctionCatalog.Find(t.Text) is not null))
                     {
                         _pos = next.End;
                         var args = new List<Expr>();

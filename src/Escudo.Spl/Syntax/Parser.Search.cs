@@ -145,7 +145,7 @@ internal sealed partial class Parser
             return new SearchCompare(t.Value, opText, value, quoted, TextSpan.FromBounds(t.Start, _pos));
         }
 
-        if (t.Kind == TokenKind.Word && op.IsWord("IN") && _lx.LexWord(op.End).Kind == TokenKind.LParen)
+        if (op.IsWord("IN") && _lx.LexWord(op.End).Kind == TokenKind.LParen)
         {
             _pos = op.End;
             ExpectW(TokenKind.LParen, "`(`");

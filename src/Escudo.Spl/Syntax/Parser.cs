@@ -259,6 +259,7 @@ internal sealed partial class Parser
             case "from": return ParseFrom(start);
             case "datamodel": return ParseDataModel(start);
             case "foreach": return ParseForeach(start);
+            case "timechart": return ParseTimechart(start);
             case "apply":
             case "fit":
             case "anomalydetection":
@@ -306,6 +307,16 @@ internal sealed partial class Parser
             }
 
             _pos = eq.End;
+            if (PeekW().Kind == TokenKind.LParen)
+            {
+                // A parenthesised value, such as transaction's startswith=(EventCode=4698), is kept as text.
+                var open = PeekW();
+                var close = MatchingParen(open.Start);
+                _pos = close + 1;
+                options.Add(new CommandOption(key.Text.ToLowerInvariant(), Text[open.Start.._pos], TextSpan.FromBounds(key.Start, _pos)));
+                continue;
+            }
+
             var value = NextW();
             if (value.Kind is not (TokenKind.Word or TokenKind.String))
             {
@@ -314,6 +325,37 @@ internal sealed partial class Parser
 
             options.Add(new CommandOption(key.Text.ToLowerInvariant(), value.Value, TextSpan.FromBounds(key.Start, value.End)));
         }
+    }
+
+    /// <summary>The offset of the parenthesis that closes the one at <paramref name="open"/>, skipping quoted text.</summary>
+    private int MatchingParen(int open)
+    {
+        var depth = 0;
+        var inQuote = false;
+        for (var i = open; i < Text.Length; i++)
+        {
+            var c = Text[i];
+            if (c == '\\' && inQuote && i + 1 < Text.Length)
+            {
+                i++;
+                continue;
+            }
+
+            if (c == '"')
+            {
+                inQuote = !inQuote;
+            }
+            else if (!inQuote && c == '(')
+            {
+                depth++;
+            }
+            else if (!inQuote && c == ')' && --depth == 0)
+            {
+                return i;
+            }
+        }
+
+        throw Error(SplDiagnostics.Unexpected(new Token(TokenKind.End, Text.Length, Text.Length, string.Empty, string.Empty), "`)`"));
     }
 
     private static string? Option(IReadOnlyList<CommandOption> options, string key) =>

@@ -70,7 +70,19 @@ public static partial class FunctionCatalog
     }
 
     /// <summary>PCRE named groups <c>(?P&lt;name&gt;...)</c> become .NET's <c>(?&lt;name&gt;...)</c>; the rest is shared syntax.</summary>
-    public static string PcreToDotNet(string pattern) => pattern.Replace("(?P<", "(?<", StringComparison.Ordinal);
+    public static string PcreToDotNet(string pattern)
+    {
+        var p = pattern.Replace("(?P<", "(?<", StringComparison.Ordinal);
+        // PCRE's \x{202E} is .NET's \u202E (code points above the BMP become a surrogate pair).
+        return PcreHexEscape().Replace(p, m =>
+        {
+            var cp = Convert.ToInt32(m.Groups[1].Value, 16);
+            return cp <= 0xFFFF ? $"\\u{cp:X4}" : string.Concat(char.ConvertFromUtf32(cp).Select(c => $"\\u{(int)c:X4}"));
+        });
+    }
+
+    [GeneratedRegex(@"\\x\{([0-9A-Fa-f]{1,6})\}")]
+    private static partial Regex PcreHexEscape();
 
     private static void RegisterConditional()
     {

@@ -11,6 +11,9 @@ public static class AggregateCatalog
             case "count":
             case "c":
                 return new(n, false, () => new CountAggregator());
+            case "sparkline":
+                // Splunk draws a trend line in its UI; outside it the value is the marker and the count.
+                return new(n, false, () => new SparklineAggregator());
             case "dc":
             case "distinct_count":
             case "estdc":

@@ -352,3 +352,12 @@ internal static class PercentileName
         return null;
     }
 }
+
+internal sealed class SparklineAggregator : Aggregator
+{
+    private long _n;
+
+    public override void Add(Value value, double time) => _n++;
+
+    public override Value Result() => Value.FromMulti(["##__SPARKLINE__##", _n.ToString(CultureInfo.InvariantCulture)]);
+}

@@ -93,3 +93,6 @@ public sealed record FromDataModelCommand(string DataModel, TextSpan Span) : Com
 public sealed record ForeachCommand(IReadOnlyList<string> Patterns, string Template, TextSpan Span) : Command("foreach", Span);
 
 public sealed record FieldFormatCommand(string Name, TextSpan Span) : Command(Name, Span);
+
+/// <summary><c>timechart [span=..] [limit=..] aggregations [by field]</c>.</summary>
+public sealed record TimechartCommand(IReadOnlyList<Aggregation> Aggregations, string? By, string? SpanText, int Limit, TextSpan Span) : Command("timechart", Span);
