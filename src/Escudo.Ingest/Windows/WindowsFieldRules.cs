@@ -20,6 +20,8 @@ public static class WindowsFieldRules
     /// <summary>The Source of rules that S3's [XmlWinEventLog] sourcetype stanza gives every channel.</summary>
     public const string AnyChannel = "*";
 
+    public const string Application = "Application";
+
     private static readonly int[] SysmonImageEvents = [1, 2, 3, 5, 7, 9, 11, 12, 13, 14, 15, 17, 18, 22, 23, 24, 25, 26, 27, 28, 29];
     private static readonly int[] SysmonGuidEvents = [1, 2, 3, 5, 9, 11, 12, 13, 14, 15, 17, 18, 22, 23, 24, 25, 26, 27, 28, 29];
     private static readonly int[] SysmonSourceImageEvents = [8, 10];
@@ -303,6 +305,8 @@ public static class WindowsFieldRules
         ["0x8010000000000000"] = "failure",
     };
 
+    private static readonly Dictionary<string, string> TokenElevationIds = new() { ["%%1936"] = "1", ["%%1937"] = "2", ["%%1938"] = "3" };
+
     /// <summary>System 7045 StartType / 7040 param3 → CIM start_mode (S3 windows_start_mode_lookup, file not saved: values inferred).</summary>
     private static readonly Dictionary<string, string> StartModes = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -452,7 +456,7 @@ public static class WindowsFieldRules
         new(Sysmon, SysmonGuidEvents, "process_id", Alias("ProcessId"), "S1 FIELDALIAS-process_id"),
         new(Sysmon, SysmonImageEvents, "process_path", Alias("Image"), "S1 FIELDALIAS-process_path"),
         new(Sysmon, SysmonSourceImageEvents, "process_path", Alias("SourceImage"), "inferred from S2 list (EID 8/10)"),
-        new(Sysmon, SysmonSourceImageEvents, "process_guid", Alias("SourceProcessGuid"), "inferred from S2 list (EID 8/10)"),
+        new(Sysmon, SysmonSourceImageEvents, "process_guid", Coalesce(Alias("SourceProcessGuid"), Alias("SourceProcessGUID")), "inferred from S2 list (EID 8/10; 10 spells it SourceProcessGUID)"),
         new(Sysmon, SysmonSourceImageEvents, "process_id", Alias("SourceProcessId"), "inferred from S2 list (EID 8/10)"),
         new(Sysmon, SysmonImageEvents, "process_name", FileName("Image"), "S1 EVAL-process_name"),
         new(Sysmon, SysmonSourceImageEvents, "process_name", FileName("SourceImage"), "S1 EVAL-process_name (8/10 use SourceImage)"),
@@ -469,16 +473,17 @@ public static class WindowsFieldRules
         new(Sysmon, SysmonSourceImageEvents, "parent_process_path", Alias("TargetImage"), "inferred from S2 list (EID 8/10 carry parent_process_*)"),
         new(Sysmon, SysmonSourceImageEvents, "parent_process_name", FileName("TargetImage"), "inferred from S2 list (EID 8/10)"),
         new(Sysmon, SysmonSourceImageEvents, "parent_process_exec", FileName("TargetImage"), "inferred from S2 list (EID 8/10)"),
-        new(Sysmon, SysmonSourceImageEvents, "parent_process_guid", Alias("TargetProcessGuid"), "inferred from S2 list (EID 8/10)"),
+        new(Sysmon, SysmonSourceImageEvents, "parent_process_guid", Coalesce(Alias("TargetProcessGuid"), Alias("TargetProcessGUID")), "inferred from S2 list (EID 8/10; 10 spells it TargetProcessGUID)"),
         new(Sysmon, SysmonSourceImageEvents, "parent_process_id", Alias("TargetProcessId"), "inferred from S2 list (EID 8/10)"),
         new(Sysmon, [1], "process_current_directory", Alias("CurrentDirectory"), "S1 FIELDALIAS-process_current_directory"),
         new(Sysmon, [1], "process_integrity_level", Alias("IntegrityLevel"), "S1 FIELDALIAS-process_integrity_level"),
         new(Sysmon, [1, 7], "original_file_name", Alias("OriginalFileName"), "S2 fm (EID 1); raw field on 7 [inferred]"),
         new(Sysmon, null, "process_hash", Alias("Hashes"), "S1 FIELDALIAS-process_hash"),
-        new(Sysmon, null, "MD5", Hash("Hashes", "MD5"), "S1 [sysmon-md5]"),
-        new(Sysmon, null, "SHA1", Hash("Hashes", "SHA1"), "S1 [sysmon-sha1]"),
-        new(Sysmon, null, "SHA256", Hash("Hashes", "SHA256"), "S1 [sysmon-sha256]"),
-        new(Sysmon, null, "IMPHASH", Hash("Hashes", "IMPHASH"), "S1 [sysmon-imphash]"),
+        new(Sysmon, null, "MD5", Coalesce(Hash("Hashes", "MD5"), Hash("Hash", "MD5")), "S1 [sysmon-md5] (a regex over _raw: Hashes, or Hash on EID 15)"),
+        new(Sysmon, null, "SHA1", Coalesce(Hash("Hashes", "SHA1"), Hash("Hash", "SHA1")), "S1 [sysmon-sha1]"),
+        new(Sysmon, null, "SHA256", Coalesce(Hash("Hashes", "SHA256"), Hash("Hash", "SHA256")), "S1 [sysmon-sha256]"),
+        new(Sysmon, null, "IMPHASH", Coalesce(Hash("Hashes", "IMPHASH"), Hash("Hash", "IMPHASH")), "S1 [sysmon-imphash]"),
+        new(Sysmon, null, "TimeCreated", Alias("SystemTime"), "S2 lists TimeCreated on every Sysmon event (the TimeCreated SystemTime attribute) [inferred]"),
         new(Sysmon, [1], "action", Const("allowed"), "S1 EVAL-action"),
         new(Sysmon, [3], "action", Const("allowed"), "inferred (S2 list has action for EID 3)"),
         new(Sysmon, [11], "action", Const("created"), "S1 EVAL-action (File created)"),
@@ -522,6 +527,8 @@ public static class WindowsFieldRules
         new(Sysmon, [13], "registry_value_name", LastSegment("TargetObject"), "inferred (4.x; S2 list)"),
         new(Sysmon, [13], "registry_value_data", Alias("Details"), "S2 fm Details -> registry_value_data"),
         new(Sysmon, [13], "registry_value_type", RegistryValueType(), "inferred (S2 list)"),
+        new(Sysmon, [13], "RegistryValueData", Alias("Details"), "S2 list (4.x field; = Details [inferred])"),
+        new(Sysmon, [13], "RegistryValueType", RegistryValueType(), "S2 list (4.x field; as registry_value_type [inferred])"),
         new(Sysmon, Registry, "registry_hive", RegistryHive(), "inferred (S2 list)"),
         new(Sysmon, Registry, "object", LastSegment("TargetObject"), "S1 [sysmon-registry]"),
         new(Sysmon, Registry, "object_category", Const("registry"), "S1 EVAL-object_category"),
@@ -540,6 +547,9 @@ public static class WindowsFieldRules
         new(Sysmon, [22], "src", Alias("Computer"), "inferred (S2 list has src)"),
         new(Sysmon, [19, 20, 21], "object_category", Const("wmi"), "S1 EVAL-object_category"),
         new(Sysmon, [20], "object", Alias("Name"), "inferred"),
+        new(Sysmon, [20], "DestinationNoQuotes", WithoutQuotes("Destination"), "S2 list (EID 20) [expression inferred]"),
+        new(Sysmon, [21], "ConsumerNoQuotes", WithoutQuotes("Consumer"), "S2 list (EID 21) [expression inferred]"),
+        new(Sysmon, [21], "FilterNoQuotes", WithoutQuotes("Filter"), "S2 list (EID 21) [expression inferred]"),
 
         // ---- Security: S3 [source::XmlWinEventLog:Security]. First the EVALs (they override extractions).
         new(Security, [4688], "process", Process4688(), "S3 EVAL-process"),
@@ -602,6 +612,8 @@ public static class WindowsFieldRules
         // Security: REPORT / EXTRACT / FIELDALIAS.
         new(Security, null, "Source_Port", Alias("IpPort"), "S3 REPORT IpPort_as_Source_Port"),
         new(Security, null, "Token_Elevation_Type", Alias("TokenElevationType"), "S3 REPORT"),
+        new(Security, null, "Token_Elevation_Type_id", Lookup("TokenElevationType", TokenElevationIds), "S3 REPORT Token_Elevation_Type_id_for_windows_security (%%1936-%%1938 → 1-3 [inferred])"),
+        new(Security, [1102], "LogFileCleared_Xml", RawBlock("LogFileCleared"), "S3 REPORT logfilecleared_xml_block"),
         new(Security, null, "Target_Server_Name", Alias("TargetServerName"), "S3 REPORT"),
         new(Security, null, "Logon_Type", Alias("LogonType"), "S3 REPORT LogonType_as_Logon_Type"),
         new(Security, null, "Logon_ID", Alias("SubjectLogonId"), "S3 REPORT SubjectLogonId_as_Logon_ID"),
@@ -663,12 +675,18 @@ public static class WindowsFieldRules
         new(System, null, "service_name", Alias("ServiceName"), "S3 REPORT ServiceName_as_service_name"),
         new(System, [7036, 7040], "service", Alias("param1"), "inferred (S2 lists service for 7036/7040, whose XML has param1 only)"),
         new(System, [7036, 7040], "service_name", Alias("param1"), "inferred (as above)"),
+        new(System, [7036, 7040], "ServiceName", Alias("param1"), "inferred (S2 lists ServiceName for 7036/7040, whose XML has param1)"),
         new(System, [7045], "service_path", Alias("ImagePath"), "inferred"),
+
+        // ---- Application: S3 [source::XmlWinEventLog:Application].
+        new(Application, null, "Error_Code", Coalesce(Alias("Status"), Const("-")), "S3 EVAL-Error_Code"),
+        new(Application, null, "dest", Alias("Computer"), "S3 FIELDALIAS-dest_for_xmlwineventlog_application"),
         new(System, [7045], "start_mode", Lookup("StartType", StartModes), "S3 LOOKUP-0start_mode_for_eventcode_7045 (values inferred)"),
         new(System, [7040], "start_mode", Lookup("param3", StartModes), "S3 LOOKUP-1start_mode_for_eventcode_7040 (values inferred)"),
 
         // ---- Every XmlWinEventLog event: S3 [XmlWinEventLog] (after the channel's own stanza).
         new(AnyChannel, null, "dvc", Alias("Computer"), "S3 FIELDALIAS-dvc_for_windows"),
+        new(AnyChannel, null, "UserData_Xml", RawBlock("UserData"), "S3 REPORT-0xml_block_extract userdata_xml_block"),
         new(AnyChannel, null, "id", Alias("EventRecordID"), "S3 FIELDALIAS-id_for_windows (RecordNumber AS id)"),
         new(AnyChannel, null, "signature_id", Alias("EventCode"), "S3 EVAL-signature_id"),
         new(AnyChannel, null, "user_id", Alias("UserID"), "S3 FIELDALIAS-user_id_for_windows"),
@@ -681,6 +699,37 @@ public static class WindowsFieldRules
     ];
 
     private static readonly int QueryNameId = FieldTable.Intern("QueryName");
+
+    private static Func<Row, Value> WithoutQuotes(string raw)
+    {
+        var id = FieldTable.Intern(raw);
+        return r => r.Get(id).FirstString() is { } s ? Value.FromString(s.Replace("&quot;", string.Empty, StringComparison.Ordinal).Replace("\"", string.Empty, StringComparison.Ordinal)) : Value.Null;
+    }
+
+    /// <summary>The inner XML of the first <c>&lt;name ...&gt;...&lt;/name&gt;</c> block of _raw (S3 *_xml_block transforms).</summary>
+    private static Func<Row, Value> RawBlock(string element)
+    {
+        var open = "<" + element;
+        var close = "</" + element + ">";
+        return r =>
+        {
+            var raw = r.Get(FieldTable.Raw).FirstString();
+            if (raw is null)
+            {
+                return Value.Null;
+            }
+
+            var start = raw.IndexOf(open, StringComparison.Ordinal);
+            if (start < 0 || start + open.Length >= raw.Length || raw[start + open.Length] is not ('>' or ' '))
+            {
+                return Value.Null;
+            }
+
+            var gt = raw.IndexOf('>', start);
+            var end = raw.IndexOf(close, gt + 1, StringComparison.Ordinal);
+            return gt > 0 && end > gt ? Value.FromString(raw[(gt + 1)..end]) : Value.Null;
+        };
+    }
 
     private static Func<Row, Value> GenericProcessName()
     {
