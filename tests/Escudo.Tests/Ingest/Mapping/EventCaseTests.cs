@@ -51,7 +51,7 @@ public sealed class EventCaseTests
         var headerOut = header.Where(l => !l.StartsWith("record=", StringComparison.Ordinal)).ToList();
         var at = headerOut.FindIndex(l => l.StartsWith("eventcode=", StringComparison.Ordinal));
         headerOut.Insert(at + 1, "record=" + row!.Get("EventRecordID").FirstString());
-        var actual = string.Join('\n', headerOut) + "\n" + Render(row) ;
+        var actual = string.Join('\n', headerOut) + "\n" + Render(row);
 
         if (Environment.GetEnvironmentVariable("ESCUDO_ACCEPT") == "1")
         {
