@@ -16,12 +16,6 @@ public sealed partial class DataModelCatalog
     private readonly Dictionary<string, DataModelDataset> _datasets = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, DataModelDataset> _models = new(StringComparer.OrdinalIgnoreCase);
 
-    // Built on first use: static fields are initialised in textual order, and the builder needs the
-    // interned field ids declared further down to be set already.
-    private static readonly Lazy<DataModelCatalog> LazyCim = new(BuildCim);
-
-    public static DataModelCatalog Cim => LazyCim.Value;
-
     public IEnumerable<DataModelDataset> Datasets => _datasets.Values;
 
     /// <summary>Resolves <c>Model.Dataset</c>, <c>Model</c> (its first root dataset), or a dataset's name.</summary>
@@ -74,6 +68,9 @@ public sealed partial class DataModelCatalog
     private static readonly int UserId = FieldTable.Intern("user");
     private static readonly int ObjectCategoryId = FieldTable.Intern("object_category");
     private static readonly int TransportId = FieldTable.Intern("transport");
+
+    // Declared after the field ids above: static initializers run in textual order, and BuildCim reads them.
+    public static DataModelCatalog Cim { get; } = BuildCim();
 
     [GeneratedRegex(@"^\s*([^\s]+)")]
     private static partial Regex FirstToken();

@@ -19,6 +19,8 @@ public static class WindowsEventMapper
         .GroupBy(r => r.Source, StringComparer.OrdinalIgnoreCase)
         .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.OrdinalIgnoreCase);
 
+    private static readonly FieldRule[] GenericRules = RulesByChannel.TryGetValue(WindowsFieldRules.AnyChannel, out var any) ? any : [];
+
     public static Row ToRow(WindowsEvent ev, string raw, string? sourceOverride = null, string? sourceTypeOverride = null, string? hostOverride = null, string index = "main")
     {
         var row = new Row(64);
@@ -105,28 +107,19 @@ public static class WindowsEventMapper
     public static void ApplyAddOns(Row row, string channel, string? eventIdText)
     {
         var code = int.TryParse(eventIdText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) ? c : -1;
+        // The channel's own [source::...] stanza first, then the [XmlWinEventLog] sourcetype stanza.
         if (RulesByChannel.TryGetValue(channel, out var rules))
         {
-            foreach (var rule in rules)
-            {
-                if (!rule.AppliesTo(code) || row.Has(rule.TargetId))
-                {
-                    continue;
-                }
-
-                var v = rule.Compute(row);
-                if (!v.IsNull)
-                {
-                    row.Append(rule.TargetId, v);
-                }
-            }
+            Apply(row, rules, code);
         }
+
+        Apply(row, GenericRules, code);
 
         List<string>? eventTypes = null;
         List<string>? tags = null;
         foreach (var et in WindowsEventTypes.Rules)
         {
-            if (!et.Matches(channel, code))
+            if (!et.Matches(channel, code, row))
             {
                 continue;
             }
@@ -151,6 +144,23 @@ public static class WindowsEventMapper
         {
             row.Set(EventTypeId, Value.FromMulti(eventTypes));
             row.Set(TagId, Value.FromMulti(tags!));
+        }
+    }
+
+    private static void Apply(Row row, FieldRule[] rules, int code)
+    {
+        foreach (var rule in rules)
+        {
+            if (!rule.AppliesTo(code) || row.Has(rule.TargetId))
+            {
+                continue;
+            }
+
+            var v = rule.Compute(row);
+            if (!v.IsNull && !(v.IsString && v.RawString!.Length == 0))
+            {
+                row.Append(rule.TargetId, v);
+            }
         }
     }
 
