@@ -37,7 +37,7 @@ internal static class DemoData
             D("RuleName", "-") + D("UtcTime", t.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)) + D("ProcessGuid", "{96128EA2-F212-5F7E-E400-000000007F01}")
             + D("ProcessId", "4242") + D("Image", image) + D("User", User) + D("Protocol", "tcp") + D("Initiated", "true") + D("SourceIsIpv6", "false")
             + D("SourceIp", src) + D("SourceHostname", Host) + D("SourcePort", "49712") + D("SourcePortName", "-") + D("DestinationIsIpv6", "false")
-            + D("DestinationIp", dst) + D("DestinationHostname", "-") + D("DestinationPort", port.ToString(CultureInfo.InvariantCulture)) + D("DestinationPortName", port == 443 ? "https" : "-");
+            + D("DestinationIp", dst) + D("DestinationHostname", dst.StartsWith("185.", StringComparison.Ordinal) ? "payload.evil-cdn.example" : "-") + D("DestinationPort", port.ToString(CultureInfo.InvariantCulture)) + D("DestinationPortName", port == 443 ? "https" : "-");
         string Proc(string image, string cmd, string parent) =>
             D("RuleName", "-") + D("UtcTime", t.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)) + D("ProcessGuid", "{96128EA2-F212-5F7E-E400-000000007F02}")
             + D("ProcessId", "4242") + D("Image", image) + D("FileVersion", "4.8.4084.0") + D("Description", "-") + D("Product", "-") + D("Company", "-")

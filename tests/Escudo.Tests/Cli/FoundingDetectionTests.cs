@@ -18,6 +18,8 @@ public class FoundingDetectionTests
     [Fact]
     public void RegasmSearchReturnsOnlyPublicDestinationsWithAllByFields()
     {
+        // For Sysmon 3, `dest` is the remote end (DestinationHostname, else DestinationIp: the Sysmon
+        // add-on's EVAL-dest), so with no resolved hostnames it equals dest_ip.
         // Fixture: regasm.exe on wks-01 reaches 185.199.108.133 twice (one row, count 2),
         // 172.32.9.14 (outside 172.16.0.0/12, kept), 172.31.255.254, 10.20.30.40 and 192.168.1.1
         // (private, excluded); on wks-02 regasm reaches 8.8.8.8 without a User field (stats drops
