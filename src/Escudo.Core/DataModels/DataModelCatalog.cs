@@ -244,6 +244,80 @@ public sealed partial class DataModelCatalog
         c.Add(new DataModelDataset("Authentication", "Failed_Authentication", auth, [], [], row => HasValue(row, ActionId, "failure"), "action=failure"));
         c.Add(new DataModelDataset("Authentication", "Successful_Authentication", auth, [], [], row => HasValue(row, ActionId, "success"), "action=success"));
 
+        // Web, Email, Alerts, Updates, Intrusion_Detection, Network_Sessions, Certificates
+        // (Splunk_SA_CIM 5.x): defined so the detections that read them plan and run; Windows event
+        // logs put nothing in them, so they are empty unless another source is ingested.
+        c.Add(
+            new DataModelDataset(
+                "Web",
+                "Web",
+                null,
+                ["web"],
+                [
+                    .. Extracted("cached", "cookie", "http_content_type", "http_referrer", "http_referrer_domain", "http_user_agent", "http_user_agent_length", "response_time", "site", "uri_path", "uri_query", "url_domain", "url_length", "dest_port", "duration", "error_code", "operation", "storage_name"),
+                    .. Calculated("action", "app", "bytes", "bytes_in", "bytes_out", "category", "dest", "http_method", "src", "status", "url", "user", "vendor_product"),
+                ],
+                constraintText: "tag=web"),
+            isModelRoot: true);
+        c.Add(
+            new DataModelDataset(
+                "Email",
+                "All_Email",
+                null,
+                ["email"],
+                [
+                    .. Extracted("delay", "duration", "file_hash", "file_name", "file_size", "filter_action", "filter_score", "internal_message_id", "message_id", "message_info", "orig_dest", "orig_recipient", "orig_src", "process", "process_id", "protocol", "recipient_count", "recipient_status", "return_addr", "size", "subject", "url", "xdelay", "xref"),
+                    .. Calculated("action", "dest", "recipient", "recipient_domain", "src", "src_user", "src_user_domain", "user", "vendor_product"),
+                ],
+                constraintText: "tag=email"),
+            isModelRoot: true);
+        c.Add(
+            new DataModelDataset(
+                "Alerts",
+                "Alerts",
+                null,
+                ["alert"],
+                [.. Extracted("body", "description", "id", "mitre_technique_id", "subject", "type"), .. Calculated("app", "dest", "severity", "severity_id", "signature", "signature_id", "src", "user", "vendor_account", "vendor_product")],
+                constraintText: "tag=alert"),
+            isModelRoot: true);
+        c.Add(
+            new DataModelDataset(
+                "Updates",
+                "Updates",
+                null,
+                ["update", "status"],
+                [.. Extracted("file_hash", "file_name", "signature_id"), .. Calculated("dest", "dvc", "signature", "status", "vendor_product")],
+                constraintText: "tag=update tag=status"),
+            isModelRoot: true);
+        c.Add(
+            new DataModelDataset(
+                "Intrusion_Detection",
+                "IDS_Attacks",
+                null,
+                ["ids", "attack"],
+                [.. Extracted("dest_port", "file_hash", "file_name", "file_path", "src_port", "transport"), .. Calculated("action", "category", "dest", "dvc", "ids_type", "severity", "signature", "signature_id", "src", "user", "vendor_product")],
+                constraintText: "tag=ids tag=attack"),
+            isModelRoot: true);
+        var sessions = c.Add(
+            new DataModelDataset(
+                "Network_Sessions",
+                "All_Sessions",
+                null,
+                ["network", "session"],
+                [.. Extracted("duration", "lease_duration", "lease_scope", "response_time", "signature", "signature_id"), .. Calculated("action", "dest_ip", "dest_mac", "dest_nt_host", "dest_dns", "src_ip", "src_mac", "user", "vendor_product")],
+                constraintText: "tag=network tag=session"),
+            isModelRoot: true);
+        c.Add(new DataModelDataset("Network_Sessions", "DHCP", sessions, ["dhcp"], [], constraintText: "tag=dhcp"));
+        c.Add(
+            new DataModelDataset(
+                "Certificates",
+                "All_Certificates",
+                null,
+                ["certificate"],
+                [.. Extracted("ssl_end_time", "ssl_engine", "ssl_hash", "ssl_is_valid", "ssl_issuer", "ssl_issuer_common_name", "ssl_name", "ssl_policies", "ssl_publickey", "ssl_serial", "ssl_signature_algorithm", "ssl_start_time", "ssl_subject", "ssl_subject_common_name", "ssl_validity_window", "ssl_version"), .. Calculated("dest", "dest_port", "src", "src_port", "transport")],
+                constraintText: "tag=certificate"),
+            isModelRoot: true);
+
         // Risk (Enterprise Security): risk events Escudo writes carry tag=risk.
         c.Add(
             new DataModelDataset(

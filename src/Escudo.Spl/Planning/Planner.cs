@@ -164,7 +164,10 @@ public sealed partial class Planner(SearchContext context)
             throw new DiagnosticException(SplDiagnostics.BadArguments("tstats", t.Span, "searches over raw index data are not supported; use FROM datamodel=<Model.Dataset>"));
         }
 
-        var dataset = catalog.Resolve(dmName) ?? throw new DiagnosticException(SplDiagnostics.UnknownDataModel(dmName, t.Span));
+        // `nodename=DNS` names a dataset of the FROM data model.
+        var dataset = catalog.Resolve(dmName)
+            ?? (nodeName is not null && t.DataModel is not null ? catalog.Resolve(t.DataModel.Split('.')[0] + "." + nodeName.Split('.')[^1]) : null)
+            ?? throw new DiagnosticException(SplDiagnostics.UnknownDataModel(dmName, t.Span));
         var filter = where is null ? null : SearchPredicateCompiler.Compile(where, Context, RunSubsearch);
         var options = t.Options.ToDictionary(o => o.Key, o => o.Value, StringComparer.OrdinalIgnoreCase);
         options.TryGetValue("fillnull_value", out var fill);
