@@ -73,6 +73,8 @@ public static partial class FunctionCatalog
     public static string PcreToDotNet(string pattern)
     {
         var p = pattern.Replace("(?P<", "(?<", StringComparison.Ordinal);
+        // PCRE reads `\_` as a literal underscore; .NET rejects the escape.
+        p = PcreUnderscoreEscape().Replace(p, "$1_");
         // PCRE's \x{202E} is .NET's \u202E (code points above the BMP become a surrogate pair).
         return PcreHexEscape().Replace(p, m =>
         {
@@ -80,6 +82,9 @@ public static partial class FunctionCatalog
             return cp <= 0xFFFF ? $"\\u{cp:X4}" : string.Concat(char.ConvertFromUtf32(cp).Select(c => $"\\u{(int)c:X4}"));
         });
     }
+
+    [GeneratedRegex(@"(?<!\\)((?:\\\\)*)\\_")]
+    private static partial Regex PcreUnderscoreEscape();
 
     [GeneratedRegex(@"\\x\{([0-9A-Fa-f]{1,6})\}")]
     private static partial Regex PcreHexEscape();
