@@ -118,4 +118,31 @@ internal static class HuntBench
         _ = startMemory;
         return 0;
     }
+
+    /// <summary>What the shared pass keeps: events per detection and data model rows per dataset.</summary>
+    public static int Retention(string contentDir, string[] paths)
+    {
+        var content = ContentFolder.Load(contentDir);
+        var pass = new SharedPass(new DetectionEngine(content), Runnable(content), 0);
+        foreach (var p in paths)
+        {
+            foreach (var e in InputReader.Read(p))
+            {
+                pass.Add(e);
+            }
+        }
+
+        Console.WriteLine($"events {pass.EventCount:N0}, keyed scans {pass.KeyedScans}, unkeyed scans {pass.UnkeyedScans}");
+        foreach (var (ds, rows) in pass.DataModelRowCounts().OrderByDescending(x => x.Rows))
+        {
+            Console.WriteLine($"  dataset {ds}: {rows:N0} rows");
+        }
+
+        foreach (var (d, n, keyed) in pass.Retention().Take(25))
+        {
+            Console.WriteLine($"  {n,8:N0} {(keyed ? "keyed  " : "UNKEYED")} {d}");
+        }
+
+        return 0;
+    }
 }

@@ -25,6 +25,7 @@ return args[0] switch
     "scaling" => HuntBench.Scaling(rest[0], rest[1..], runs: 3),
     "synthetic" => HuntBench.Synthetic(rest[0], rest[1], long.Parse(rest[2], CultureInfo.InvariantCulture)),
     "smoke" => Smoke(rest),
+    "retention" => HuntBench.Retention(rest[0], rest[1..]),
     _ => 2,
 };
 

@@ -101,6 +101,13 @@ public sealed partial class SharedPass
 
     public int UnkeyedScans => _unkeyed.Count;
 
+    /// <summary>How many events each detection keeps, most first (what the pass holds in memory).</summary>
+    public IEnumerable<(string Detection, int Events, bool Keyed)> Retention() => _plans
+        .Select(p => (p.Detection.Name, p.Events.Count, !_unkeyed.Any(u => ReferenceEquals(u.Plan, p))))
+        .OrderByDescending(x => x.Count);
+
+    public IEnumerable<(string Dataset, int Rows)> DataModelRowCounts() => _dataModelRows.Select(kv => (kv.Key.FullName, kv.Value.Count));
+
     public int KeyedScans => _byKey.Values.Sum(v => v.Count);
 
     private readonly List<string> _keys = [];

@@ -96,7 +96,6 @@ public static class WindowsEventMapper
         }
 
         Add(row, "EventData_Xml", ev.EventDataXml);
-        Add(row, "System_Props_Xml", ev.SystemXml);
         Add(row, "Message", ev.Message);
 
         ApplyAddOns(row, channel, ev.EventId);

@@ -35,6 +35,7 @@ public sealed class DataSourceExampleTests(ITestOutputHelper output)
         ["tag::action"] = "tag:: (as above)",
         ["tag::app"] = "tag:: (as above)",
         ["tag::object_category"] = "tag:: (as above)",
+        ["System_Props_Xml"] = "a copy of the System block, which stays in _raw: left out of the row to save memory (no ESCU detection reads it)",
     };
 
     /// <summary>
