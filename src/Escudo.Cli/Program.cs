@@ -16,6 +16,7 @@ public static class Program
         root.Subcommands.Add(TestCommand());
         root.Subcommands.Add(ExportCommand());
         root.Subcommands.Add(DemoCommand());
+        root.Subcommands.Add(Escudo.Server.ServeCommand.Create());
         return root.Parse(args).Invoke();
     }
 
