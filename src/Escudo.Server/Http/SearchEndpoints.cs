@@ -49,6 +49,13 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
             return;
         }
 
+        // As in Splunk, the search may start with the `search` keyword.
+        var trimmed = search.TrimStart();
+        if (trimmed.StartsWith("search", StringComparison.OrdinalIgnoreCase) && (trimmed.Length == 6 || char.IsWhiteSpace(trimmed[6])))
+        {
+            search = trimmed.Length == 6 ? "*" : trimmed[7..];
+        }
+
         if (Field("output_mode") is { } mode && mode != "json")
         {
             await Messages(ctx, 400, "FATAL", $"output_mode '{mode}' is not supported; use output_mode=json.");

@@ -51,7 +51,7 @@ public sealed class DuckDbStore : IServeStore
 
     public IEnumerable<Row> Scan(ScanRequest request, Pushdown pushdown, CancellationToken cancellation)
     {
-        using var conn = _writer.Duplicate();
+        using var conn = OpenReader();
         using var cmd = conn.CreateCommand();
         var sql = new StringBuilder("SELECT _raw, fields FROM events WHERE true");
         var n = 0;
@@ -177,7 +177,7 @@ public sealed class DuckDbStore : IServeStore
 
     public IReadOnlyDictionary<string, double> LastScheduled()
     {
-        using var conn = _writer.Duplicate();
+        using var conn = OpenReader();
         using var cmd = conn.CreateCommand();
         cmd.CommandText = "SELECT detection_id, max(scheduled) FROM runs GROUP BY detection_id";
         using var r = cmd.ExecuteReader();
@@ -192,7 +192,7 @@ public sealed class DuckDbStore : IServeStore
 
     public IReadOnlyList<RunRecord> Runs(int limit)
     {
-        using var conn = _writer.Duplicate();
+        using var conn = OpenReader();
         using var cmd = conn.CreateCommand();
         cmd.CommandText = "SELECT * FROM runs ORDER BY scheduled DESC, detection LIMIT " + limit.ToString(CultureInfo.InvariantCulture);
         using var r = cmd.ExecuteReader();
@@ -208,10 +208,18 @@ public sealed class DuckDbStore : IServeStore
 
     public long CountEvents()
     {
-        using var conn = _writer.Duplicate();
+        using var conn = OpenReader();
         using var cmd = conn.CreateCommand();
         cmd.CommandText = "SELECT count(*) FROM events";
         return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A connection of its own for a reader; DuckDB.NET shares the open database file within the process.</summary>
+    private DuckDBConnection OpenReader()
+    {
+        var c = new DuckDBConnection("Data Source=" + Path_);
+        c.Open();
+        return c;
     }
 
     private static void Execute(DuckDBConnection c, string sql)
