@@ -18,6 +18,7 @@ namespace Escudo.Server;
 public sealed class ServeHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _disposed;
 
     private ServeHost(WebApplication app, DuckDbStore store, CommitQueue queue, DetectionScheduler? scheduler, Uri address)
     {
@@ -123,6 +124,11 @@ public sealed class ServeHost : IAsyncDisposable
     /// <summary>Stops taking requests, stops the scheduler, commits what is queued, closes the store.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _app.StopAsync();
         Scheduler?.Dispose();
         Queue.Dispose();

@@ -40,6 +40,7 @@ public sealed class DetectionScheduler : IDisposable
     private long _risks;
     private long _suppressedCount;
     private double _caughtUpTo;
+    private int _disposed;
 
     public DetectionScheduler(IServeStore store, CommitQueue queue, ContentFolder content, IReadOnlyList<Detection> detections, IReadOnlyList<(Detection Detection, string Reason)> unsupported, ServeOptions options, TimeProvider time)
     {
@@ -137,8 +138,6 @@ public sealed class DetectionScheduler : IDisposable
                 }
             }
         }
-
-        Volatile.Write(ref _caughtUpTo, now);
     }
 
     public void Start()
@@ -356,6 +355,11 @@ public sealed class DetectionScheduler : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _stop.Cancel();
         try
         {
