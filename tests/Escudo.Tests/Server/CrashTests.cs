@@ -9,7 +9,7 @@ namespace Escudo.Tests.Server;
 /// kill -9 while ingesting at full speed: after each restart every event HEC acknowledged is
 /// there exactly once (unacknowledged ones may or may not be, but never twice).
 /// </summary>
-public sealed class CrashTests
+public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task Acknowledged_events_survive_sigkill_exactly_once()
@@ -33,11 +33,14 @@ public sealed class CrashTests
                 await stop.CancelAsync();
                 await Task.WhenAll(writers);
                 Assert.True(acked.Count > 0, "nothing was acknowledged before the kill");
+                output.WriteLine($"cycle {cycle}: killed with {acked.Count} acknowledged of {sent.Count} sent so far");
             }
 
             using var last = StartChild(data, out var lastAddress);
             using var lastClient = new HttpClient { BaseAddress = lastAddress, Timeout = TimeSpan.FromSeconds(30) };
-            Verify(await ServeFixture.SearchAsync(lastClient, "index=crash | fields id"), acked, sent);
+            var final = await ServeFixture.SearchAsync(lastClient, "index=crash | fields id");
+            Verify(final, acked, sent);
+            output.WriteLine($"after the last restart: {final.Count} stored, {acked.Count} acknowledged, all present exactly once");
             last.Kill();
             await last.WaitForExitAsync();
         }
