@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(ExplainCommand());
         root.Subcommands.Add(NewTestCommand());
+        root.Subcommands.Add(Escudo.Server.ServeCommand.Create());
         return root.Parse(args).Invoke();
     }
 

@@ -1,0 +1,376 @@
+using Cronos;
+using Escudo.Core.Events;
+using Escudo.Core.Storage;
+using Escudo.Core.Time;
+using Escudo.Core.Values;
+using Escudo.Detections.Content;
+using Escudo.Detections.Output;
+using Escudo.Server.Storage;
+using Escudo.Spl;
+using Escudo.Spl.Execution;
+
+namespace Escudo.Server.Scheduling;
+
+/// <summary>
+/// Runs every scheduled detection on its cron schedule over the window
+/// [earliest, latest) relative to the scheduled time (ESCU's default: <c>0 * * * *</c>,
+/// <c>-70m@m</c> to <c>-10m@m</c>). Time comes from an injected <see cref="TimeProvider"/>.
+/// A run's notables, risk events and ledger record commit in one transaction, so after a crash
+/// a window is either fully recorded (never re-run) or not at all (run again, no duplicates).
+/// Occurrences missed while the service was down are recorded as skipped (Splunk's real-time
+/// scheduling) unless <see cref="ServeOptions.CatchUp"/> asks to run them.
+/// </summary>
+public sealed class DetectionScheduler : IDisposable
+{
+    private readonly IServeStore _store;
+    private readonly CommitQueue _queue;
+    private readonly ContentFolder _content;
+    private readonly ServeOptions _options;
+    private readonly TimeProvider _time;
+    private readonly CronExpression _cron;
+    private readonly Dictionary<string, double> _last = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, double> _suppressed = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _tickLock = new(1, 1);
+    private Task? _loop;
+    private long _runs;
+    private long _skipped;
+    private long _errors;
+    private long _notables;
+    private long _risks;
+    private long _suppressedCount;
+    private double _caughtUpTo;
+    private int _disposed;
+
+    public DetectionScheduler(IServeStore store, CommitQueue queue, ContentFolder content, IReadOnlyList<Detection> detections, IReadOnlyList<(Detection Detection, string Reason)> unsupported, ServeOptions options, TimeProvider time)
+    {
+        _store = store;
+        _queue = queue;
+        _content = content;
+        _options = options;
+        _time = time;
+        _cron = CronExpression.Parse(options.Cron);
+        Detections = detections;
+        Unsupported = unsupported;
+    }
+
+    public IReadOnlyList<Detection> Detections { get; }
+
+    public IReadOnlyList<(Detection Detection, string Reason)> Unsupported { get; }
+
+    /// <summary>The latest instant every due occurrence up to which has been handled.</summary>
+    public double CaughtUpTo => Volatile.Read(ref _caughtUpTo);
+
+    public long RunsCompleted => Interlocked.Read(ref _runs);
+
+    public long Skipped => Interlocked.Read(ref _skipped);
+
+    public static string KeyOf(Detection d) => string.IsNullOrEmpty(d.Id) ? d.Name : d.Id;
+
+    /// <summary>Selects the detections to schedule: production (and experimental if asked), not deprecated, matching --only, and compiling.</summary>
+    public static (List<Detection> Scheduled, List<(Detection, string)> Unsupported) Select(ContentFolder content, ServeOptions options)
+    {
+        var engine = new Detections.Running.DetectionEngine(content);
+        var scheduled = new List<Detection>();
+        var unsupported = new List<(Detection, string)>();
+        foreach (var d in content.Detections)
+        {
+            if (d.IsDeprecated || (d.Status.Equals("experimental", StringComparison.OrdinalIgnoreCase) && !options.IncludeExperimental))
+            {
+                continue;
+            }
+
+            if (options.Only.Count > 0 && !options.Only.Any(g => Glob(g, d.Name) || Glob(g, d.File) || Glob(g, Path.GetFileName(d.File))))
+            {
+                continue;
+            }
+
+            if (engine.Check(d) is { } reason)
+            {
+                unsupported.Add((d, reason));
+            }
+            else
+            {
+                scheduled.Add(d);
+            }
+        }
+
+        return (scheduled, unsupported);
+    }
+
+    private static bool Glob(string pattern, string text) =>
+        System.Text.RegularExpressions.Regex.IsMatch(text, "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+
+    /// <summary>Loads the ledger; detections seen for the first time start from now (no back-fill).</summary>
+    public async Task InitializeAsync()
+    {
+        var now = Now();
+        foreach (var (k, v) in _store.LastScheduled())
+        {
+            _last[k] = v;
+        }
+
+        var registrations = new List<RunRecord>();
+        foreach (var d in Detections)
+        {
+            if (!_last.ContainsKey(KeyOf(d)))
+            {
+                _last[KeyOf(d)] = now;
+                registrations.Add(new RunRecord(KeyOf(d), d.Name, now, now, now, "registered", 0, 0, 0, null, now));
+            }
+        }
+
+        if (registrations.Count > 0)
+        {
+            await _queue.CommitAsync([], registrations);
+        }
+
+        if (_options.SuppressFields.Count > 0)
+        {
+            var request = new ScanRequest(new TimeRange(now - _options.SuppressSeconds, null));
+            var pushdown = new Pushdown(new Dictionary<string, IReadOnlyList<string>> { ["index"] = ["notable"] });
+            foreach (var n in _store.Scan(request, pushdown, CancellationToken.None))
+            {
+                if (n.Get("rule_id").FirstString() is { } id && n.Get("orig_scheduled").TryGetNumber(out var t))
+                {
+                    var key = SuppressionKey(id, n);
+                    _suppressed[key] = Math.Max(_suppressed.GetValueOrDefault(key), t);
+                }
+            }
+        }
+    }
+
+    public void Start()
+    {
+        _loop = Task.Run(() => LoopAsync(_stop.Token));
+    }
+
+    private async Task LoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await TickAsync(ct);
+                var now = _time.GetUtcNow();
+                var next = _cron.GetNextOccurrence(now.UtcDateTime, inclusive: false);
+                if (next is null)
+                {
+                    return;
+                }
+
+                await Task.Delay(next.Value - now.UtcDateTime, _time, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Runs (or records as skipped) every occurrence due up to now.</summary>
+    public async Task TickAsync(CancellationToken ct = default)
+    {
+        await _tickLock.WaitAsync(ct);
+        try
+        {
+            var now = _time.GetUtcNow();
+            foreach (var d in Detections)
+            {
+                ct.ThrowIfCancellationRequested();
+                var key = KeyOf(d);
+                var from = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(_last[key] * 1000)).UtcDateTime;
+                var due = _cron.GetOccurrences(from, now.UtcDateTime, fromInclusive: false, toInclusive: true).ToList();
+                if (due.Count == 0)
+                {
+                    continue;
+                }
+
+                var skipped = new List<RunRecord>();
+                if (!_options.CatchUp)
+                {
+                    foreach (var t in due.Take(due.Count - 1))
+                    {
+                        var epoch = Epoch(t);
+                        skipped.Add(new RunRecord(key, d.Name, epoch, Resolve(_options.Earliest, epoch), Resolve(_options.Latest, epoch), "skipped", 0, 0, 0, "service was not running", Now()));
+                    }
+
+                    due = [due[^1]];
+                }
+
+                for (var i = 0; i < due.Count; i++)
+                {
+                    await RunOneAsync(d, Epoch(due[i]), i == 0 ? skipped : [], ct);
+                }
+
+                Interlocked.Add(ref _skipped, skipped.Count);
+            }
+
+            Volatile.Write(ref _caughtUpTo, now.ToUnixTimeMilliseconds() / 1000.0);
+        }
+        finally
+        {
+            _tickLock.Release();
+        }
+    }
+
+    private async Task RunOneAsync(Detection d, double scheduled, List<RunRecord> alsoRecord, CancellationToken ct)
+    {
+        var key = KeyOf(d);
+        var earliest = Resolve(_options.Earliest, scheduled);
+        var latest = Resolve(_options.Latest, scheduled);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(_options.SearchTimeoutSeconds));
+        var store = new SearchStore(_store, cts.Token);
+        var context = new SearchContext
+        {
+            Now = scheduled,
+            TimeRange = new TimeRange(earliest, latest),
+            Events = store,
+            DataModels = store,
+            Lookups = _content.Lookups,
+            Macros = _content.Macros,
+            MaxRowsInMemory = _options.SearchMaxRowsInMemory,
+            Cancellation = cts.Token,
+        };
+        var events = new List<Row>();
+        string? error = null;
+        var results = 0;
+        var notables = 0;
+        var risks = 0;
+        try
+        {
+            var compiled = SplEngine.Compile(d.Search, context);
+            if (!compiled.Success)
+            {
+                error = compiled.Diagnostic?.Message ?? "does not compile";
+            }
+            else
+            {
+                store.Hints = PushdownAnalyzer.FromSearch(compiled.Text);
+                var rows = compiled.Search!.Run().ToList();
+                results = rows.Count;
+                foreach (var r in rows)
+                {
+                    var notable = AlertBuilder.Notable(d, r, scheduled);
+                    if (Suppress(d, notable, scheduled))
+                    {
+                        continue;
+                    }
+
+                    events.Add(Stamp(notable, "notable", d, scheduled));
+                    notables++;
+                    foreach (var risk in AlertBuilder.Risk(d, r, scheduled))
+                    {
+                        events.Add(Stamp(risk, "risk", d, scheduled));
+                        risks++;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            error = $"search time limit of {_options.SearchTimeoutSeconds} s exceeded";
+        }
+        catch (Exception e) when (e is SearchLimitException or InvalidOperationException or ArgumentException or FormatException or NotSupportedException or KeyNotFoundException or NullReferenceException or IndexOutOfRangeException)
+        {
+            error = $"{e.GetType().Name}: {e.Message}";
+        }
+
+        if (error is not null)
+        {
+            events.Clear();
+            notables = risks = 0;
+        }
+
+        var record = new RunRecord(key, d.Name, scheduled, earliest, latest, error is null ? "success" : "error", results, notables, risks, error, Now());
+        await _queue.CommitAsync(events, [.. alsoRecord, record], ct);
+        _last[key] = scheduled;
+        Interlocked.Increment(ref _runs);
+        Interlocked.Add(ref _notables, notables);
+        Interlocked.Add(ref _risks, risks);
+        if (error is not null)
+        {
+            Interlocked.Increment(ref _errors);
+        }
+    }
+
+    private bool Suppress(Detection d, Row notable, double scheduled)
+    {
+        if (_options.SuppressFields.Count == 0)
+        {
+            return false;
+        }
+
+        var key = SuppressionKey(KeyOf(d), notable);
+        if (_suppressed.TryGetValue(key, out var last) && scheduled - last < _options.SuppressSeconds)
+        {
+            Interlocked.Increment(ref _suppressedCount);
+            return true;
+        }
+
+        _suppressed[key] = scheduled;
+        return false;
+    }
+
+    private string SuppressionKey(string detectionKey, Row notable) =>
+        detectionKey + "\u001f" + string.Join("\u001f", _options.SuppressFields.Select(f => notable.Get(f).ToDisplayString()));
+
+    /// <summary>Gives an alert its place in the store: index, ES's stash sourcetype, the rule as source, its JSON as _raw.</summary>
+    private static Row Stamp(Row alert, string index, Detection d, double scheduled)
+    {
+        alert.Set("orig_scheduled", Value.FromNumber(scheduled));
+        alert.Set(FieldTable.Index, Value.FromString(index));
+        alert.Set(FieldTable.SourceType, Value.FromString("stash"));
+        alert.Set(FieldTable.Source, Value.FromString(AlertBuilder.SearchName(d)));
+        if (alert.Get(FieldTable.Host).IsNull)
+        {
+            alert.Set(FieldTable.Host, Value.FromString("escudo"));
+        }
+
+        alert.Set(FieldTable.Raw, Value.FromString(ResultJson.ToJsonLine(alert)));
+        return alert;
+    }
+
+    public Dictionary<string, object> Snapshot() => new()
+    {
+        ["detections"] = Detections.Count,
+        ["unsupported"] = Unsupported.Count,
+        ["cron"] = _options.Cron,
+        ["runs"] = RunsCompleted,
+        ["skipped"] = Skipped,
+        ["errors"] = Interlocked.Read(ref _errors),
+        ["notables"] = Interlocked.Read(ref _notables),
+        ["risk_events"] = Interlocked.Read(ref _risks),
+        ["suppressed"] = Interlocked.Read(ref _suppressedCount),
+        ["caught_up_to"] = CaughtUpTo,
+    };
+
+    private double Now() => _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+
+    private static double Epoch(DateTime utc) => new DateTimeOffset(utc, TimeSpan.Zero).ToUnixTimeMilliseconds() / 1000.0;
+
+    private static double Resolve(string modifier, double at) =>
+        RelativeTime.Resolve(modifier, at) ?? throw new FormatException($"invalid time modifier '{modifier}'");
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _stop.Cancel();
+        try
+        {
+            _loop?.Wait(TimeSpan.FromSeconds(30));
+        }
+        catch (AggregateException)
+        {
+            // stopping
+        }
+
+        _stop.Dispose();
+        _tickLock.Dispose();
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Escudo.Server;
+
+/// <summary>A token: what it may do and the metadata events sent with it default to.</summary>
+public sealed class TokenConfig
+{
+    public string Token { get; set; } = string.Empty;
+
+    public string? Index { get; set; }
+
+    public string? Source { get; set; }
+
+    public string? SourceType { get; set; }
+
+    public string? Host { get; set; }
+
+    /// <summary>Require a channel and answer with ackId (Splunk's useACK).</summary>
+    public bool UseAck { get; set; }
+
+    /// <summary>Whether the token may also run searches and read notables (default yes).</summary>
+    public bool Search { get; set; } = true;
+}
+
+/// <summary>Everything <c>escudo serve</c> is configured with: command-line options over a JSON config file.</summary>
+public sealed class ServeOptions
+{
+    public string DataDir { get; set; } = "data";
+
+    public string? ContentDir { get; set; }
+
+    public string Listen { get; set; } = "127.0.0.1:8088";
+
+    public List<TokenConfig> Tokens { get; set; } = [];
+
+    /// <summary>Largest request body accepted (HEC batches, search forms).</summary>
+    public long MaxRequestBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Longest a search may run before it is stopped with an error.</summary>
+    public double SearchTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Most result rows a search may hold in memory (stats, sort, ...).</summary>
+    public long SearchMaxRowsInMemory { get; set; } = 5_000_000;
+
+    /// <summary>DuckDB's memory limit, e.g. "2GB"; DuckDB's default when null.</summary>
+    public string? StoreMemoryLimit { get; set; }
+
+    public bool SchedulerEnabled { get; set; } = true;
+
+    public string Cron { get; set; } = "0 * * * *";
+
+    public string Earliest { get; set; } = "-70m@m";
+
+    public string Latest { get; set; } = "-10m@m";
+
+    /// <summary>Run every missed occurrence after downtime instead of recording it as skipped.</summary>
+    public bool CatchUp { get; set; }
+
+    /// <summary>Only detections whose name or file matches one of these globs (all when empty).</summary>
+    public List<string> Only { get; set; } = [];
+
+    /// <summary>Also schedule detections with status experimental.</summary>
+    public bool IncludeExperimental { get; set; }
+
+    /// <summary>Suppress a notable when one of the same detection with equal values of these fields was raised within <see cref="SuppressSeconds"/>.</summary>
+    public List<string> SuppressFields { get; set; } = [];
+
+    public double SuppressSeconds { get; set; } = 86400;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static ServeOptions FromFile(string path) =>
+        JsonSerializer.Deserialize<ServeOptions>(File.ReadAllText(path), Json) ?? new ServeOptions();
+}

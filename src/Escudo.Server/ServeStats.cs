@@ -1,0 +1,42 @@
+namespace Escudo.Server;
+
+/// <summary>Counters for <c>GET /escudo/stats</c>.</summary>
+public sealed class ServeStats
+{
+    private long _events;
+    private long _bytes;
+    private long _requests;
+    private long _authFailures;
+    private long _commitFailures;
+    private long _searches;
+    private long _searchErrors;
+
+    public long EventsAccepted => Interlocked.Read(ref _events);
+
+    public long BytesAccepted => Interlocked.Read(ref _bytes);
+
+    public long HecRequests => Interlocked.Read(ref _requests);
+
+    public long AuthFailures => Interlocked.Read(ref _authFailures);
+
+    public long CommitFailures => Interlocked.Read(ref _commitFailures);
+
+    public long Searches => Interlocked.Read(ref _searches);
+
+    public long SearchErrors => Interlocked.Read(ref _searchErrors);
+
+    public void AddIngest(int events, long bytes)
+    {
+        Interlocked.Add(ref _events, events);
+        Interlocked.Add(ref _bytes, bytes);
+        Interlocked.Increment(ref _requests);
+    }
+
+    public void AuthFailed() => Interlocked.Increment(ref _authFailures);
+
+    public void CommitFailed() => Interlocked.Increment(ref _commitFailures);
+
+    public void SearchRan() => Interlocked.Increment(ref _searches);
+
+    public void SearchFailed() => Interlocked.Increment(ref _searchErrors);
+}

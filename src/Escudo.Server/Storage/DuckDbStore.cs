@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text;
+using DuckDB.NET.Data;
+using Escudo.Core.DataModels;
+using Escudo.Core.Events;
+using Escudo.Core.Storage;
+
+namespace Escudo.Server.Storage;
+
+/// <summary>
+/// Events in an embedded DuckDB file. Metadata columns (<c>_time index host source sourcetype
+/// EventCode</c>) serve time-range and equality pushdown; <c>_raw</c> and the typed field set
+/// (<see cref="RowCodec"/>) rebuild the row. DuckDB keeps insertion order and min/max zone maps
+/// per row group, so live ingestion (roughly time-ordered) gives cheap range scans. Data model
+/// rows are computed on read from the scanned events with <see cref="DataModelMapper"/>.
+/// </summary>
+public sealed class DuckDbStore : IServeStore
+{
+    private readonly DuckDBConnection _writer;
+    private readonly Lock _writeLock = new();
+
+    public DuckDbStore(string dataDir, string? memoryLimit = null)
+    {
+        Directory.CreateDirectory(dataDir);
+        Path_ = System.IO.Path.Combine(Path.GetFullPath(dataDir), "escudo.duckdb");
+        _writer = new DuckDBConnection("Data Source=" + Path_);
+        _writer.Open();
+        Execute(_writer, """
+            CREATE TABLE IF NOT EXISTS events(
+              _time DOUBLE, idx VARCHAR, host VARCHAR, source VARCHAR, sourcetype VARCHAR, event_code VARCHAR,
+              _raw VARCHAR, fields VARCHAR);
+            CREATE TABLE IF NOT EXISTS runs(
+              detection_id VARCHAR, detection VARCHAR, scheduled DOUBLE, earliest DOUBLE, latest DOUBLE,
+              status VARCHAR, results INTEGER, notables INTEGER, risks INTEGER, error VARCHAR, ran_at DOUBLE);
+            """);
+        if (memoryLimit is not null)
+        {
+            Execute(_writer, $"SET memory_limit='{memoryLimit.Replace("'", string.Empty, StringComparison.Ordinal)}'");
+        }
+    }
+
+    public string Path_ { get; }
+
+    public DataModelCatalog Catalog { get; } = DataModelCatalog.Cim;
+
+    /// <summary>The engine re-applies the full filter: pushdown is a superset.</summary>
+    public bool AppliesFilters => false;
+
+    public IEnumerable<Row> Scan(ScanRequest request) =>
+        Scan(request, request.PushdownText is { } text ? PushdownAnalyzer.FromFilterText(text) : Pushdown.None, CancellationToken.None);
+
+    public IEnumerable<Row> Scan(ScanRequest request, Pushdown pushdown, CancellationToken cancellation)
+    {
+        using var conn = OpenReader();
+        using var cmd = conn.CreateCommand();
+        var sql = new StringBuilder("SELECT _raw, fields FROM events WHERE true");
+        var n = 0;
+        if (request.Time.Earliest is { } e)
+        {
+            sql.Append(" AND _time >= $p").Append(n);
+            cmd.Parameters.Add(new DuckDBParameter("p" + n++, e));
+        }
+
+        if (request.Time.Latest is { } l)
+        {
+            sql.Append(" AND _time < $p").Append(n);
+            cmd.Parameters.Add(new DuckDBParameter("p" + n++, l));
+        }
+
+        foreach (var (field, values) in pushdown.Equalities)
+        {
+            var column = field switch
+            {
+                "index" => "idx",
+                "EventCode" => "event_code",
+                _ => field,
+            };
+            if (values.Count == 0)
+            {
+                yield break; // contradictory constraints: nothing can match
+            }
+
+            sql.Append(field == "EventCode" ? $" AND {column} IN (" : $" AND lower({column}) IN (");
+            for (var i = 0; i < values.Count; i++)
+            {
+                sql.Append(i == 0 ? "$p" : ", $p").Append(n);
+                cmd.Parameters.Add(new DuckDBParameter("p" + n++, field == "EventCode" ? values[i] : values[i].ToLowerInvariant()));
+            }
+
+            sql.Append(')');
+        }
+
+        cmd.CommandText = sql.ToString();
+        using var reader = cmd.ExecuteReader();
+        var count = 0;
+        while (reader.Read())
+        {
+            if ((++count & 1023) == 0)
+            {
+                cancellation.ThrowIfCancellationRequested();
+            }
+
+            var raw = reader.IsDBNull(0) ? null : reader.GetString(0);
+            yield return RowCodec.Decode(reader.GetString(1), raw);
+        }
+    }
+
+    public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request) => Rows(dataset, request, CancellationToken.None);
+
+    public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request, CancellationToken cancellation)
+    {
+        foreach (var e in Scan(new ScanRequest(request.Time), Pushdown.None, cancellation))
+        {
+            if (DataModelMapper.Matches(dataset, e))
+            {
+                yield return DataModelMapper.Project(dataset, e);
+            }
+        }
+    }
+
+    public void Commit(IReadOnlyList<Row> events, IReadOnlyList<RunRecord> runs)
+    {
+        lock (_writeLock)
+        {
+            using var tx = _writer.BeginTransaction();
+            if (events.Count > 0)
+            {
+                using var app = _writer.CreateAppender("events");
+                foreach (var row in events)
+                {
+                    var time = row.Time;
+                    app.CreateRow()
+                        .AppendValue(double.IsNaN(time) ? (double?)null : time)
+                        .AppendValue((row.Get(FieldTable.Index).FirstString() ?? "main").ToLowerInvariant())
+                        .AppendValue(row.Get(FieldTable.Host).FirstString())
+                        .AppendValue(row.Get(FieldTable.Source).FirstString())
+                        .AppendValue(row.Get(FieldTable.SourceType).FirstString())
+                        .AppendValue(EventCode(row))
+                        .AppendValue(row.Get(FieldTable.Raw).FirstString())
+                        .AppendValue(RowCodec.Encode(row))
+                        .EndRow();
+                }
+            }
+
+            foreach (var r in runs)
+            {
+                using var cmd = _writer.CreateCommand();
+                cmd.CommandText = "INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+                cmd.Parameters.Add(new DuckDBParameter(r.DetectionId));
+                cmd.Parameters.Add(new DuckDBParameter(r.Detection));
+                cmd.Parameters.Add(new DuckDBParameter(r.Scheduled));
+                cmd.Parameters.Add(new DuckDBParameter(r.Earliest));
+                cmd.Parameters.Add(new DuckDBParameter(r.Latest));
+                cmd.Parameters.Add(new DuckDBParameter(r.Status));
+                cmd.Parameters.Add(new DuckDBParameter(r.Results));
+                cmd.Parameters.Add(new DuckDBParameter(r.Notables));
+                cmd.Parameters.Add(new DuckDBParameter(r.RiskEvents));
+                cmd.Parameters.Add(new DuckDBParameter((object?)r.Error ?? DBNull.Value));
+                cmd.Parameters.Add(new DuckDBParameter(r.RanAt));
+                cmd.ExecuteNonQuery();
+            }
+
+            tx.Commit();
+        }
+    }
+
+    private static string? EventCode(Row row)
+    {
+        var v = row.Get("EventCode");
+        if (v.IsNull)
+        {
+            v = row.Get("EventID");
+        }
+
+        return v.IsNull ? null : v.FirstString() ?? v.ToDisplayString();
+    }
+
+    public IReadOnlyDictionary<string, double> LastScheduled()
+    {
+        using var conn = OpenReader();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT detection_id, max(scheduled) FROM runs GROUP BY detection_id";
+        using var r = cmd.ExecuteReader();
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        while (r.Read())
+        {
+            result[r.GetString(0)] = r.GetDouble(1);
+        }
+
+        return result;
+    }
+
+    public IReadOnlyList<RunRecord> Runs(int limit)
+    {
+        using var conn = OpenReader();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT * FROM runs ORDER BY scheduled DESC, detection LIMIT " + limit.ToString(CultureInfo.InvariantCulture);
+        using var r = cmd.ExecuteReader();
+        var result = new List<RunRecord>();
+        while (r.Read())
+        {
+            result.Add(new RunRecord(r.GetString(0), r.GetString(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4), r.GetString(5),
+                r.GetInt32(6), r.GetInt32(7), r.GetInt32(8), r.IsDBNull(9) ? null : r.GetString(9), r.GetDouble(10)));
+        }
+
+        return result;
+    }
+
+    public long CountEvents()
+    {
+        using var conn = OpenReader();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM events";
+        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A connection of its own for a reader; DuckDB.NET shares the open database file within the process.</summary>
+    private DuckDBConnection OpenReader()
+    {
+        var c = new DuckDBConnection("Data Source=" + Path_);
+        c.Open();
+        return c;
+    }
+
+    private static void Execute(DuckDBConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            _writer.Dispose();
+        }
+    }
+}

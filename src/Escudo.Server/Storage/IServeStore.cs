@@ -1,0 +1,40 @@
+using Escudo.Core.Events;
+using Escudo.Core.Storage;
+
+namespace Escudo.Server.Storage;
+
+/// <summary>
+/// What <c>escudo serve</c> needs of a persistent store: the search engine's <see cref="IStore"/>,
+/// an atomic durable append (events plus scheduler records in one transaction), and the
+/// scheduler's ledger. Embedded DuckDB implements it; a cluster (ClickHouse: a MergeTree ordered
+/// by (index, _time) and a ReplacingMergeTree ledger keyed by (detection, scheduled)) could too.
+/// </summary>
+public interface IServeStore : IStore, IDisposable
+{
+    /// <summary>Appends events and run records atomically; returns once they are durable.</summary>
+    void Commit(IReadOnlyList<Row> events, IReadOnlyList<RunRecord> runs);
+
+    /// <summary>Scans with equality constraints the store evaluates itself (a superset; the engine re-filters).</summary>
+    IEnumerable<Row> Scan(ScanRequest request, Pushdown pushdown, CancellationToken cancellation);
+
+    /// <summary>The ledger: the latest scheduled time recorded per detection id.</summary>
+    IReadOnlyDictionary<string, double> LastScheduled();
+
+    IReadOnlyList<RunRecord> Runs(int limit);
+
+    long CountEvents();
+}
+
+/// <summary>One scheduled occurrence of a detection: run, skipped (service down) or failed.</summary>
+public sealed record RunRecord(
+    string DetectionId,
+    string Detection,
+    double Scheduled,
+    double Earliest,
+    double Latest,
+    string Status,
+    int Results,
+    int Notables,
+    int RiskEvents,
+    string? Error,
+    double RanAt);
