@@ -81,6 +81,12 @@ echo "|---|---:|---:|"
 ONE=$(timeit taskset -c 0 $E hunt --content "$SHARED/escu" --input "$DATA" --format json)
 TWO=$(timeit $E hunt --content "$SHARED/escu" --input "$DATA" --format json)
 echo "| \`escudo hunt --content escu --input datasets\` | $ONE | $TWO |"
+echo
+echo "## 7. escudo serve"
+echo
+echo "From \`bench/serve/run.sh\` (HEC ingestion and search under load); its last figures, kept in bench/serve/RESULTS.md:"
+echo
+sed '1,2d' bench/serve/RESULTS.md
 } > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 echo "wrote $OUT"
