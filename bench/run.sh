@@ -63,6 +63,14 @@ echo "Command: \`bench/Escudo.Bench scaling <escu> <datasets>\`."
 echo
 $B scaling "$SHARED/escu" "$DATA"
 echo
+echo "## 5a. Detection tests: 100 detections"
+echo
+echo "Command: \`bench/Escudo.Bench tests <escu> <datasets>\`: 100 ESCU endpoint detections with Sysmon data sources, each test pointed at a local Sysmon recording (attack_data is not available offline), through the runner of \`escudo test\` (load, replay, run, integration checks)."
+echo
+echo "| what | seconds | outcome |"
+echo "|---|---:|---|"
+$B tests "$SHARED/escu" "$DATA"
+echo
 echo "## 5. Hunting over synthetic corpora"
 echo
 echo "Command: \`bench/Escudo.Bench synthetic <escu> <datasets> N\`: the recordings replayed to N events with times shifted per cycle, 1,000 hosts and 5,000 users; all production detections; one process per size."

@@ -8,6 +8,8 @@ using Escudo.Bench;
 //   queries <content> <paths>...      typical detection queries: Escudo vs DuckDB, in memory and from files
 //   scaling <content> <paths>...      hunt time for 1, 100 and all detections over the same events
 //   synthetic <content> <paths> <N>   all detections over N events replayed from the recordings (hosts/users/times varied)
+//   tests <content> <datasets>        `escudo test` over 100 ESCU detections pointed at local recordings
+//   retention <content> <paths>...    what the shared pass keeps in memory, per detection
 //   smoke <content> <paths>...        a few seconds of each, to check the harness still works
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length == 0)
@@ -26,6 +28,7 @@ return args[0] switch
     "synthetic" => HuntBench.Synthetic(rest[0], rest[1], long.Parse(rest[2], CultureInfo.InvariantCulture)),
     "smoke" => Smoke(rest),
     "retention" => HuntBench.Retention(rest[0], rest[1..]),
+    "tests" => TestBench.Run(rest[0], rest[1]),
     _ => 2,
 };
 
