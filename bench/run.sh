@@ -20,7 +20,7 @@ timeit() { # runs a command 3 times, prints the median wall seconds
 mapfile -d '' EVTX < <(find "$DATA" -name '*.evtx' -print0 | sort -z)
 EVTX_MB=$(du -cb "${EVTX[@]}" | tail -1 | awk '{printf "%.1f", $1/1e6}')
 EVTXEXPORT_S=$(for i in 1 2 3; do s=$(date +%s.%N); for f in "${EVTX[@]}"; do evtxexport -f xml "$f" >/dev/null 2>&1 || true; done; e=$(date +%s.%N); echo "$e - $s" | bc; done | median)
-ESCUDO_EXPORT_S=$(for i in 1 2 3; do s=$(date +%s.%N); $E export "$DATA" --format xml >/dev/null 2>&1 || true; e=$(date +%s.%N); echo "$e - $s" | bc; done | median)
+ESCUDO_EXPORT_S=$(for i in 1 2 3; do s=$(date +%s.%N); $E export "${EVTX[@]}" --format xml >/dev/null 2>&1 || true; e=$(date +%s.%N); echo "$e - $s" | bc; done | median)
 
 {
 echo "# Escudo benchmarks"
