@@ -54,7 +54,7 @@ public sealed class DetectionEngine(ContentFolder content)
         {
             return new DetectionRun(d, [], [], [], "search stopped: " + e.Message, compiled.Text);
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException or NullReferenceException or NotSupportedException or KeyNotFoundException)
+        catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException or ThreadAbortException))
         {
             // A bug in one detection's run must not stop the others: report it with the reason.
             return new DetectionRun(d, [], [], [], $"run-time error: {e.GetType().Name}: {e.Message}", compiled.Text);

@@ -425,7 +425,7 @@ public sealed partial class Planner
         Regex regex;
         try
         {
-            regex = new Regex(FunctionCatalog.PcreToDotNet(r.Pattern), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2));
+            regex = SplRegex.Create(r.Pattern);
         }
         catch (ArgumentException e)
         {
@@ -534,11 +534,10 @@ public sealed partial class Planner
         }
 
         var flags = parts.Count > 2 ? parts[2] : string.Empty;
-        var options = RegexOptions.CultureInvariant | (flags.Contains('i') ? RegexOptions.IgnoreCase : RegexOptions.None);
         try
         {
             var replacement = Regex.Replace(parts[1].Replace("$", "$$", StringComparison.Ordinal), @"\\(\d)", "$${$1}");
-            return (new Regex(FunctionCatalog.PcreToDotNet(parts[0]), options, TimeSpan.FromSeconds(2)), replacement, flags.Contains('g'));
+            return (SplRegex.Create(parts[0], flags.Contains('i') ? RegexOptions.IgnoreCase : RegexOptions.None), replacement, flags.Contains('g'));
         }
         catch (ArgumentException e)
         {
@@ -551,7 +550,7 @@ public sealed partial class Planner
         Regex regex;
         try
         {
-            regex = new Regex(FunctionCatalog.PcreToDotNet(r.Pattern), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2));
+            regex = SplRegex.Create(r.Pattern);
         }
         catch (ArgumentException e)
         {
@@ -565,7 +564,7 @@ public sealed partial class Planner
             var any = false;
             foreach (var item in v.Items)
             {
-                if (regex.IsMatch(item))
+                if (SplRegex.SafeIsMatch(regex, item, Context))
                 {
                     any = true;
                     break;
@@ -694,7 +693,7 @@ public sealed partial class Planner
         {
             try
             {
-                tokenizer = new Regex(FunctionCatalog.PcreToDotNet(m.Tokenizer), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2));
+                tokenizer = SplRegex.Create(m.Tokenizer);
             }
             catch (ArgumentException e)
             {
@@ -713,7 +712,15 @@ public sealed partial class Planner
             List<string> parts;
             if (tokenizer is not null)
             {
-                parts = tokenizer.Matches(s).Select(x => x.Groups.Count > 1 ? x.Groups[1].Value : x.Value).ToList();
+                try
+                {
+                    parts = tokenizer.Matches(s).Select(x => x.Groups.Count > 1 ? x.Groups[1].Value : x.Value).ToList();
+                }
+                catch (RegexMatchTimeoutException)
+                {
+                    Context.Warn("SPL2004", "makemv tokenizer timed out on one value; the field is left as it was");
+                    return;
+                }
             }
             else
             {

@@ -54,7 +54,7 @@ public static partial class FunctionCatalog
         {
             try
             {
-                return new Regex(PcreToDotNet(p), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2));
+                return SplRegex.Create(p);
             }
             catch (ArgumentException)
             {
@@ -180,7 +180,7 @@ public static partial class FunctionCatalog
 
             foreach (var item in a[0].Items)
             {
-                if (re.IsMatch(item))
+                if (SplRegex.SafeIsMatch(re, item, ctx.Search))
                 {
                     return Value.True;
                 }
@@ -266,7 +266,15 @@ public static partial class FunctionCatalog
             }
 
             var replacement = ToDotNetReplacement(a[2].ToDisplayString());
-            return MapItems(a[0], s => re.Replace(s, replacement));
+            try
+            {
+                return MapItems(a[0], s => re.Replace(s, replacement));
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                ctx.Warn($"replace() timed out on one value of `{a[1].ToDisplayString()}`; the value is left null");
+                return Value.Null;
+            }
         });
         Scalar("trim", 1, 2, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(a.Length > 1 ? Str(a[0])!.Trim(Str(a[1])!.ToCharArray()) : Str(a[0])!.Trim(' ', '\t')));
         Scalar("ltrim", 1, 2, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(a.Length > 1 ? Str(a[0])!.TrimStart(Str(a[1])!.ToCharArray()) : Str(a[0])!.TrimStart(' ', '\t')));
@@ -453,7 +461,7 @@ public static partial class FunctionCatalog
             var items = a[0].Items;
             for (var i = 0; i < items.Length; i++)
             {
-                if (re.IsMatch(items[i]))
+                if (SplRegex.SafeIsMatch(re, items[i], ctx.Search))
                 {
                     return Value.FromNumber(i);
                 }
