@@ -921,7 +921,13 @@ public sealed partial class Planner
                 return output;
             }
 
-            for (var b = cells.Keys.First(); b <= cells.Keys.Last(); b += span)
+            // Empty buckets are filled between the first and the last, up to Splunk's default result
+            // limit (maxresultrows 50,000); past that only buckets with events are kept.
+            var first = cells.Keys.First();
+            var last = cells.Keys.Last();
+            var fill = (last - first) / span < 50_000;
+            IEnumerable<double> buckets = fill ? Buckets(first, last, span) : cells.Keys;
+            foreach (var b in buckets)
             {
                 var row = new Row();
                 row.Set(FieldTable.Time, Value.FromNumber(b));
@@ -959,6 +965,14 @@ public sealed partial class Planner
 
             return output;
         });
+    }
+
+    private static IEnumerable<double> Buckets(double first, double last, double span)
+    {
+        for (var b = first; b <= last; b += span)
+        {
+            yield return b;
+        }
     }
 
     [GeneratedRegex(@"<([A-Za-z_][\w\-.]*)(?:\s[^>]*)?>([^<]*)</\1>")]
