@@ -43,7 +43,7 @@ echo
 echo "| command | median s | Escudo / evtxexport |"
 echo "|---|---:|---:|"
 echo "| \`evtxexport -f xml <file>\` for each file | $EVTXEXPORT_S | |"
-echo "| \`escudo export <datasets> --format xml\` (all formats, EVTX + JSON + XML, one process) | $ESCUDO_EXPORT_S | $(echo "scale=3; $ESCUDO_EXPORT_S / $EVTXEXPORT_S" | bc) |"
+echo "| \`escudo export <the same files> --format xml\` (one process) | $ESCUDO_EXPORT_S | $(echo "scale=3; $ESCUDO_EXPORT_S / $EVTXEXPORT_S" | bc) |"
 echo
 echo "## 2. Ingest: read + extract fields + map, per format"
 echo

@@ -36,6 +36,10 @@ internal static class QueryBench
             "EventCode=1 | stats count values(process_name) as procs dc(process_name) as n min(_time) as first max(_time) as last by dest, user",
             "SELECT dest, \"user\", count(*), list(DISTINCT process_name ORDER BY process_name), count(DISTINCT process_name), min(_time), max(_time) FROM ev WHERE EventCode = '1' AND dest IS NOT NULL AND \"user\" IS NOT NULL GROUP BY 1, 2"),
         new(
+            "eval + where + stats by 1 field",
+            "EventCode=1 | eval cmdlen=len(process), name=lower(process_name) | where cmdlen > 40 | stats count by name",
+            "SELECT lower(process_name) AS name, count(*) FROM ev WHERE EventCode = '1' AND length(process) > 40 AND process_name IS NOT NULL GROUP BY 1"),
+        new(
             "tstats over Endpoint.Processes with where",
             "| tstats count min(_time) as firstTime max(_time) as lastTime from datamodel=Endpoint.Processes where Processes.process_name IN (\"cmd.exe\",\"powershell.exe\",\"rundll32.exe\",\"regsvr32.exe\") by Processes.dest Processes.parent_process_name Processes.process_name",
             "SELECT dest, parent_process_name, process_name, count(*), min(_time), max(_time) FROM processes WHERE lower(process_name) IN ('cmd.exe','powershell.exe','rundll32.exe','regsvr32.exe') GROUP BY 1, 2, 3"),

@@ -11,14 +11,9 @@ internal static class CheckCommandHandler
 {
     public static int Run(string contentDir, IReadOnlyList<string> macroDirs, string? format, bool includeDeprecated)
     {
-        ContentFolder content;
-        try
+        var content = CliIo.LoadContent(contentDir, macroDirs);
+        if (content is null)
         {
-            content = ContentFolder.Load(contentDir, macroDirs);
-        }
-        catch (Exception e) when (e is DirectoryNotFoundException or IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"escudo: {e.Message}");
             return 1;
         }
 

@@ -29,6 +29,20 @@ internal static class CliIo
         return new MemoryStore(events);
     }
 
+    /// <summary>Loads a content folder, or says why it cannot on stderr (the commands then exit 1).</summary>
+    public static Detections.Content.ContentFolder? LoadContent(string dir, IEnumerable<string> macroFolders)
+    {
+        try
+        {
+            return Detections.Content.ContentFolder.Load(dir, macroFolders);
+        }
+        catch (Exception e) when (e is DirectoryNotFoundException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"escudo: {e.Message}");
+            return null;
+        }
+    }
+
     public static void ReportProblem(IngestProblem p) => Console.Error.WriteLine($"escudo: warning: {p.File} at {p.Offset}: {p.What}: {p.Message}");
 
     public static IEventSource Empty => MemoryEventSource.Empty;

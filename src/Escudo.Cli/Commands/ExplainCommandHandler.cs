@@ -13,14 +13,9 @@ internal static class ExplainCommandHandler
 {
     public static int Run(string which, string contentDir, IReadOnlyList<string> inputs, IReadOnlyList<string> macros, EventReadOptions options)
     {
-        ContentFolder content;
-        try
+        var content = CliIo.LoadContent(contentDir, macros);
+        if (content is null)
         {
-            content = ContentFolder.Load(contentDir, macros);
-        }
-        catch (Exception e) when (e is DirectoryNotFoundException or IOException)
-        {
-            Console.Error.WriteLine($"escudo: {e.Message}");
             return 1;
         }
 

@@ -50,14 +50,9 @@ internal static class HuntCommandHandler
     public static int Run(HuntOptions o)
     {
         var clock = Stopwatch.StartNew();
-        ContentFolder content;
-        try
+        var content = CliIo.LoadContent(o.Content, o.Macros);
+        if (content is null)
         {
-            content = ContentFolder.Load(o.Content, o.Macros);
-        }
-        catch (Exception e) when (e is DirectoryNotFoundException or IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"escudo: {e.Message}");
             return 1;
         }
 

@@ -10,14 +10,9 @@ internal static class TestCommandHandler
 {
     public static int Run(string contentDir, string? datasets, IReadOnlyList<string> only, string? junit, string? changedSince, IReadOnlyList<string> macros)
     {
-        ContentFolder content;
-        try
+        var content = CliIo.LoadContent(contentDir, macros);
+        if (content is null)
         {
-            content = ContentFolder.Load(contentDir, macros);
-        }
-        catch (Exception e) when (e is DirectoryNotFoundException or IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"escudo: {e.Message}");
             return 1;
         }
 

@@ -11,11 +11,14 @@ public sealed class MemoryEventSource(IReadOnlyList<Row> events) : IEventSource
 
     public bool AppliesFilters => true;
 
-    public IEnumerable<Row> Scan(ScanRequest request)
+    public IEnumerable<Row> Scan(ScanRequest request) => ScanList(Events, request);
+
+    /// <summary>The rows of a list that fall in the request's time range and pass its filter.</summary>
+    public static IEnumerable<Row> ScanList(IReadOnlyList<Row> rows, ScanRequest request)
     {
         var time = request.Time;
         var filter = request.Filter;
-        foreach (var e in Events)
+        foreach (var e in rows)
         {
             if (!time.IsAll && !time.Contains(e.Time))
             {

@@ -19,23 +19,7 @@ public sealed class MemoryStore(IReadOnlyList<Row> events, DataModelCatalog? cat
 
     public bool AppliesFilters => true;
 
-    public IEnumerable<Row> Scan(ScanRequest request)
-    {
-        var time = request.Time;
-        var filter = request.Filter;
-        foreach (var e in Events)
-        {
-            if (!time.IsAll && !time.Contains(e.Time))
-            {
-                continue;
-            }
-
-            if (filter is null || filter(e))
-            {
-                yield return e;
-            }
-        }
-    }
+    public IEnumerable<Row> Scan(ScanRequest request) => MemoryEventSource.ScanList(Events, request);
 
     public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request) =>
         _dataModelRows.GetOrAdd(dataset, ds => new Lazy<List<Row>>(() => Build(ds))).Value;

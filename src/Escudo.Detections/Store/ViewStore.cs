@@ -14,23 +14,7 @@ public sealed class ViewStore(IReadOnlyList<Row> events, IReadOnlyDictionary<Dat
 
     public bool AppliesFilters => true;
 
-    public IEnumerable<Row> Scan(ScanRequest request)
-    {
-        var time = request.Time;
-        var filter = request.Filter;
-        foreach (var e in events)
-        {
-            if (!time.IsAll && !time.Contains(e.Time))
-            {
-                continue;
-            }
-
-            if (filter is null || filter(e))
-            {
-                yield return e;
-            }
-        }
-    }
+    public IEnumerable<Row> Scan(ScanRequest request) => MemoryEventSource.ScanList(events, request);
 
     public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request) =>
         dataModelRows.TryGetValue(dataset, out var rows) ? rows : [];

@@ -242,21 +242,6 @@ public static class WindowsFieldRules
         return r => string.Equals(r.Get(initiated).FirstString(), "true", StringComparison.OrdinalIgnoreCase) ? r.Get(destName) : r.Get(srcName);
     }
 
-    private static Func<Row, Value> LastSegment(string raw)
-    {
-        var id = FieldTable.Intern(raw);
-        return r =>
-        {
-            var s = r.Get(id).FirstString();
-            if (s is null)
-            {
-                return Value.Null;
-            }
-
-            var i = s.LastIndexOf('\\');
-            return Value.FromString(i >= 0 ? s[(i + 1)..] : s);
-        };
-    }
 
     /// <summary>S3 lookups/windows_audit_changes.csv [seen]: EventCode → action, change_type, object_category.</summary>
     private static readonly Dictionary<string, (string Action, string ChangeType, string ObjectCategory)> AuditChanges = new()
@@ -580,14 +565,14 @@ public static class WindowsFieldRules
         new(Sysmon, Registry, "registry_path", Alias("TargetObject"), "S1 EVAL-registry_path; S2 fm"),
         new(Sysmon, [12, 13], "object_path", Alias("TargetObject"), "S1 EVAL-object_path"),
         new(Sysmon, [14], "object_path", Alias("NewName"), "S1 EVAL-object_path"),
-        new(Sysmon, Registry, "registry_key_name", LastSegment("TargetObject"), "S1 EVAL-registry_key_name"),
-        new(Sysmon, [13], "registry_value_name", LastSegment("TargetObject"), "inferred (4.x; S2 list)"),
+        new(Sysmon, Registry, "registry_key_name", FileName("TargetObject"), "S1 EVAL-registry_key_name"),
+        new(Sysmon, [13], "registry_value_name", FileName("TargetObject"), "inferred (4.x; S2 list)"),
         new(Sysmon, [13], "registry_value_data", Alias("Details"), "S2 fm Details -> registry_value_data"),
         new(Sysmon, [13], "registry_value_type", RegistryValueType(), "inferred (S2 list)"),
         new(Sysmon, [13], "RegistryValueData", Alias("Details"), "S2 list (4.x field; = Details [inferred])"),
         new(Sysmon, [13], "RegistryValueType", RegistryValueType(), "S2 list (4.x field; as registry_value_type [inferred])"),
         new(Sysmon, Registry, "registry_hive", RegistryHive(), "inferred (S2 list)"),
-        new(Sysmon, Registry, "object", LastSegment("TargetObject"), "S1 [sysmon-registry]"),
+        new(Sysmon, Registry, "object", FileName("TargetObject"), "S1 [sysmon-registry]"),
         new(Sysmon, Registry, "object_category", Const("registry"), "S1 EVAL-object_category"),
         new(Sysmon, Registry, "status", Const("success"), "inferred (S2 list)"),
 

@@ -19,7 +19,6 @@ public static class WindowsXmlParser
         }
 
         var ev = new WindowsEvent();
-        var s = xml.AsSpan();
         var sysStart = xml.IndexOf("<System>", start, StringComparison.Ordinal);
         var sysEnd = sysStart < 0 ? -1 : xml.IndexOf("</System>", sysStart, StringComparison.Ordinal);
         if (sysStart >= 0 && sysEnd > sysStart)
@@ -68,7 +67,6 @@ public static class WindowsXmlParser
             }
         }
 
-        _ = s;
         return ev;
     }
 
