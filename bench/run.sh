@@ -63,6 +63,16 @@ echo "Command: \`bench/Escudo.Bench scaling <escu> <datasets>\`."
 echo
 $B scaling "$SHARED/escu" "$DATA"
 echo
+echo "The same through the CLI, where reading overlaps matching (median of 3, whole process):"
+echo
+echo "| command | median s |"
+echo "|---|---:|"
+ONE_DET=$(timeit $E hunt --content "$SHARED/escu" --input "$DATA" "--only=Detect Regasm with Network Connection" --format json)
+ALL_DET=$(timeit $E hunt --content "$SHARED/escu" --input "$DATA" --format json)
+echo "| \`escudo hunt --only \"Detect Regasm with Network Connection\"\` (1 detection) | $ONE_DET |"
+echo "| \`escudo hunt\` (all production detections) | $ALL_DET |"
+echo "| ratio all / one | $(echo "scale=2; $ALL_DET / $ONE_DET" | bc) |"
+echo
 echo "## 5a. Detection tests: 100 detections"
 echo
 echo "Command: \`bench/Escudo.Bench tests <escu> <datasets>\`: 100 ESCU endpoint detections with Sysmon data sources, each test pointed at a local Sysmon recording (attack_data is not available offline), through the runner of \`escudo test\` (load, replay, run, integration checks)."
