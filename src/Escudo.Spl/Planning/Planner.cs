@@ -23,11 +23,14 @@ public sealed partial class Planner(SearchContext context)
 
     private ExpressionCompiler? _compiler;
 
+    private string _text = string.Empty;
+
     private ExpressionCompiler Compiler => _compiler ??= new ExpressionCompiler(Context);
 
     /// <summary>Plans a pipeline; throws <see cref="DiagnosticException"/> for anything that cannot be planned.</summary>
     public CompiledSearch Plan(Pipeline pipeline, string text)
     {
+        _text = text;
         var ops = new List<Operator>();
         for (var i = 0; i < pipeline.Commands.Count; i++)
         {
@@ -60,7 +63,17 @@ public sealed partial class Planner(SearchContext context)
 
     private static bool Mutates(Command c) => c is not (SearchCommand or WhereCommand or StatsCommand { Kind: "stats" } or HeadCommand or TailCommand or SortCommand or DedupCommand or RegexCommand or TstatsCommand or ReverseCommand or UniqCommand or TopCommand);
 
-    private static string SearchText(Command c) => c.Span.Length > 0 ? $"[{c.Span.Start}..{c.Span.End})" : "*";
+    /// <summary>The search command's own text (after macro expansion), handed to stores as the pushdown filter.</summary>
+    private string SearchText(SearchCommand c)
+    {
+        var span = c.Expr.Span;
+        if (span.Length == 0 || span.End > _text.Length)
+        {
+            return "*";
+        }
+
+        return _text.Substring(span.Start, span.Length).Trim();
+    }
 
     internal IReadOnlyList<Row> RunSubsearch(Pipeline p)
     {
