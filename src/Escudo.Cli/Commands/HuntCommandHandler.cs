@@ -82,7 +82,9 @@ internal static class HuntCommandHandler
             WriteOutputs(o.Out, runs);
         }
 
-        var summary = new HuntSummary(pass.EventCount, content.Detections.Count(d => !d.IsDeprecated), runs, clock.Elapsed.TotalSeconds);
+        // As in the contract's example, total = run + unsupported (the detections selected); the
+        // ones left out (experimental unless asked, --only/--exclude/--type) are counted apart.
+        var summary = new HuntSummary(pass.EventCount, runs.Count, content.Detections.Count(d => !d.IsDeprecated) - runs.Count, runs, clock.Elapsed.TotalSeconds);
         if (o.Report is not null)
         {
             HuntReport.WriteHtml(o.Report, summary);
@@ -219,6 +221,7 @@ internal static class HuntCommandHandler
         w.WriteNumber("events", s.Events);
         w.WriteStartObject("detections");
         w.WriteNumber("total", s.TotalDetections);
+        w.WriteNumber("not_selected", s.NotSelected);
         w.WriteNumber("run", s.Runs.Count(r => r.Error is null));
         w.WriteNumber("unsupported", s.Runs.Count(r => r.Error is not null));
         w.WriteNumber("fired", s.Runs.Count(r => r.Fired));
@@ -287,4 +290,4 @@ internal static class HuntCommandHandler
     }
 }
 
-internal sealed record HuntSummary(long Events, int TotalDetections, List<DetectionRun> Runs, double Seconds);
+internal sealed record HuntSummary(long Events, int TotalDetections, int NotSelected, List<DetectionRun> Runs, double Seconds);
