@@ -14,6 +14,14 @@ public sealed class Row
     private Value[] _values;
     private int _count;
 
+    // A 256-bit Bloom filter of the ids present: a field that is not there (the common case for
+    // add-on rules and search predicates) is answered without scanning the id array. Bits are never
+    // cleared on removal, which only costs a scan.
+    private ulong _bloom0;
+    private ulong _bloom1;
+    private ulong _bloom2;
+    private ulong _bloom3;
+
     public Row(int capacity = 16)
     {
         _ids = new int[Math.Max(capacity, 4)];
@@ -29,8 +37,39 @@ public sealed class Row
     public string NameAt(int i) => FieldTable.NameOf(_ids[i]);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Mark(int id)
+    {
+        var bit = 1UL << (id & 63);
+        switch ((id >> 6) & 3)
+        {
+            case 0: _bloom0 |= bit; break;
+            case 1: _bloom1 |= bit; break;
+            case 2: _bloom2 |= bit; break;
+            default: _bloom3 |= bit; break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool MayContain(int id)
+    {
+        var word = ((id >> 6) & 3) switch
+        {
+            0 => _bloom0,
+            1 => _bloom1,
+            2 => _bloom2,
+            _ => _bloom3,
+        };
+        return (word & (1UL << (id & 63))) != 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int IndexOf(int id)
     {
+        if (!MayContain(id))
+        {
+            return -1;
+        }
+
         var ids = _ids;
         var n = _count;
         for (var i = 0; i < n; i++)
@@ -105,6 +144,7 @@ public sealed class Row
         _ids[_count] = id;
         _values[_count] = value;
         _count++;
+        Mark(id);
     }
 
     public void Remove(int id)
@@ -148,6 +188,7 @@ public sealed class Row
         }
 
         _ids[i] = toId;
+        Mark(toId);
     }
 
     public Row Clone()
@@ -156,6 +197,10 @@ public sealed class Row
         Array.Copy(_ids, copy._ids, _count);
         Array.Copy(_values, copy._values, _count);
         copy._count = _count;
+        copy._bloom0 = _bloom0;
+        copy._bloom1 = _bloom1;
+        copy._bloom2 = _bloom2;
+        copy._bloom3 = _bloom3;
         return copy;
     }
 
@@ -163,6 +208,7 @@ public sealed class Row
     {
         Array.Clear(_values, 0, _count);
         _count = 0;
+        _bloom0 = _bloom1 = _bloom2 = _bloom3 = 0;
     }
 
     /// <summary>Keeps only the fields for which <paramref name="keep"/> returns true, preserving order.</summary>
