@@ -106,19 +106,14 @@ public static class WindowsEventMapper
     public static void ApplyAddOns(Row row, string channel, string? eventIdText)
     {
         var code = int.TryParse(eventIdText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) ? c : -1;
-        // The channel's own [source::...] stanza first, then the [XmlWinEventLog] sourcetype stanza.
-        if (RulesByChannel.TryGetValue(channel, out var rules))
-        {
-            Apply(row, rules, code);
-        }
-
-        Apply(row, GenericRules, code);
+        var plan = PlanFor(channel, code);
+        Apply(row, plan.Rules);
 
         List<string>? eventTypes = null;
         List<string>? tags = null;
-        foreach (var et in WindowsEventTypes.Rules)
+        foreach (var et in plan.EventTypes)
         {
-            if (!et.Matches(channel, code, row))
+            if (et.When is not null && !et.When(row))
             {
                 continue;
             }
@@ -146,11 +141,41 @@ public static class WindowsEventMapper
         }
     }
 
-    private static void Apply(Row row, FieldRule[] rules, int code)
+    /// <summary>
+    /// The rules and eventtypes that can apply to one channel and event code, in table order (the
+    /// channel's own [source::...] stanza first, then the [XmlWinEventLog] sourcetype stanza),
+    /// worked out once per (channel, code) instead of filtering the whole table per event.
+    /// </summary>
+    private sealed record MappingPlan(FieldRule[] Rules, EventTypeRule[] EventTypes);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Channel, int Code), MappingPlan> Plans = new();
+
+    private static MappingPlan PlanFor(string channel, int code)
+    {
+        if (Plans.TryGetValue((channel, code), out var plan))
+        {
+            return plan;
+        }
+
+        var own = RulesByChannel.TryGetValue(channel, out var r) ? r : [];
+        plan = new MappingPlan(
+            own.Concat(GenericRules).Where(x => x.AppliesTo(code)).ToArray(),
+            WindowsEventTypes.Rules.Where(et => et.Matches(channel, code)).ToArray());
+
+        // Real logs have a few hundred channel/code pairs; a hostile input must not grow the cache without end.
+        if (Plans.Count < 10_000)
+        {
+            Plans.TryAdd((channel, code), plan);
+        }
+
+        return plan;
+    }
+
+    private static void Apply(Row row, FieldRule[] rules)
     {
         foreach (var rule in rules)
         {
-            if (!rule.AppliesTo(code) || row.Has(rule.TargetId))
+            if (row.Has(rule.TargetId))
             {
                 continue;
             }
