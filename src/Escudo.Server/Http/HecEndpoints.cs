@@ -19,21 +19,9 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
 
     public async Task Event(HttpContext ctx)
     {
-        var (token, channel, ok) = await Begin(ctx);
-        if (!ok)
-        {
-            return;
-        }
-
-        var body = await ReadBody(ctx);
+        var (token, channel, body) = await BeginWithBody(ctx);
         if (body is null)
         {
-            return;
-        }
-
-        if (IsBlank(body))
-        {
-            await HecAnswers.NoData(ctx);
             return;
         }
 
@@ -92,21 +80,9 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
 
     public async Task Raw(HttpContext ctx)
     {
-        var (token, channel, ok) = await Begin(ctx);
-        if (!ok)
-        {
-            return;
-        }
-
-        var body = await ReadBody(ctx);
+        var (token, channel, body) = await BeginWithBody(ctx);
         if (body is null)
         {
-            return;
-        }
-
-        if (IsBlank(body))
-        {
-            await HecAnswers.NoData(ctx);
             return;
         }
 
@@ -250,6 +226,30 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
     }
 
     /// <summary>The body, or null after answering 413 when it exceeds the request size limit.</summary>
+    /// <summary>Authenticates and reads a non-blank body; on any failure the answer is already written and the body is null.</summary>
+    private async Task<(TokenConfig? Token, string? Channel, byte[]? Body)> BeginWithBody(HttpContext ctx)
+    {
+        var (token, channel, ok) = await Begin(ctx);
+        if (!ok)
+        {
+            return (token, channel, null);
+        }
+
+        var body = await ReadBody(ctx);
+        if (body is null)
+        {
+            return (token, channel, null);
+        }
+
+        if (IsBlank(body))
+        {
+            await HecAnswers.NoData(ctx);
+            return (token, channel, null);
+        }
+
+        return (token, channel, body);
+    }
+
     private async Task<byte[]?> ReadBody(HttpContext ctx)
     {
         if (ctx.Request.ContentLength is { } declared && declared > maxRequestBytes)

@@ -217,7 +217,12 @@ internal sealed class Lexer(string text)
     /// A double-quoted string. <c>\\</c> and <c>\"</c> are escapes; any other backslash is kept
     /// (https://help.splunk.com/splunk-enterprise/search/search-manual/9.4/search-primer/backslashes).
     /// </summary>
-    private Token LexString(int pos)
+    private Token LexString(int pos) => LexQuoted(pos, '"', TokenKind.String, "unterminated string");
+
+    /// <summary>A single-quoted field name (eval), with the same escapes for its own quote.</summary>
+    private Token LexQuotedField(int pos) => LexQuoted(pos, '\'', TokenKind.QuotedField, "unterminated field name");
+
+    private Token LexQuoted(int pos, char quote, TokenKind kind, string unterminated)
     {
         var start = pos;
         pos++;
@@ -225,50 +230,23 @@ internal sealed class Lexer(string text)
         while (pos < Text.Length)
         {
             var c = Text[pos];
-            if (c == '\\' && pos + 1 < Text.Length && Text[pos + 1] is '\\' or '"')
+            if (c == '\\' && pos + 1 < Text.Length && (Text[pos + 1] == '\\' || Text[pos + 1] == quote))
             {
                 sb.Append(Text[pos + 1]);
                 pos += 2;
                 continue;
             }
 
-            if (c == '"')
+            if (c == quote)
             {
-                return new Token(TokenKind.String, start, pos + 1, Text[start..(pos + 1)], sb.ToString());
+                return new Token(kind, start, pos + 1, Text[start..(pos + 1)], sb.ToString());
             }
 
             sb.Append(c);
             pos++;
         }
 
-        return new Token(TokenKind.Bad, start, Text.Length, Text[start..], "unterminated string");
-    }
-
-    private Token LexQuotedField(int pos)
-    {
-        var start = pos;
-        pos++;
-        var sb = new StringBuilder();
-        while (pos < Text.Length)
-        {
-            var c = Text[pos];
-            if (c == '\\' && pos + 1 < Text.Length && Text[pos + 1] is '\\' or '\'')
-            {
-                sb.Append(Text[pos + 1]);
-                pos += 2;
-                continue;
-            }
-
-            if (c == '\'')
-            {
-                return new Token(TokenKind.QuotedField, start, pos + 1, Text[start..(pos + 1)], sb.ToString());
-            }
-
-            sb.Append(c);
-            pos++;
-        }
-
-        return new Token(TokenKind.Bad, start, Text.Length, Text[start..], "unterminated field name");
+        return new Token(TokenKind.Bad, start, Text.Length, Text[start..], unterminated);
     }
 
     public static double ParseNumber(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
