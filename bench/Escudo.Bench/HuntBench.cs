@@ -45,7 +45,7 @@ internal static class HuntBench
                     }
                 }
 
-                fired = pass.Run(0).Count(r => r.Fired);
+                fired = pass.Run().Count(r => r.Fired);
             });
             var parsedOnly = Measure.MedianSeconds(runs, () =>
             {
@@ -55,7 +55,7 @@ internal static class HuntBench
                     pass.Add(e);
                 }
 
-                _ = pass.Run(0);
+                _ = pass.Run();
             });
             Console.WriteLine($"| {n} | {events.Count:N0} | {withRead:0.00} | {parsedOnly:0.00} | {fired} |");
         }
@@ -69,6 +69,8 @@ internal static class HuntBench
         var engine = new DetectionEngine(content);
         var detections = Runnable(content);
         var baseEvents = InputReader.Read(path).ToList();
+        GC.Collect();
+        Console.Error.WriteLine($"  base events {baseEvents.Count:N0}: {GC.GetTotalMemory(true) / 1048576.0:N0} MiB managed");
         if (baseEvents.Count == 0)
         {
             Console.Error.WriteLine("no events in " + path);
@@ -111,8 +113,13 @@ internal static class HuntBench
         }
 
         var passSeconds = sw.Elapsed.TotalSeconds;
-        var runs = pass.Run(0);
+        var runs = pass.Run();
         var totalSeconds = sw.Elapsed.TotalSeconds;
+        foreach (var slow in runs.OrderByDescending(r => r.Seconds).Take(8))
+        {
+            Console.Error.WriteLine($"  finishing {slow.Detection.Name}: {slow.Seconds:0.00} s, {slow.Results.Count} results");
+        }
+
         var results = runs.Sum(r => (long)r.Results.Count);
         Console.WriteLine($"| {total:N0} | {detections.Count} | {passSeconds:0.0} | {totalSeconds:0.0} | {total / totalSeconds:N0} | {Measure.PeakMemoryBytes() / 1048576.0:N0} | {runs.Count(r => r.Fired)} | {results:N0} |");
         _ = startMemory;
@@ -133,9 +140,20 @@ internal static class HuntBench
         }
 
         Console.WriteLine($"events {pass.EventCount:N0}, keyed scans {pass.KeyedScans}, unkeyed scans {pass.UnkeyedScans}");
-        foreach (var (ds, rows) in pass.DataModelRowCounts().OrderByDescending(x => x.Rows))
+        Console.WriteLine($"streamed detections {pass.StreamedDetections} of {pass.Retention().Count()}");
+        foreach (var (ds, rows, kept) in pass.DataModelRowCounts().OrderByDescending(x => x.Rows))
         {
-            Console.WriteLine($"  dataset {ds}: {rows:N0} rows");
+            Console.WriteLine($"  dataset {ds}: {rows:N0} rows, {kept:N0} kept");
+        }
+
+        foreach (var g in pass.NotStreamed().GroupBy(x => x.Reason.Split(' ')[0]).OrderByDescending(g => g.Count()))
+        {
+            Console.WriteLine($"  not streamed, {g.Count()}: {g.Key} (e.g. {g.First().Detection}: {g.First().Reason})");
+        }
+
+        foreach (var (d, reason) in pass.NotStreamed().Where(x => x.Reason.Contains("keeps", StringComparison.Ordinal)))
+        {
+            Console.WriteLine($"  keeps data model rows: {d}: {reason}");
         }
 
         foreach (var (d, n, keyed) in pass.Retention().Take(25))

@@ -65,9 +65,9 @@ internal static class HuntCommandHandler
         var correlations = selected.Where(d => d.Type.Equals("Correlation", StringComparison.OrdinalIgnoreCase)).ToList();
 
         // One pass over the input: every event is read, mapped and offered to the detections once.
-        var pass = new SharedPass(engine, firstPass, now);
+        var pass = new SharedPass(engine, firstPass, now, range);
         ReadWithProgress(o.Inputs, pass);
-        var runs = pass.Run(now, range);
+        var runs = pass.Run();
 
         // Risk-based alerting: the first pass's risk events are the Risk data model for correlations.
         var riskStore = new MemoryStore(runs.SelectMany(r => r.RiskEvents).ToList());

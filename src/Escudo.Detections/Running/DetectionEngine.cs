@@ -45,25 +45,36 @@ public sealed class DetectionEngine(ContentFolder content)
             return new DetectionRun(d, [], [], [], Describe(compiled), compiled.Text);
         }
 
+        return Complete(d, () => compiled.Search!.Run(), compiled.Text, warnings, now);
+    }
+
+    /// <summary>
+    /// Runs what is left of a compiled detection (all of it, or what follows a streamed stats) and
+    /// turns its rows into notables and risk events; a failure is reported as the detection's error.
+    /// </summary>
+    public static DetectionRun Complete(Detection d, Func<IEnumerable<Row>> run, string expandedSearch, IReadOnlyList<Diagnostic> warnings, double now)
+    {
         List<Row> rows;
         try
         {
-            rows = compiled.Search!.Run().ToList();
+            rows = run().ToList();
         }
         catch (SearchLimitException e)
         {
-            return new DetectionRun(d, [], [], [], "search stopped: " + e.Message, compiled.Text);
+            return new DetectionRun(d, [], [], [], "search stopped: " + e.Message, expandedSearch);
         }
         catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException or ThreadAbortException))
         {
             // A bug in one detection's run must not stop the others: report it with the reason.
-            return new DetectionRun(d, [], [], [], $"run-time error: {e.GetType().Name}: {e.Message}", compiled.Text);
+            return new DetectionRun(d, [], [], [], RunTimeError(e), expandedSearch);
         }
 
         var notables = rows.Select(r => AlertBuilder.Notable(d, r, now)).ToList();
         var risks = rows.SelectMany(r => AlertBuilder.Risk(d, r, now)).ToList();
-        return new DetectionRun(d, rows, notables, risks, null, compiled.Text) { Warnings = warnings };
+        return new DetectionRun(d, rows, notables, risks, null, expandedSearch) { Warnings = warnings };
     }
+
+    public static string RunTimeError(Exception e) => $"run-time error: {e.GetType().Name}: {e.Message}";
 }
 
 /// <summary>What one detection produced: result rows, notables, risk events, or why it could not run.</summary>
@@ -72,4 +83,7 @@ public sealed record DetectionRun(Detection Detection, List<Row> Results, List<R
     public IReadOnlyList<Diagnostic> Warnings { get; init; } = [];
 
     public bool Fired => Results.Count > 0;
+
+    /// <summary>Wall seconds spent finishing this detection after the pass (or running it, outside a pass).</summary>
+    public double Seconds { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Escudo.Core.DataModels;
+using Escudo.Core.Diagnostics;
 using Escudo.Core.Events;
 using Escudo.Core.Time;
 using Escudo.Detections.Content;
@@ -13,169 +14,431 @@ namespace Escudo.Detections.Running;
 
 /// <summary>
 /// Runs many detections over one stream of events in a single pass. Before reading, each
-/// detection is expanded and parsed, and every place its search reads events is found: the
-/// leading search of its pipeline and of every subsearch, join, append and map template
-/// (with <c>$token$</c> read as <c>*</c>). During the pass, each event is tested only against the
-/// searches whose cheap keys (event code, source, sourcetype, channel) it has, and is kept for the
-/// detections it can match; its data model rows are computed once, for the datasets any detection
-/// reads. After the pass each detection runs over its own events and the shared data model rows.
-/// Memory holds what detections can match, not the whole input.
+/// detection is expanded, parsed and planned, and every place its search reads events is found:
+/// the leading search of its pipeline and of every subsearch, join, append and map template (with
+/// <c>$token$</c> read as <c>*</c>). During the pass, each event is tested only against the
+/// searches whose cheap keys (event code, source, sourcetype, channel) it has, and its data model
+/// rows are computed once, for the datasets any detection reads.
+/// <para>
+/// Most detections are <c>search | streaming commands | stats | ...</c> or <c>| tstats ...</c>:
+/// those are fed while the pass reads (<see cref="StreamingPipeline"/>), so they hold their groups,
+/// not their events, and memory stays flat however large the input. The others keep the events
+/// they can match (and the data model rows of the datasets they read) and run after the pass.
+/// Events go through in batches; the detections are split into partitions that work on a batch in
+/// parallel, each detection always on one thread and in input order, so results do not depend on
+/// the number of cores.
+/// </para>
 /// </summary>
 public sealed partial class SharedPass
 {
+    private const int BatchSize = 1024;
+
     private readonly DetectionEngine _engine;
+    private readonly double _now;
+    private readonly TimeRange? _range;
     private readonly List<Plan> _plans = [];
-    private readonly Dictionary<string, List<(Plan Plan, Func<Row, bool> Predicate)>> _byKey = new(StringComparer.Ordinal);
-    private readonly List<(Plan Plan, Func<Row, bool> Predicate)> _unkeyed = [];
-    private readonly Dictionary<DataModelDataset, List<Row>> _dataModelRows = [];
+    private readonly Dictionary<string, int> _keyIds = new(StringComparer.Ordinal);
+    private readonly Partition[] _partitions;
     private readonly DataModelDataset[] _datasets;
+    private readonly List<Row>?[] _retainedRows;
+    private readonly long[] _dataModelRowCounts;
     private readonly DataModelCatalog _catalog;
+    private readonly int _parallelism;
+    private readonly Row[] _batch = new Row[BatchSize];
+    private readonly List<int>[] _batchKeys;
+    private readonly Row?[][] _batchRows;
+    private readonly List<string> _keys = [];
+    private int _batchCount;
     private long _events;
 
-    private sealed class Plan(Detection detection)
+    private sealed class Plan(Detection detection, int index)
     {
         public Detection Detection { get; } = detection;
 
+        public int Index { get; } = index;
+
+        /// <summary>The events kept for a detection that cannot be streamed.</summary>
         public List<Row> Events { get; } = [];
+
+        public StreamingPipeline? Stream { get; set; }
+
+        public string? ExpandedSearch { get; set; }
+
+        /// <summary>Why the detection keeps its events instead of being streamed.</summary>
+        public string? NotStreamed { get; set; }
+
+        public List<Diagnostic> Warnings { get; } = [];
 
         public long Stamp { get; set; } = -1;
 
         public string? Error { get; set; }
     }
 
-    public SharedPass(DetectionEngine engine, IEnumerable<Detection> detections, double now, DataModelCatalog? catalog = null)
+    /// <summary>One streamed pipeline of a detection (its main search, or a join's or append's subsearch).</summary>
+    private sealed class Feed(Plan plan, StreamingPipeline stream)
+    {
+        public Plan Plan { get; } = plan;
+
+        public StreamingPipeline Stream { get; } = stream;
+
+        public long Stamp { get; set; } = -1;
+    }
+
+    /// <summary>A detection's interest in events: a feed for a streamed pipeline (it filters itself), or a predicate for kept events.</summary>
+    private readonly record struct Entry(Plan Plan, Feed? Feed, Func<Row, bool>? Predicate);
+
+    /// <summary>Detections one thread works on for a batch: the entries by event key, the unkeyed ones, and the streamed tstats by dataset.</summary>
+    private sealed class Partition
+    {
+        public List<Entry>[] ByKey { get; set; } = [];
+
+        public List<Entry> Unkeyed { get; } = [];
+
+        public List<Feed>[] ByDataset { get; set; } = [];
+    }
+
+    /// <param name="range">The time range every detection searches (null for all time).</param>
+    /// <param name="parallelism">Threads working on each batch (default: all cores).</param>
+    /// <param name="streaming">False keeps every detection's events until <see cref="Run"/> (to compare both ways).</param>
+    public SharedPass(DetectionEngine engine, IEnumerable<Detection> detections, double now, TimeRange? range = null, DataModelCatalog? catalog = null, int? parallelism = null, bool streaming = true)
     {
         _engine = engine;
+        _now = now;
+        _range = range;
         _catalog = catalog ?? DataModelCatalog.Cim;
-        var datasets = new HashSet<DataModelDataset>();
-        var ctx = new SearchContext { Now = now, Macros = engine.Content.Macros, Lookups = engine.Content.Lookups };
+        _parallelism = Math.Max(1, parallelism ?? Environment.ProcessorCount);
+
+        // More partitions than threads, so a partition of costly detections does not leave a core idle.
+        var partitionCount = _parallelism == 1 ? 1 : _parallelism * 4;
+        _partitions = new Partition[partitionCount];
+        for (var i = 0; i < partitionCount; i++)
+        {
+            _partitions[i] = new Partition();
+        }
+
+        var keyed = new List<(string Key, Entry Entry)>();
+        var streamedDatasets = new List<(DataModelDataset Dataset, Feed Feed)>();
+        var retainedDatasets = new HashSet<DataModelDataset>();
+        var empty = new MemoryStore([]);
         foreach (var d in detections)
         {
-            var plan = new Plan(d);
+            var plan = new Plan(d, _plans.Count);
             _plans.Add(plan);
+            var ctx = engine.ContextFor(empty, now, range, plan.Warnings.Add);
             var compiled = SplEngine.Compile(d.Search, ctx);
+            plan.ExpandedSearch = compiled.Text ?? d.Search;
             if (!compiled.Success)
             {
                 plan.Error = DetectionEngine.Describe(compiled);
                 continue;
             }
 
+            string? blocker = null;
+            if (!streaming)
+            {
+                blocker = "streaming off";
+            }
+            else if (!SelfContained(compiled.Syntax!))
+            {
+                blocker = "reads the store again (search subsearch, map or from)";
+            }
+            else if (StreamingPipeline.TryCreate(compiled.Search!, out blocker) is { } stream)
+            {
+                plan.Stream = stream;
+                foreach (var part in stream.AllStreams())
+                {
+                    var feed = new Feed(plan, part);
+                    if (part.Dataset is { } ds)
+                    {
+                        streamedDatasets.Add((ds, feed));
+                    }
+                    else
+                    {
+                        AddScan(new Entry(plan, feed, null), part.Scan ?? new SearchAll(default));
+                    }
+                }
+
+                continue;
+            }
+
+            plan.NotStreamed = blocker;
             foreach (var scan in Scans(compiled.Syntax!, ctx).Select(WithoutSubsearches))
             {
-                var predicate = SearchPredicateCompiler.Compile(scan, ctx, _ => []);
-                var keys = ScanKeys.Required(scan);
-                if (keys is null)
-                {
-                    _unkeyed.Add((plan, predicate));
-                    continue;
-                }
-
-                foreach (var k in keys)
-                {
-                    if (!_byKey.TryGetValue(k, out var list))
-                    {
-                        _byKey[k] = list = [];
-                    }
-
-                    list.Add((plan, predicate));
-                }
+                AddScan(new Entry(plan, null, SearchPredicateCompiler.Compile(scan, ctx, _ => [])), scan);
             }
 
             foreach (var name in DataModelNames(compiled.Syntax!))
             {
                 if (_catalog.Resolve(name) is { } ds)
                 {
-                    datasets.Add(ds);
+                    retainedDatasets.Add(ds);
+                    plan.NotStreamed += $"; keeps {ds.FullName} rows";
+                }
+            }
+
+            void AddScan(Entry entry, SearchExpr scan)
+            {
+                var keys = ScanKeys.Required(scan);
+                if (keys is null)
+                {
+                    _partitions[entry.Plan.Index % partitionCount].Unkeyed.Add(entry);
+                    return;
+                }
+
+                foreach (var k in keys)
+                {
+                    keyed.Add((k, entry));
                 }
             }
         }
 
-        _datasets = [.. datasets];
-        foreach (var ds in _datasets)
+        foreach (var (key, _) in keyed)
         {
-            _dataModelRows[ds] = [];
+            _keyIds.TryAdd(key, _keyIds.Count);
         }
+
+        _datasets = [.. streamedDatasets.Select(x => x.Dataset).Concat(retainedDatasets).Distinct()];
+        _retainedRows = [.. _datasets.Select(ds => retainedDatasets.Contains(ds) ? new List<Row>() : null)];
+        _dataModelRowCounts = new long[_datasets.Length];
+        foreach (var part in _partitions)
+        {
+            part.ByKey = [.. Enumerable.Range(0, _keyIds.Count).Select(_ => new List<Entry>())];
+            part.ByDataset = [.. _datasets.Select(_ => new List<Feed>())];
+        }
+
+        foreach (var (key, entry) in keyed)
+        {
+            _partitions[entry.Plan.Index % partitionCount].ByKey[_keyIds[key]].Add(entry);
+        }
+
+        foreach (var (ds, feed) in streamedDatasets)
+        {
+            _partitions[feed.Plan.Index % partitionCount].ByDataset[Array.IndexOf(_datasets, ds)].Add(feed);
+        }
+
+        _batchKeys = [.. Enumerable.Range(0, BatchSize).Select(_ => new List<int>(8))];
+        _batchRows = [.. Enumerable.Range(0, BatchSize).Select(_ => new Row?[_datasets.Length])];
     }
 
     public long EventCount => _events;
 
-    public int UnkeyedScans => _unkeyed.Count;
+    public int UnkeyedScans => _partitions.Sum(p => p.Unkeyed.Count);
 
-    /// <summary>How many events each detection keeps, most first (what the pass holds in memory).</summary>
+    public int KeyedScans => _partitions.Sum(p => p.ByKey.Sum(l => l.Count));
+
+    /// <summary>Detections fed while the pass reads (they keep groups, not events).</summary>
+    public int StreamedDetections => _plans.Count(p => p.Stream is not null);
+
+    /// <summary>The detections that keep their events, and why each cannot be streamed.</summary>
+    public IEnumerable<(string Detection, string Reason)> NotStreamed() =>
+        _plans.Where(p => p.NotStreamed is not null).Select(p => (p.Detection.Name, p.NotStreamed!));
+
+    /// <summary>How many events each detection keeps, most first (what the pass holds in memory); streamed ones keep none.</summary>
     public IEnumerable<(string Detection, int Events, bool Keyed)> Retention() => _plans
-        .Select(p => (p.Detection.Name, p.Events.Count, !_unkeyed.Any(u => ReferenceEquals(u.Plan, p))))
+        .Select(p => (p.Detection.Name, p.Events.Count, !_partitions.Any(part => part.Unkeyed.Any(u => ReferenceEquals(u.Plan, p)))))
         .OrderByDescending(x => x.Count);
 
-    public IEnumerable<(string Dataset, int Rows)> DataModelRowCounts() => _dataModelRows.Select(kv => (kv.Key.FullName, kv.Value.Count));
-
-    public int KeyedScans => _byKey.Values.Sum(v => v.Count);
-
-    private readonly List<string> _keys = [];
+    /// <summary>Data model rows made per dataset, and how many are kept for detections that run after the pass.</summary>
+    public IEnumerable<(string Dataset, long Rows, int Kept)> DataModelRowCounts() =>
+        _datasets.Select((ds, i) => (ds.FullName, _dataModelRowCounts[i], _retainedRows[i]?.Count ?? 0));
 
     /// <summary>Offers one event to every detection that could match it, and maps it to the datasets in use.</summary>
     public void Add(Row ev)
     {
-        var stamp = _events++;
-        foreach (var ds in _datasets)
+        _events++;
+        _batch[_batchCount++] = ev;
+        if (_batchCount == BatchSize)
         {
-            if (DataModelMapper.Matches(ds, ev))
-            {
-                _dataModelRows[ds].Add(DataModelMapper.Project(ds, ev));
-            }
+            Flush();
         }
-
-        ScanKeys.EventKeys(ev, _keys);
-        foreach (var k in _keys)
-        {
-            if (_byKey.TryGetValue(k, out var candidates))
-            {
-                Offer(candidates, ev, stamp);
-            }
-        }
-
-        Offer(_unkeyed, ev, stamp);
     }
 
-    private static void Offer(List<(Plan Plan, Func<Row, bool> Predicate)> candidates, Row ev, long stamp)
+    private void Flush()
     {
-        foreach (var (plan, predicate) in candidates)
+        if (_batchCount == 0)
         {
-            if (plan.Stamp == stamp || plan.Error is not null)
+            return;
+        }
+
+        // Keys and data model rows are computed once per event, before the detections see it.
+        var first = _events - _batchCount;
+        for (var j = 0; j < _batchCount; j++)
+        {
+            var ev = _batch[j];
+            ScanKeys.EventKeys(ev, _keys);
+            var ids = _batchKeys[j];
+            ids.Clear();
+            foreach (var k in _keys)
             {
-                continue; // already kept for this detection
+                if (_keyIds.TryGetValue(k, out var id))
+                {
+                    ids.Add(id);
+                }
             }
 
-            if (predicate(ev))
+            var rows = _batchRows[j];
+            for (var d = 0; d < _datasets.Length; d++)
             {
-                plan.Events.Add(ev);
-                plan.Stamp = stamp;
+                rows[d] = null;
+                if (DataModelMapper.Matches(_datasets[d], ev))
+                {
+                    var row = DataModelMapper.Project(_datasets[d], ev);
+                    rows[d] = row;
+                    _dataModelRowCounts[d]++;
+                    _retainedRows[d]?.Add(row);
+                }
             }
+        }
+
+        if (_partitions.Length == 1)
+        {
+            Work(_partitions[0], first);
+        }
+        else
+        {
+            Parallel.For(0, _partitions.Length, new ParallelOptions { MaxDegreeOfParallelism = _parallelism }, p => Work(_partitions[p], first));
+        }
+
+        Array.Clear(_batch, 0, _batchCount);
+        _batchCount = 0;
+    }
+
+    private void Work(Partition part, long first)
+    {
+        for (var j = 0; j < _batchCount; j++)
+        {
+            var ev = _batch[j];
+            var stamp = first + j;
+            foreach (var id in _batchKeys[j])
+            {
+                Offer(part.ByKey[id], ev, stamp);
+            }
+
+            Offer(part.Unkeyed, ev, stamp);
+            var rows = _batchRows[j];
+            for (var d = 0; d < rows.Length; d++)
+            {
+                if (rows[d] is { } row)
+                {
+                    foreach (var feed in part.ByDataset[d])
+                    {
+                        Push(feed, row);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void Offer(List<Entry> candidates, Row ev, long stamp)
+    {
+        foreach (var (plan, feed, predicate) in candidates)
+        {
+            if (feed is not null)
+            {
+                // A pipeline listed under several of the event's keys takes it once.
+                if (feed.Stamp != stamp)
+                {
+                    feed.Stamp = stamp;
+                    Push(feed, ev);
+                }
+            }
+            else if (plan.Stamp != stamp && predicate!(ev))
+            {
+                // Kept once, even when several of the detection's searches match it.
+                plan.Stamp = stamp;
+                plan.Events.Add(ev);
+            }
+        }
+    }
+
+    private static void Push(Feed feed, Row row)
+    {
+        var plan = feed.Plan;
+        if (plan.Error is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            feed.Stream.Push(row);
+        }
+        catch (SearchLimitException e)
+        {
+            plan.Error = "search stopped: " + e.Message;
+        }
+        catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException))
+        {
+            // A bug in one detection must not stop the others: report it with the reason.
+            plan.Error = DetectionEngine.RunTimeError(e);
         }
     }
 
     /// <summary>
-    /// Runs every detection over its events and the shared data model rows, on all cores:
-    /// detections are independent, and the shared rows are only read (a detection that changes
-    /// rows works on copies).
+    /// Finishes every detection: streamed ones run what follows their stats, the others run over
+    /// their events and the kept data model rows, on all cores (detections are independent, and
+    /// shared rows are only read: a detection that changes rows works on copies).
     /// </summary>
-    public List<DetectionRun> Run(double now, TimeRange? range = null, int? parallelism = null)
+    public List<DetectionRun> Run()
     {
+        Flush();
+        var dataModelRows = new Dictionary<DataModelDataset, List<Row>>();
+        for (var d = 0; d < _datasets.Length; d++)
+        {
+            if (_retainedRows[d] is { } kept)
+            {
+                dataModelRows[_datasets[d]] = kept;
+            }
+        }
+
         var runs = new DetectionRun[_plans.Count];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism ?? Environment.ProcessorCount };
+        var options = new ParallelOptions { MaxDegreeOfParallelism = _parallelism };
         Parallel.For(0, _plans.Count, options, i =>
         {
             var plan = _plans[i];
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             if (plan.Error is not null)
             {
-                runs[i] = new DetectionRun(plan.Detection, [], [], [], plan.Error, plan.Detection.Search);
-                return;
+                runs[i] = new DetectionRun(plan.Detection, [], [], [], plan.Error, plan.ExpandedSearch ?? plan.Detection.Search);
+            }
+            else if (plan.Stream is { } stream)
+            {
+                runs[i] = DetectionEngine.Complete(plan.Detection, stream.Finish, plan.ExpandedSearch!, plan.Warnings, _now);
+            }
+            else
+            {
+                var view = new ViewStore(plan.Events, dataModelRows, _catalog);
+                runs[i] = _engine.Run(plan.Detection, view, _now, _range);
             }
 
-            var view = new ViewStore(plan.Events, _dataModelRows, _catalog);
-            runs[i] = _engine.Run(plan.Detection, view, now, range);
+            runs[i] = runs[i] with { Seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds };
         });
         return [.. runs];
     }
+
+    /// <summary>
+    /// True when a search reads nothing but its own leading search or tstats: no subsearch, join,
+    /// append or map (those read the store again, so their detection keeps its events).
+    /// </summary>
+    private static bool SelfContained(Pipeline p) => p.Commands.All(c => c switch
+    {
+        MapCommand or FromDataModelCommand => false,
+        SearchCommand s => Subsearches(s.Expr).All(ReadsNoEvents),
+        TstatsCommand t => t.Where is null || Subsearches(t.Where).All(ReadsNoEvents),
+        JoinCommand j => SelfContained(j.Subsearch),
+        AppendCommand a => SelfContained(a.Subsearch),
+        AppendPipeCommand ap => SelfContained(ap.Subpipeline) && !ap.Subpipeline.Commands.Any(x => x is TstatsCommand or JoinCommand or AppendCommand),
+        _ => true,
+    });
+
+    /// <summary>
+    /// A subsearch term that reads no events or data model rows (<c>[| inputlookup ...]</c>) runs
+    /// when the search is planned, before the pass, and gives the same terms then as after it.
+    /// </summary>
+    private static bool ReadsNoEvents(Pipeline p) =>
+        p.Commands.Count > 0 && p.Commands[0] is not (SearchCommand or TstatsCommand or FromDataModelCommand)
+        && p.Commands.All(c => c is not (JoinCommand or AppendCommand or MapCommand or TstatsCommand or FromDataModelCommand)
+            && (c is not SearchCommand s || !Subsearches(s.Expr).Any()));
 
     /// <summary>A superset of a search for the pass: a subsearch term (known only after it runs) may match anything.</summary>
     private static SearchExpr WithoutSubsearches(SearchExpr e) => e switch

@@ -233,8 +233,8 @@ public sealed partial class Planner
     /// </summary>
     private Operator PlanJoin(JoinCommand j)
     {
-        var sub = new Planner(Context).Plan(j.Subsearch, string.Empty);
-        return new DelegateOperator($"join type={j.Type} {string.Join(",", j.Fields)} [subsearch]", rows => Join(rows), mutates: true);
+        var sub = new NestedSearch(new Planner(Context).Plan(j.Subsearch, string.Empty));
+        return new DelegateOperator($"join type={j.Type} {string.Join(",", j.Fields)} [subsearch]", rows => Join(rows), mutates: true, nested: sub);
 
         IEnumerable<Row> Join(IEnumerable<Row> rows)
         {
@@ -311,8 +311,8 @@ public sealed partial class Planner
 
     private Operator PlanAppend(AppendCommand a)
     {
-        var sub = new Planner(Context).Plan(a.Subsearch, string.Empty);
-        return new DelegateOperator("append [subsearch]", rows => rows.Concat(sub.Run()));
+        var sub = new NestedSearch(new Planner(Context).Plan(a.Subsearch, string.Empty));
+        return new DelegateOperator("append [subsearch]", rows => rows.Concat(sub.Run()), nested: sub);
     }
 
     /// <summary>appendpipe: runs the sub-pipeline over the results so far and appends its output.</summary>

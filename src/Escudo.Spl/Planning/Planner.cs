@@ -48,7 +48,7 @@ public sealed partial class Planner(SearchContext context)
             var copy = pipeline.Commands.Skip(1).Any(Mutates);
             var filter = SearchPredicateCompiler.Compile(search.Expr, Context, RunSubsearch);
             var request = new ScanRequest(Context.TimeRange, filter, search.Expr is SearchAll ? null : SearchText(search));
-            return new ScanOperator(Context.Events, request, $"scan events where {SearchText(search)}", copy);
+            return new ScanOperator(Context.Events, request, $"scan events where {SearchText(search)}", copy) { Expression = search.Expr };
         }
 
         var op = PlanCommand(cmd);
@@ -188,66 +188,8 @@ public sealed partial class Planner(SearchContext context)
         var byIds = t.By.Select(FieldTable.Intern).ToArray();
         double? span = t.Span_ is null ? null : Durations.Parse(t.Span_);
         var stats = new StatsOperator("stats", PlanAggregations(t.Aggregations, "tstats"), byIds, "tstats aggregate", Context.MaxRowsInMemory);
-        var request = new ScanRequest(Context.TimeRange, filter);
-        IEnumerable<Row> Source()
-        {
-            if (dataModels is null)
-            {
-                yield break;
-            }
-
-            foreach (var row in dataModels.Rows(dataset, request))
-            {
-                if (filter is not null && !filter(row))
-                {
-                    continue;
-                }
-
-                if (!Context.TimeRange.IsAll && !Context.TimeRange.Contains(row.Time))
-                {
-                    continue;
-                }
-
-                var r = row;
-                // Copy a shared data model row only when this search must change it.
-                if (span is not null || (!fillValue.IsNull && MissesAny(row, byIds)))
-                {
-                    r = row.Clone();
-                    if (!fillValue.IsNull)
-                    {
-                        foreach (var id in byIds)
-                        {
-                            if (!r.Has(id))
-                            {
-                                r.Set(id, fillValue);
-                            }
-                        }
-                    }
-
-                    if (span is { } s && s > 0)
-                    {
-                        r.Set(FieldTable.Time, Value.FromNumber(Math.Floor(r.Time / s) * s));
-                    }
-                }
-
-                yield return r;
-            }
-        }
-
-        return new DelegateOperator($"tstats from datamodel={dataset.FullName}" + (t.Where is null ? string.Empty : " where ...") + (t.By.Count > 0 ? " by " + string.Join(" ", t.By) : string.Empty), _ => stats.Execute(Source()), generates: true);
-    }
-
-    private static bool MissesAny(Row row, int[] ids)
-    {
-        foreach (var id in ids)
-        {
-            if (!row.Has(id))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        var description = $"tstats from datamodel={dataset.FullName}" + (t.Where is null ? string.Empty : " where ...") + (t.By.Count > 0 ? " by " + string.Join(" ", t.By) : string.Empty);
+        return new TstatsOperator(dataModels, dataset, filter, Context.TimeRange, byIds, fillValue, span, stats, description);
     }
 
     /// <summary>Pulls <c>nodename=X.Y</c> out of a tstats where clause: it selects the dataset, it does not filter fields.</summary>

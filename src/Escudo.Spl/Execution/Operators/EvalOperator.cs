@@ -3,7 +3,7 @@ using Escudo.Core.Events;
 namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>eval: each assignment in order, so later ones see earlier results.</summary>
-public sealed class EvalOperator(IReadOnlyList<(int FieldId, CompiledExpr Expr)> assignments, string description) : Operator
+public sealed class EvalOperator(IReadOnlyList<(int FieldId, CompiledExpr Expr)> assignments, string description) : Operator, IRowStep
 {
     public override bool Mutates => true;
 
@@ -13,14 +13,20 @@ public sealed class EvalOperator(IReadOnlyList<(int FieldId, CompiledExpr Expr)>
     {
         foreach (var row in input)
         {
-            foreach (var (id, expr) in assignments)
-            {
-                var v = expr(row);
-                // Booleans are not storable field values in Splunk; they show as nothing.
-                row.Set(id, v.IsBoolean ? Core.Values.Value.Null : v);
-            }
-
+            Apply(row);
             yield return row;
         }
+    }
+
+    public bool Apply(Row row)
+    {
+        foreach (var (id, expr) in assignments)
+        {
+            var v = expr(row);
+            // Booleans are not storable field values in Splunk; they show as nothing.
+            row.Set(id, v.IsBoolean ? Core.Values.Value.Null : v);
+        }
+
+        return true;
     }
 }

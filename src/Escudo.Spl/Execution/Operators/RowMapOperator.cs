@@ -3,8 +3,14 @@ using Escudo.Core.Events;
 namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>A streaming operator that changes each row in place (rename, convert, fillnull, rex, table...).</summary>
-public sealed class RowMapOperator(string description, Action<Row> map) : Operator
+public sealed class RowMapOperator(string description, Action<Row> map) : Operator, IRowStep
 {
+    public bool Apply(Row row)
+    {
+        map(row);
+        return true;
+    }
+
     public override bool Mutates => true;
 
     public override string Describe() => description;

@@ -11,6 +11,9 @@ public sealed class ScanOperator(IEventSource source, ScanRequest request, strin
 {
     public ScanRequest Request { get; } = request;
 
+    /// <summary>The search expression read (for the shared pass to derive its cheap keys).</summary>
+    public Syntax.Ast.SearchExpr? Expression { get; init; }
+
     public override string Describe() => description;
 
     public override IEnumerable<Row> Execute(IEnumerable<Row> input)

@@ -28,7 +28,7 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
         _ => Stats(input),
     };
 
-    private sealed class Group(Value[] key, Aggregator[] states)
+    internal sealed class Group(Value[] key, Aggregator[] states)
     {
         public Value[] Key { get; } = key;
 
@@ -154,36 +154,70 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
         return sb.ToString();
     }
 
-    private Dictionary<string, Group> Aggregate(IEnumerable<Row> input, List<Row>? keep)
+    /// <summary>True for plain stats, whose state can be fed one row at a time and read at the end.</summary>
+    public bool IsStats => kind == "stats";
+
+    /// <summary>
+    /// The state of one stats run, fed row by row: the shared pass feeds it while it reads, so a
+    /// detection's memory is its groups, not the events that made them.
+    /// </summary>
+    public sealed class Accumulator
     {
-        var groups = new Dictionary<string, Group>(StringComparer.Ordinal);
-        foreach (var row in input)
+        private readonly StatsOperator _op;
+        private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
+
+        internal Accumulator(StatsOperator op) => _op = op;
+
+        internal Dictionary<string, Group> Groups => _groups;
+
+        public int GroupCount => _groups.Count;
+
+        public void Add(Row row)
         {
-            keep?.Add(row);
-            foreach (var key in Keys(row))
+            foreach (var key in _op.Keys(row))
             {
                 var ks = KeyString(key);
-                if (!groups.TryGetValue(ks, out var g))
+                if (!_groups.TryGetValue(ks, out var g))
                 {
-                    if (groups.Count >= maxGroups)
+                    if (_groups.Count >= _op.MaxGroups)
                     {
-                        throw new SearchLimitException($"{kind} holds more than {maxGroups} groups; narrow the search or raise the memory limit");
+                        throw new SearchLimitException($"{_op.Kind} holds more than {_op.MaxGroups} groups; narrow the search or raise the memory limit");
                     }
 
-                    g = new Group(key, NewStates());
-                    groups[ks] = g;
+                    g = new Group(key, _op.NewStates());
+                    _groups[ks] = g;
                 }
 
-                Feed(g.States, row);
+                _op.Feed(g.States, row);
             }
         }
 
-        return groups;
+        /// <summary>One row per group, sorted by the group values; one row over no input when there are no by fields.</summary>
+        public IEnumerable<Row> Results() => _op.Emit(_groups);
     }
 
-    private IEnumerable<Row> Stats(IEnumerable<Row> input)
+    private string Kind => kind;
+
+    private long MaxGroups => maxGroups;
+
+    public Accumulator Begin() => new(this);
+
+    private Dictionary<string, Group> Aggregate(IEnumerable<Row> input, List<Row>? keep)
     {
-        var groups = Aggregate(input, null);
+        var acc = Begin();
+        foreach (var row in input)
+        {
+            keep?.Add(row);
+            acc.Add(row);
+        }
+
+        return acc.Groups;
+    }
+
+    private IEnumerable<Row> Stats(IEnumerable<Row> input) => Emit(Aggregate(input, null));
+
+    private IEnumerable<Row> Emit(Dictionary<string, Group> groups)
+    {
         if (groups.Count == 0 && byIds.Count == 0)
         {
             groups[string.Empty] = new Group([], NewStates());

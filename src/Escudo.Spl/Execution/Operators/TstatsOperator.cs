@@ -1,0 +1,102 @@
+using Escudo.Core.DataModels;
+using Escudo.Core.Events;
+using Escudo.Core.Storage;
+using Escudo.Core.Time;
+using Escudo.Core.Values;
+
+namespace Escudo.Spl.Execution.Operators;
+
+/// <summary>
+/// tstats over one data model dataset
+/// (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Tstats): the dataset's
+/// rows in the time range that pass the where clause, with fillnull_value and span applied, are
+/// aggregated by <see cref="Stats"/>. <see cref="Prepare"/> is the per-row part, so the shared pass
+/// can feed rows one at a time while it reads.
+/// </summary>
+public sealed class TstatsOperator(
+    IDataModelSource? source,
+    DataModelDataset dataset,
+    Func<Row, bool>? filter,
+    TimeRange time,
+    int[] byIds,
+    Value fillValue,
+    double? span,
+    StatsOperator stats,
+    string description) : GeneratingOperator
+{
+    public DataModelDataset Dataset { get; } = dataset;
+
+    public StatsOperator Stats { get; } = stats;
+
+    public override string Describe() => description;
+
+    public override IEnumerable<Row> Execute(IEnumerable<Row> input) => Stats.Execute(Source());
+
+    /// <summary>The row as this tstats aggregates it, or null when the where clause or the time range drop it.</summary>
+    public Row? Prepare(Row row)
+    {
+        if (filter is not null && !filter(row))
+        {
+            return null;
+        }
+
+        if (!time.IsAll && !time.Contains(row.Time))
+        {
+            return null;
+        }
+
+        // Copy a shared data model row only when this search must change it.
+        if (span is null && (fillValue.IsNull || !MissesAny(row, byIds)))
+        {
+            return row;
+        }
+
+        var r = row.Clone();
+        if (!fillValue.IsNull)
+        {
+            foreach (var id in byIds)
+            {
+                if (!r.Has(id))
+                {
+                    r.Set(id, fillValue);
+                }
+            }
+        }
+
+        if (span is { } s && s > 0)
+        {
+            r.Set(FieldTable.Time, Value.FromNumber(Math.Floor(r.Time / s) * s));
+        }
+
+        return r;
+    }
+
+    private IEnumerable<Row> Source()
+    {
+        if (source is null)
+        {
+            yield break;
+        }
+
+        foreach (var row in source.Rows(Dataset, new ScanRequest(time, filter)))
+        {
+            if (Prepare(row) is { } r)
+            {
+                yield return r;
+            }
+        }
+    }
+
+    private static bool MissesAny(Row row, int[] ids)
+    {
+        foreach (var id in ids)
+        {
+            if (!row.Has(id))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,165 @@
+using Escudo.Core.DataModels;
+using Escudo.Core.Events;
+using Escudo.Spl.Execution.Operators;
+using Escudo.Spl.Planning;
+
+namespace Escudo.Spl.Execution;
+
+/// <summary>
+/// A compiled search run push-wise: rows are fed one at a time while the input is read, and only
+/// the state of its first stats is kept. It applies to the shapes most detections have:
+/// <c>search ... | (where|eval|rex|rename|lookup|...)* | stats ... | rest</c> and
+/// <c>| tstats ... | rest</c>. The rest runs over the stats results at <see cref="Finish"/>, so
+/// memory is the number of groups, not the number of events matched. The results are the ones
+/// <see cref="CompiledSearch.Run"/> gives over the same rows in the same order.
+/// </summary>
+public sealed class StreamingPipeline
+{
+    private readonly Func<Row, bool>? _filter;
+    private readonly Core.Time.TimeRange _time;
+    private readonly TstatsOperator? _tstats;
+    private readonly IRowStep[] _prefix;
+    private readonly bool _copy;
+    private readonly StatsOperator.Accumulator _stats;
+    private readonly Operator[] _rest;
+    private readonly List<StreamingPipeline> _children = [];
+
+    private StreamingPipeline(ScanOperator? scan, TstatsOperator? tstats, IRowStep[] prefix, StatsOperator stats, Operator[] rest)
+    {
+        Scan = scan?.Expression;
+        _filter = scan?.Request.Filter;
+        _time = scan?.Request.Time ?? Core.Time.TimeRange.All;
+        _tstats = tstats;
+        _prefix = prefix;
+        _copy = prefix.Any(p => ((Operator)p).Mutates);
+        _stats = stats.Begin();
+        _rest = rest;
+    }
+
+    /// <summary>The data model dataset whose rows this pipeline reads, or null when it reads events.</summary>
+    public DataModelDataset? Dataset => _tstats?.Dataset;
+
+    /// <summary>The leading search's expression, for a pipeline that reads events.</summary>
+    public Syntax.Ast.SearchExpr? Scan { get; }
+
+    /// <summary>This pipeline and the streamed subsearches of its joins and appends, each fed on its own.</summary>
+    public IEnumerable<StreamingPipeline> AllStreams() => _children.SelectMany(c => c.AllStreams()).Prepend(this);
+
+    /// <summary>Groups held so far.</summary>
+    public int GroupCount => _stats.GroupCount;
+
+    /// <summary>A streaming form of the search, or null when its shape needs every row kept (no stats, or a blocking command before it).</summary>
+    public static StreamingPipeline? TryCreate(CompiledSearch search) => TryCreate(search, out _);
+
+    /// <inheritdoc cref="TryCreate(CompiledSearch)"/>
+    /// <param name="blocker">Why not, when it cannot: the command that needs every row.</param>
+    public static StreamingPipeline? TryCreate(CompiledSearch search, out string? blocker)
+    {
+        var ops = search.Operators;
+        blocker = null;
+        if (ops.Count == 0)
+        {
+            blocker = "empty search";
+            return null;
+        }
+
+        if (ops[0] is TstatsOperator t)
+        {
+            return WithSubsearches(new StreamingPipeline(null, t, [], t.Stats, [.. ops.Skip(1)]), out blocker);
+        }
+
+        if (ops[0] is not ScanOperator scan)
+        {
+            blocker = ops[0].Describe();
+            return null;
+        }
+
+        var i = 1;
+        while (i < ops.Count && ops[i] is IRowStep)
+        {
+            i++;
+        }
+
+        if (i == ops.Count || ops[i] is not StatsOperator { IsStats: true } stats)
+        {
+            blocker = i == ops.Count ? "no stats" : ops[i].Describe();
+            return null;
+        }
+
+        return WithSubsearches(new StreamingPipeline(scan, null, [.. ops.Skip(1).Take(i - 1).Cast<IRowStep>()], stats, [.. ops.Skip(i + 1)]), out blocker);
+    }
+
+    /// <summary>
+    /// Streams the subsearches of the joins and appends after the stats too (a subsearch runs on
+    /// its own, so its results do not depend on the main search): each gives its finished results
+    /// to its command. When one cannot be streamed, neither can the search.
+    /// </summary>
+    private static StreamingPipeline? WithSubsearches(StreamingPipeline p, out string? blocker)
+    {
+        blocker = null;
+        foreach (var op in p._rest)
+        {
+            if (op is DelegateOperator { Nested: { } nested })
+            {
+                if (nested.Search.Operators.Count == 0 || nested.Search.Operators[0] is not (ScanOperator or TstatsOperator))
+                {
+                    continue; // a subsearch that reads no events (inputlookup, makeresults) runs as it is
+                }
+
+                var child = TryCreate(nested.Search, out var childBlocker);
+                if (child is null)
+                {
+                    blocker = "subsearch: " + childBlocker;
+                    return null;
+                }
+
+                nested.Run = child.Finish;
+                p._children.Add(child);
+            }
+        }
+
+        return p;
+    }
+
+    /// <summary>Offers one event (or, for tstats, one row of <see cref="Dataset"/>); shared rows are copied before anything changes them.</summary>
+    public void Push(Row row)
+    {
+        if (_tstats is not null)
+        {
+            if (_tstats.Prepare(row) is { } prepared)
+            {
+                _stats.Add(prepared);
+            }
+
+            return;
+        }
+
+        if ((_filter is not null && !_filter(row)) || (!_time.IsAll && !_time.Contains(row.Time)))
+        {
+            return;
+        }
+
+        var r = _copy ? row.Clone() : row;
+        foreach (var step in _prefix)
+        {
+            if (!step.Apply(r))
+            {
+                return;
+            }
+        }
+
+        _stats.Add(r);
+    }
+
+    /// <summary>The search's results: the stats groups, through the commands after stats.</summary>
+    public IEnumerable<Row> Finish()
+    {
+        IEnumerable<Row> rows = _stats.Results();
+        foreach (var op in _rest)
+        {
+            rows = op.Execute(rows);
+        }
+
+        return rows;
+    }
+}
