@@ -46,8 +46,12 @@ public sealed partial class SharedPass
     private readonly int _parallelism;
     private readonly Row[] _batch = new Row[BatchSize];
     private readonly List<int>[] _batchKeys;
+    private readonly List<string>[] _batchKeyTexts;
     private readonly Row?[][] _batchRows;
-    private readonly List<string> _keys = [];
+    private readonly ulong[][] _batchMarks;
+    private readonly LiteralPrefilter? _eventPrefilter;
+    private readonly LiteralPrefilter?[] _datasetPrefilters;
+    private readonly int _feedCount;
     private int _batchCount;
     private long _events;
 
@@ -75,9 +79,14 @@ public sealed partial class SharedPass
     }
 
     /// <summary>One streamed pipeline of a detection (its main search, or a join's or append's subsearch).</summary>
-    private sealed class Feed(Plan plan, StreamingPipeline stream)
+    private sealed class Feed(Plan plan, StreamingPipeline stream, int id)
     {
         public Plan Plan { get; } = plan;
+
+        public int Id { get; } = id;
+
+        /// <summary>True when the feed takes only rows in which the literal prefilter found one of its literals.</summary>
+        public bool Prefiltered { get; set; }
 
         public StreamingPipeline Stream { get; } = stream;
 
@@ -120,6 +129,7 @@ public sealed partial class SharedPass
         var streamedDatasets = new List<(DataModelDataset Dataset, Feed Feed)>();
         var retainedDatasets = new HashSet<DataModelDataset>();
         var empty = new MemoryStore([]);
+        var feeds = new List<Feed>();
         foreach (var d in detections)
         {
             var plan = new Plan(d, _plans.Count);
@@ -147,7 +157,8 @@ public sealed partial class SharedPass
                 plan.Stream = stream;
                 foreach (var part in stream.AllStreams())
                 {
-                    var feed = new Feed(plan, part);
+                    var feed = new Feed(plan, part, feeds.Count);
+                    feeds.Add(feed);
                     if (part.Dataset is { } ds)
                     {
                         streamedDatasets.Add((ds, feed));
@@ -216,11 +227,44 @@ public sealed partial class SharedPass
             _partitions[feed.Plan.Index % partitionCount].ByDataset[Array.IndexOf(_datasets, ds)].Add(feed);
         }
 
+        // The literal prefilter: one for events, one per dataset, over the feeds whose condition has literals.
+        _feedCount = feeds.Count;
+        var eventLiterals = new List<(int, IReadOnlyList<(string, string)>)>();
+        var datasetLiterals = _datasets.Select(_ => new List<(int, IReadOnlyList<(string, string)>)>()).ToArray();
+        foreach (var feed in feeds)
+        {
+            if (NecessaryLiterals.Of(feed.Stream.Condition) is not { } alternatives)
+            {
+                continue;
+            }
+
+            feed.Prefiltered = true;
+            (feed.Stream.Dataset is { } ds ? datasetLiterals[Array.IndexOf(_datasets, ds)] : eventLiterals).Add((feed.Id, alternatives));
+        }
+
+        _eventPrefilter = eventLiterals.Count > 0 ? new LiteralPrefilter(eventLiterals) : null;
+        _datasetPrefilters = [.. datasetLiterals.Select(l => l.Count > 0 ? new LiteralPrefilter(l) : null)];
+        PrefilteredFeeds = feeds.Count(f => f.Prefiltered);
+
         _batchKeys = [.. Enumerable.Range(0, BatchSize).Select(_ => new List<int>(8))];
+        _batchKeyTexts = [.. Enumerable.Range(0, BatchSize).Select(_ => new List<string>(8))];
         _batchRows = [.. Enumerable.Range(0, BatchSize).Select(_ => new Row?[_datasets.Length])];
+        _batchMarks = [.. Enumerable.Range(0, BatchSize).Select(_ => new ulong[(_feedCount + 63) / 64])];
     }
 
     public long EventCount => _events;
+
+    /// <summary>Streamed pipelines whose rows are first screened by the literal prefilter.</summary>
+    public int PrefilteredFeeds { get; }
+
+    /// <summary>Streamed pipelines (main searches and subsearches) in all.</summary>
+    public int Feeds => _feedCount;
+
+    /// <summary>Wall seconds spent on event keys and data model rows (one thread).</summary>
+    public double PrepareSeconds { get; private set; }
+
+    /// <summary>Wall seconds spent offering batches to the detections (all partitions).</summary>
+    public double MatchSeconds { get; private set; }
 
     public int UnkeyedScans => _partitions.Sum(p => p.Unkeyed.Count);
 
@@ -260,36 +304,36 @@ public sealed partial class SharedPass
             return;
         }
 
-        // Keys and data model rows are computed once per event, before the detections see it.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        // Keys, data model rows and prefilter marks are computed once per event, before the
+        // detections see it; events are independent, so this runs on all threads too.
         var first = _events - _batchCount;
+        if (_parallelism == 1)
+        {
+            Prepare(0, _batchCount);
+        }
+        else
+        {
+            var per = (_batchCount + _parallelism - 1) / _parallelism;
+            Parallel.For(0, _parallelism, new ParallelOptions { MaxDegreeOfParallelism = _parallelism }, c => Prepare(c * per, Math.Min(_batchCount, (c + 1) * per)));
+        }
+
         for (var j = 0; j < _batchCount; j++)
         {
-            var ev = _batch[j];
-            ScanKeys.EventKeys(ev, _keys);
-            var ids = _batchKeys[j];
-            ids.Clear();
-            foreach (var k in _keys)
-            {
-                if (_keyIds.TryGetValue(k, out var id))
-                {
-                    ids.Add(id);
-                }
-            }
-
             var rows = _batchRows[j];
-            for (var d = 0; d < _datasets.Length; d++)
+            for (var d = 0; d < rows.Length; d++)
             {
-                rows[d] = null;
-                if (DataModelMapper.Matches(_datasets[d], ev))
+                if (rows[d] is { } row)
                 {
-                    var row = DataModelMapper.Project(_datasets[d], ev);
-                    rows[d] = row;
                     _dataModelRowCounts[d]++;
                     _retainedRows[d]?.Add(row);
                 }
             }
         }
 
+        var prepared = System.Diagnostics.Stopwatch.GetTimestamp();
+        PrepareSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(started, prepared).TotalSeconds;
         if (_partitions.Length == 1)
         {
             Work(_partitions[0], first);
@@ -299,8 +343,43 @@ public sealed partial class SharedPass
             Parallel.For(0, _partitions.Length, new ParallelOptions { MaxDegreeOfParallelism = _parallelism }, p => Work(_partitions[p], first));
         }
 
+        MatchSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(prepared).TotalSeconds;
         Array.Clear(_batch, 0, _batchCount);
         _batchCount = 0;
+    }
+
+    private void Prepare(int from, int to)
+    {
+        for (var j = from; j < to; j++)
+        {
+            var ev = _batch[j];
+            var texts = _batchKeyTexts[j];
+            ScanKeys.EventKeys(ev, texts);
+            var ids = _batchKeys[j];
+            ids.Clear();
+            foreach (var k in texts)
+            {
+                if (_keyIds.TryGetValue(k, out var id))
+                {
+                    ids.Add(id);
+                }
+            }
+
+            var marks = _batchMarks[j];
+            Array.Clear(marks);
+            _eventPrefilter?.Mark(ev, marks);
+            var rows = _batchRows[j];
+            for (var d = 0; d < _datasets.Length; d++)
+            {
+                rows[d] = null;
+                if (DataModelMapper.Matches(_datasets[d], ev))
+                {
+                    var row = DataModelMapper.Project(_datasets[d], ev);
+                    rows[d] = row;
+                    _datasetPrefilters[d]?.Mark(row, marks);
+                }
+            }
+        }
     }
 
     private void Work(Partition part, long first)
@@ -309,12 +388,13 @@ public sealed partial class SharedPass
         {
             var ev = _batch[j];
             var stamp = first + j;
+            var marks = _batchMarks[j];
             foreach (var id in _batchKeys[j])
             {
-                Offer(part.ByKey[id], ev, stamp);
+                Offer(part.ByKey[id], ev, stamp, marks);
             }
 
-            Offer(part.Unkeyed, ev, stamp);
+            Offer(part.Unkeyed, ev, stamp, marks);
             var rows = _batchRows[j];
             for (var d = 0; d < rows.Length; d++)
             {
@@ -322,14 +402,20 @@ public sealed partial class SharedPass
                 {
                     foreach (var feed in part.ByDataset[d])
                     {
-                        Push(feed, row);
+                        if (Passes(feed, marks))
+                        {
+                            Push(feed, row);
+                        }
                     }
                 }
             }
         }
     }
 
-    private static void Offer(List<Entry> candidates, Row ev, long stamp)
+    private static bool Passes(Feed feed, ulong[] marks) =>
+        !feed.Prefiltered || (marks[feed.Id >> 6] & (1UL << (feed.Id & 63))) != 0;
+
+    private static void Offer(List<Entry> candidates, Row ev, long stamp, ulong[] marks)
     {
         foreach (var (plan, feed, predicate) in candidates)
         {
@@ -339,7 +425,10 @@ public sealed partial class SharedPass
                 if (feed.Stamp != stamp)
                 {
                     feed.Stamp = stamp;
-                    Push(feed, ev);
+                    if (Passes(feed, marks))
+                    {
+                        Push(feed, ev);
+                    }
                 }
             }
             else if (plan.Stamp != stamp && predicate!(ev))

@@ -39,6 +39,9 @@ public sealed class StreamingPipeline
     /// <summary>The data model dataset whose rows this pipeline reads, or null when it reads events.</summary>
     public DataModelDataset? Dataset => _tstats?.Dataset;
 
+    /// <summary>What a row must have to be taken (leading search or tstats where), for prefilters.</summary>
+    public Syntax.Ast.SearchExpr? Condition => _tstats is not null ? _tstats.Where : Scan;
+
     /// <summary>The leading search's expression, for a pipeline that reads events.</summary>
     public Syntax.Ast.SearchExpr? Scan { get; }
 

@@ -28,6 +28,9 @@ public sealed class TstatsOperator(
 
     public StatsOperator Stats { get; } = stats;
 
+    /// <summary>The where clause without nodename (what <see cref="Prepare"/> tests), for the shared pass's prefilter.</summary>
+    public Syntax.Ast.SearchExpr? Where { get; init; }
+
     public override string Describe() => description;
 
     public override IEnumerable<Row> Execute(IEnumerable<Row> input) => Stats.Execute(Source());
