@@ -132,6 +132,8 @@ internal static class HuntBench
         var passSeconds = sw.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"  GC: {GC.CollectionCount(0)} gen0, {GC.CollectionCount(1)} gen1, {GC.CollectionCount(2)} gen2, paused {GC.GetTotalPauseDuration().TotalSeconds:0.0} s");
         Console.Error.WriteLine($"  pass: keys, data model rows and prefilter {pass.PrepareSeconds:0.0} s, detections {pass.MatchSeconds:0.0} s; {pass.PrefilteredFeeds} of {pass.Feeds} streamed pipelines prefiltered");
+        var groups = pass.GroupCounts().ToList();
+        Console.Error.WriteLine($"  groups held at the end of the pass: {groups.Sum(g => g.Groups):N0}; most: " + string.Join("; ", groups.Take(6).Select(g => $"{g.Detection} {g.Groups:N0}")));
         var runs = pass.Run();
         var totalSeconds = sw.Elapsed.TotalSeconds;
         foreach (var slow in runs.OrderByDescending(r => r.Seconds).Take(8))

@@ -273,6 +273,12 @@ public sealed partial class SharedPass
     /// <summary>Detections fed while the pass reads (they keep groups, not events).</summary>
     public int StreamedDetections => _plans.Count(p => p.Stream is not null);
 
+    /// <summary>Groups held by each streamed detection (its main search and subsearches), most first.</summary>
+    public IEnumerable<(string Detection, long Groups)> GroupCounts() => _plans
+        .Where(p => p.Stream is not null)
+        .Select(p => (p.Detection.Name, p.Stream!.AllStreams().Sum(s => (long)s.GroupCount)))
+        .OrderByDescending(x => x.Item2);
+
     /// <summary>The detections that keep their events, and why each cannot be streamed.</summary>
     public IEnumerable<(string Detection, string Reason)> NotStreamed() =>
         _plans.Where(p => p.NotStreamed is not null).Select(p => (p.Detection.Name, p.NotStreamed!));

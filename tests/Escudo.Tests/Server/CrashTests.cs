@@ -27,6 +27,15 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
 
                 using var stop = new CancellationTokenSource();
                 var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() => Ingest(client, $"c{cycle}w{w}", acked, sent, stop.Token))).ToArray();
+                // Kill while ingestion is in full flow: some time after this cycle's first
+                // acknowledgement (a loaded machine may take a while to start the server).
+                var before = acked.Count;
+                var waited = System.Diagnostics.Stopwatch.StartNew();
+                while (acked.Count == before && waited.Elapsed < TimeSpan.FromSeconds(60) && writers.All(w => !w.IsCompleted))
+                {
+                    await Task.Delay(20);
+                }
+
                 await Task.Delay(400 + (cycle * 250));
                 child.Kill(); // SIGKILL
                 await child.WaitForExitAsync();

@@ -138,22 +138,6 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
         }
     }
 
-    private static string KeyString(Value[] key)
-    {
-        if (key.Length == 1)
-        {
-            return key[0].ToDisplayString();
-        }
-
-        var sb = new StringBuilder();
-        foreach (var k in key)
-        {
-            sb.Append(k.ToDisplayString()).Append('\u0001');
-        }
-
-        return sb.ToString();
-    }
-
     /// <summary>True for plain stats, whose state can be fed one row at a time and read at the end.</summary>
     public bool IsStats => kind == "stats";
 
@@ -164,45 +148,119 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
     public sealed class Accumulator
     {
         private readonly StatsOperator _op;
-        private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
+        private readonly Dictionary<Value[], Group> _groups = new(GroupKeyComparer.Instance);
+        private readonly Value[] _probe;
 
-        internal Accumulator(StatsOperator op) => _op = op;
+        internal Accumulator(StatsOperator op)
+        {
+            _op = op;
+            _probe = new Value[op.ByIds.Count];
+        }
 
-        internal Dictionary<string, Group> Groups => _groups;
+        internal Dictionary<Value[], Group> Groups => _groups;
 
         public int GroupCount => _groups.Count;
 
         public void Add(Row row)
         {
+            // The common case (single values): look the group up with a reused key, copied only when new.
+            var multi = false;
+            for (var i = 0; i < _probe.Length; i++)
+            {
+                var v = row.Get(_op.ByIds[i]);
+                if (v.IsNull)
+                {
+                    return; // a row whose by-field is null joins no group
+                }
+
+                multi |= v.IsMulti;
+                _probe[i] = v;
+            }
+
+            if (!multi)
+            {
+                if (!_groups.TryGetValue(_probe, out var g))
+                {
+                    g = NewGroup((Value[])_probe.Clone());
+                }
+
+                _op.Feed(g.States, row);
+                return;
+            }
+
             foreach (var key in _op.Keys(row))
             {
-                var ks = KeyString(key);
-                if (!_groups.TryGetValue(ks, out var g))
+                if (!_groups.TryGetValue(key, out var g))
                 {
-                    if (_groups.Count >= _op.MaxGroups)
-                    {
-                        throw new SearchLimitException($"{_op.Kind} holds more than {_op.MaxGroups} groups; narrow the search or raise the memory limit");
-                    }
-
-                    g = new Group(key, _op.NewStates());
-                    _groups[ks] = g;
+                    g = NewGroup(key);
                 }
 
                 _op.Feed(g.States, row);
             }
         }
 
+        private Group NewGroup(Value[] key)
+        {
+            if (_groups.Count >= _op.MaxGroups)
+            {
+                throw new SearchLimitException($"{_op.Kind} holds more than {_op.MaxGroups} groups; narrow the search or raise the memory limit");
+            }
+
+            var g = new Group(key, _op.NewStates());
+            _groups[key] = g;
+            return g;
+        }
+
         /// <summary>One row per group, sorted by the group values; one row over no input when there are no by fields.</summary>
         public IEnumerable<Row> Results() => _op.Emit(_groups);
     }
 
+    /// <summary>Groups are told apart by the display text of their values, as Splunk's stats does.</summary>
+    private sealed class GroupKeyComparer : IEqualityComparer<Value[]>
+    {
+        public static readonly GroupKeyComparer Instance = new();
+
+        private static string Text(in Value v) => v.Kind == ValueKind.String ? v.RawString! : v.ToDisplayString();
+
+        public bool Equals(Value[]? x, Value[]? y)
+        {
+            if (x is null || y is null || x.Length != y.Length)
+            {
+                return ReferenceEquals(x, y);
+            }
+
+            for (var i = 0; i < x.Length; i++)
+            {
+                if (!string.Equals(Text(x[i]), Text(y[i]), StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public int GetHashCode(Value[] key)
+        {
+            var h = new HashCode();
+            foreach (var v in key)
+            {
+                h.Add(Text(v), StringComparer.Ordinal);
+            }
+
+            return h.ToHashCode();
+        }
+    }
+
     private string Kind => kind;
+
+    private IReadOnlyList<int> ByIds => byIds;
 
     private long MaxGroups => maxGroups;
 
     public Accumulator Begin() => new(this);
 
-    private Dictionary<string, Group> Aggregate(IEnumerable<Row> input, List<Row>? keep)
+    private Dictionary<Value[], Group> Aggregate(IEnumerable<Row> input, List<Row>? keep)
     {
         var acc = Begin();
         foreach (var row in input)
@@ -216,11 +274,11 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
 
     private IEnumerable<Row> Stats(IEnumerable<Row> input) => Emit(Aggregate(input, null));
 
-    private IEnumerable<Row> Emit(Dictionary<string, Group> groups)
+    private IEnumerable<Row> Emit(Dictionary<Value[], Group> groups)
     {
         if (groups.Count == 0 && byIds.Count == 0)
         {
-            groups[string.Empty] = new Group([], NewStates());
+            groups[[]] = new Group([], NewStates());
         }
 
         var ordered = groups.Values.ToList();
@@ -263,7 +321,7 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
         {
             foreach (var key in Keys(row))
             {
-                var g = groups[KeyString(key)];
+                var g = groups[key];
                 for (var i = 0; i < aggregations.Count; i++)
                 {
                     row.Set(aggregations[i].OutputId, g.States[i].Result());
@@ -278,16 +336,15 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
 
     private IEnumerable<Row> StreamStats(IEnumerable<Row> input)
     {
-        var groups = new Dictionary<string, Aggregator[]>(StringComparer.Ordinal);
+        var groups = new Dictionary<Value[], Aggregator[]>(GroupKeyComparer.Instance);
         foreach (var row in input)
         {
             foreach (var key in Keys(row))
             {
-                var ks = KeyString(key);
-                if (!groups.TryGetValue(ks, out var states))
+                if (!groups.TryGetValue(key, out var states))
                 {
                     states = NewStates();
-                    groups[ks] = states;
+                    groups[key] = states;
                 }
 
                 Feed(states, row);
