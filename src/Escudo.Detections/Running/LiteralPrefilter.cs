@@ -62,6 +62,9 @@ internal sealed class LiteralPrefilter
 
     public int FieldCount => _fields.Length;
 
+    /// <summary>The fields scanned and how many literals each automaton holds (for diagnostics).</summary>
+    public IEnumerable<(string Field, int States)> Fields() => _fields.Select(f => (FieldTable.NameOf(f.FieldId), f.Outputs.Length));
+
     private FieldAutomaton Build(int fieldId, List<(string Literal, int FeedId)> words)
     {
         // Trie with sparse children first, then the dense goto/failure table breadth first.

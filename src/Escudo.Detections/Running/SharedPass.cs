@@ -254,6 +254,11 @@ public sealed partial class SharedPass
 
     public long EventCount => _events;
 
+    /// <summary>The fields each prefilter scans (events first, then each dataset), for diagnostics.</summary>
+    public IEnumerable<string> PrefilterFields() =>
+        (_eventPrefilter?.Fields().Select(f => $"events.{f.Field} ({f.States} states)") ?? [])
+        .Concat(_datasetPrefilters.SelectMany((p, i) => p?.Fields().Select(f => $"{_datasets[i].FullName}.{f.Field} ({f.States} states)") ?? []));
+
     /// <summary>Streamed pipelines whose rows are first screened by the literal prefilter.</summary>
     public int PrefilteredFeeds { get; }
 

@@ -72,6 +72,58 @@ public sealed partial class Planner
             return string.Equals(cell, value, comparison);
         }
 
+        // Wildcard and CIDR tables are scanned row by row, so the matches of each distinct input
+        // are remembered: results repeat their values (process names, domains) far more than the
+        // table has rows. Bounded, so a high-cardinality input cannot grow it without limit.
+        var memo = exactIndex is null ? new Dictionary<string, List<string[]>>(StringComparer.Ordinal) : null;
+
+        List<string[]> Matches(string[] values)
+        {
+            string? memoKey = null;
+            if (memo is not null)
+            {
+                memoKey = values.Length == 1 ? values[0] : string.Join('\u0001', values);
+                if (memo.TryGetValue(memoKey, out var known))
+                {
+                    return known;
+                }
+            }
+
+            IEnumerable<string[]> candidates = exactIndex is not null
+                ? exactIndex.GetValueOrDefault(IndexKey(values, table.CaseSensitive)) ?? (IEnumerable<string[]>)[]
+                : table.Rows;
+            var found = new List<string[]>();
+            foreach (var tr in candidates)
+            {
+                var ok = true;
+                for (var i = 0; i < inputs.Length && ok; i++)
+                {
+                    ok = CellMatches(tr[inputs[i].Col], values[i], inputs[i].Wildcard, inputs[i].Cidr);
+                }
+
+                if (ok)
+                {
+                    found.Add(tr);
+                    if (found.Count >= table.MaxMatches)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            if (memo is not null)
+            {
+                if (memo.Count >= 65_536)
+                {
+                    memo.Clear();
+                }
+
+                memo[memoKey!] = found;
+            }
+
+            return found;
+        }
+
         return new RowMapOperator("lookup " + l.Table, row =>
         {
             var values = new string[inputs.Length];
@@ -86,27 +138,7 @@ public sealed partial class Planner
                 values[i] = v.FirstString()!;
             }
 
-            IEnumerable<string[]> candidates = exactIndex is not null
-                ? exactIndex.GetValueOrDefault(IndexKey(values, table.CaseSensitive)) ?? (IEnumerable<string[]>)[]
-                : table.Rows;
-            var matches = new List<string[]>();
-            foreach (var tr in candidates)
-            {
-                var ok = true;
-                for (var i = 0; i < inputs.Length && ok; i++)
-                {
-                    ok = CellMatches(tr[inputs[i].Col], values[i], inputs[i].Wildcard, inputs[i].Cidr);
-                }
-
-                if (ok)
-                {
-                    matches.Add(tr);
-                    if (matches.Count >= table.MaxMatches)
-                    {
-                        break;
-                    }
-                }
-            }
+            var matches = Matches(values);
 
             foreach (var o in outputs)
             {

@@ -56,10 +56,15 @@ public sealed partial class Planner
     private Operator PlanRename(RenameCommand r)
     {
         var renames = r.Renames.Select(x => (Pattern: new FieldPattern(x.Field), Target: x.Alias!)).ToArray();
+
+        // A wildcard rename maps each field name the same way every time: remember it per field id
+        // (-1 for no match) instead of matching the pattern on every row.
+        var memo = new Dictionary<(int Rename, int Field), int>();
         return new RowMapOperator("rename " + string.Join(", ", r.Renames.Select(x => $"{x.Field} as {x.Alias}")), row =>
         {
-            foreach (var (pattern, target) in renames)
+            for (var k = 0; k < renames.Length; k++)
             {
+                var (pattern, target) = renames[k];
                 if (!pattern.HasWildcard)
                 {
                     if (FieldTable.TryGet(pattern.Pattern, out var fromId))
@@ -72,11 +77,18 @@ public sealed partial class Planner
 
                 for (var i = 0; i < row.Count; i++)
                 {
-                    var name = row.NameAt(i);
-                    var newName = pattern.Rewrite(name, target);
-                    if (newName is not null && newName != name)
+                    var id = row.IdAt(i);
+                    if (!memo.TryGetValue((k, id), out var newId))
                     {
-                        row.Rename(row.IdAt(i), FieldTable.Intern(newName));
+                        var name = FieldTable.NameOf(id);
+                        var newName = pattern.Rewrite(name, target);
+                        newId = newName is not null && newName != name ? FieldTable.Intern(newName) : -1;
+                        memo[(k, id)] = newId;
+                    }
+
+                    if (newId >= 0)
+                    {
+                        row.Rename(id, newId);
                     }
                 }
             }
