@@ -33,6 +33,74 @@ public static class ScanKeys
         }
     }
 
+    /// <summary>
+    /// Key ids by indexed field and value, so an event's keys are looked up without building the
+    /// <c>field:value</c> strings: values are matched ignoring case, numbers after formatting.
+    /// </summary>
+    public sealed class KeyIndex
+    {
+        private readonly Dictionary<string, int>[] _byField = [.. IndexedFields.Select(_ => new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase))];
+
+        public int Count { get; private set; }
+
+        /// <summary>The id of a key made by <see cref="Key"/>, added if new.</summary>
+        public int Add(string key)
+        {
+            var colon = key.IndexOf(':', StringComparison.Ordinal);
+            var field = Array.IndexOf(IndexedFields, key[..colon]);
+            var values = _byField[field];
+            if (!values.TryGetValue(key[(colon + 1)..], out var id))
+            {
+                id = Count++;
+                values[key[(colon + 1)..]] = id;
+            }
+
+            return id;
+        }
+
+        /// <summary>The ids of the event's keys that some search needs.</summary>
+        public void EventKeyIds(Row row, List<int> into)
+        {
+            into.Clear();
+            for (var i = 0; i < IndexedIds.Length; i++)
+            {
+                var values = _byField[i];
+                if (values.Count == 0)
+                {
+                    continue;
+                }
+
+                var v = row.Get(IndexedIds[i]);
+                if (v.IsNull)
+                {
+                    continue;
+                }
+
+                if (v.Kind == ValueKind.String)
+                {
+                    Look(values, v.RawString!, into);
+                    continue;
+                }
+
+                foreach (var item in v.Items)
+                {
+                    Look(values, item, into);
+                }
+            }
+        }
+
+        private static void Look(Dictionary<string, int> values, string item, List<int> into)
+        {
+            // Stored values are lower-cased text or formatted numbers (see Key); a number written
+            // another way (04688, 1.0) is formatted before the second look.
+            if (values.TryGetValue(item, out var id)
+                || (Value.TryParseNumber(item, out var d) && !item.Contains(' ') && values.TryGetValue(Value.FormatNumber(d), out id)))
+            {
+                into.Add(id);
+            }
+        }
+    }
+
     /// <summary>A set of keys one of which every matching event must have, or null when none can be derived.</summary>
     public static HashSet<string>? Required(SearchExpr e)
     {

@@ -37,7 +37,7 @@ public sealed partial class SharedPass
     private readonly double _now;
     private readonly TimeRange? _range;
     private readonly List<Plan> _plans = [];
-    private readonly Dictionary<string, int> _keyIds = new(StringComparer.Ordinal);
+    private readonly ScanKeys.KeyIndex _keyIds = new();
     private readonly Partition[] _partitions;
     private readonly DataModelDataset[] _datasets;
     private readonly List<Row>?[] _retainedRows;
@@ -46,7 +46,6 @@ public sealed partial class SharedPass
     private readonly int _parallelism;
     private readonly Row[] _batch = new Row[BatchSize];
     private readonly List<int>[] _batchKeys;
-    private readonly List<string>[] _batchKeyTexts;
     private readonly Row?[][] _batchRows;
     private readonly ulong[][] _batchMarks;
     private readonly LiteralPrefilter? _eventPrefilter;
@@ -203,10 +202,7 @@ public sealed partial class SharedPass
             }
         }
 
-        foreach (var (key, _) in keyed)
-        {
-            _keyIds.TryAdd(key, _keyIds.Count);
-        }
+        var keyIds = keyed.Select(k => _keyIds.Add(k.Key)).ToArray();
 
         _datasets = [.. streamedDatasets.Select(x => x.Dataset).Concat(retainedDatasets).Distinct()];
         _retainedRows = [.. _datasets.Select(ds => retainedDatasets.Contains(ds) ? new List<Row>() : null)];
@@ -217,9 +213,9 @@ public sealed partial class SharedPass
             part.ByDataset = [.. _datasets.Select(_ => new List<Feed>())];
         }
 
-        foreach (var (key, entry) in keyed)
+        for (var i = 0; i < keyed.Count; i++)
         {
-            _partitions[entry.Plan.Index % partitionCount].ByKey[_keyIds[key]].Add(entry);
+            _partitions[keyed[i].Entry.Plan.Index % partitionCount].ByKey[keyIds[i]].Add(keyed[i].Entry);
         }
 
         foreach (var (ds, feed) in streamedDatasets)
@@ -247,7 +243,6 @@ public sealed partial class SharedPass
         PrefilteredFeeds = feeds.Count(f => f.Prefiltered);
 
         _batchKeys = [.. Enumerable.Range(0, BatchSize).Select(_ => new List<int>(8))];
-        _batchKeyTexts = [.. Enumerable.Range(0, BatchSize).Select(_ => new List<string>(8))];
         _batchRows = [.. Enumerable.Range(0, BatchSize).Select(_ => new Row?[_datasets.Length])];
         _batchMarks = [.. Enumerable.Range(0, BatchSize).Select(_ => new ulong[(_feedCount + 63) / 64])];
     }
@@ -364,17 +359,7 @@ public sealed partial class SharedPass
         for (var j = from; j < to; j++)
         {
             var ev = _batch[j];
-            var texts = _batchKeyTexts[j];
-            ScanKeys.EventKeys(ev, texts);
-            var ids = _batchKeys[j];
-            ids.Clear();
-            foreach (var k in texts)
-            {
-                if (_keyIds.TryGetValue(k, out var id))
-                {
-                    ids.Add(id);
-                }
-            }
+            _keyIds.EventKeyIds(ev, _batchKeys[j]);
 
             var marks = _batchMarks[j];
             Array.Clear(marks);
