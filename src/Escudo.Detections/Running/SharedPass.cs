@@ -93,7 +93,8 @@ public sealed partial class SharedPass
     }
 
     /// <summary>A detection's interest in events: a feed for a streamed pipeline (it filters itself), or a predicate for kept events.</summary>
-    private readonly record struct Entry(Plan Plan, Feed? Feed, Func<Row, bool>? Predicate);
+    /// <param name="PrefilterId">For a kept scan with literals, its bit in the prefilter marks; -1 otherwise.</param>
+    private readonly record struct Entry(Plan Plan, Feed? Feed, Func<Row, bool>? Predicate, int PrefilterId = -1);
 
     /// <summary>Detections one thread works on for a batch: the entries by event key, the unkeyed ones, and the streamed tstats by dataset.</summary>
     private sealed class Partition
@@ -107,7 +108,7 @@ public sealed partial class SharedPass
 
     /// <param name="range">The time range every detection searches (null for all time).</param>
     /// <param name="parallelism">Threads working on each batch (default: all cores).</param>
-    /// <param name="streaming">False keeps every detection's events until <see cref="Run"/> (to compare both ways).</param>
+    /// <param name="streaming">False keeps every detection's events until <see cref="Run"/> and tests every predicate on every event of its keys, without the literal prefilter (the plain path, to compare against).</param>
     public SharedPass(DetectionEngine engine, IEnumerable<Detection> detections, double now, TimeRange? range = null, DataModelCatalog? catalog = null, int? parallelism = null, bool streaming = true)
     {
         _engine = engine;
@@ -129,6 +130,7 @@ public sealed partial class SharedPass
         var retainedDatasets = new HashSet<DataModelDataset>();
         var empty = new MemoryStore([]);
         var feeds = new List<Feed>();
+        var keptLiterals = new List<IReadOnlyList<(string, string)>>();
         foreach (var d in detections)
         {
             var plan = new Plan(d, _plans.Count);
@@ -174,7 +176,15 @@ public sealed partial class SharedPass
             plan.NotStreamed = blocker;
             foreach (var scan in Scans(compiled.Syntax!, ctx).Select(WithoutSubsearches))
             {
-                AddScan(new Entry(plan, null, SearchPredicateCompiler.Compile(scan, ctx, _ => [])), scan);
+                var literals = streaming ? NecessaryLiterals.Of(scan) : null;
+                var prefilterId = -1;
+                if (literals is not null)
+                {
+                    prefilterId = keptLiterals.Count;
+                    keptLiterals.Add(literals);
+                }
+
+                AddScan(new Entry(plan, null, SearchPredicateCompiler.Compile(scan, ctx, _ => []), prefilterId), scan);
             }
 
             foreach (var name in DataModelNames(compiled.Syntax!))
@@ -203,6 +213,21 @@ public sealed partial class SharedPass
         }
 
         var keyIds = keyed.Select(k => _keyIds.Add(k.Key)).ToArray();
+
+        // Kept scans' prefilter bits come after the feeds' ids.
+        Entry Renumber(Entry e) => e.PrefilterId < 0 ? e : e with { PrefilterId = e.PrefilterId + feeds.Count };
+        for (var i = 0; i < keyed.Count; i++)
+        {
+            keyed[i] = (keyed[i].Key, Renumber(keyed[i].Entry));
+        }
+
+        foreach (var part in _partitions)
+        {
+            for (var i = 0; i < part.Unkeyed.Count; i++)
+            {
+                part.Unkeyed[i] = Renumber(part.Unkeyed[i]);
+            }
+        }
 
         _datasets = [.. streamedDatasets.Select(x => x.Dataset).Concat(retainedDatasets).Distinct()];
         _retainedRows = [.. _datasets.Select(ds => retainedDatasets.Contains(ds) ? new List<Row>() : null)];
@@ -238,13 +263,19 @@ public sealed partial class SharedPass
             (feed.Stream.Dataset is { } ds ? datasetLiterals[Array.IndexOf(_datasets, ds)] : eventLiterals).Add((feed.Id, alternatives));
         }
 
+        // Kept detections' scans take the ids after the feeds' (their entries were renumbered above).
+        for (var k = 0; k < keptLiterals.Count; k++)
+        {
+            eventLiterals.Add((_feedCount + k, keptLiterals[k]));
+        }
+
         _eventPrefilter = eventLiterals.Count > 0 ? new LiteralPrefilter(eventLiterals) : null;
         _datasetPrefilters = [.. datasetLiterals.Select(l => l.Count > 0 ? new LiteralPrefilter(l) : null)];
         PrefilteredFeeds = feeds.Count(f => f.Prefiltered);
 
         _batchKeys = [.. Enumerable.Range(0, BatchSize).Select(_ => new List<int>(8))];
         _batchRows = [.. Enumerable.Range(0, BatchSize).Select(_ => new Row?[_datasets.Length])];
-        _batchMarks = [.. Enumerable.Range(0, BatchSize).Select(_ => new ulong[(_feedCount + 63) / 64])];
+        _batchMarks = [.. Enumerable.Range(0, BatchSize).Select(_ => new ulong[(_feedCount + keptLiterals.Count + 63) / 64])];
     }
 
     public long EventCount => _events;
@@ -408,12 +439,13 @@ public sealed partial class SharedPass
         }
     }
 
-    private static bool Passes(Feed feed, ulong[] marks) =>
-        !feed.Prefiltered || (marks[feed.Id >> 6] & (1UL << (feed.Id & 63))) != 0;
+    private static bool Passes(Feed feed, ulong[] marks) => !feed.Prefiltered || Passes(feed.Id, marks);
+
+    private static bool Passes(int id, ulong[] marks) => id < 0 || (marks[id >> 6] & (1UL << (id & 63))) != 0;
 
     private static void Offer(List<Entry> candidates, Row ev, long stamp, ulong[] marks)
     {
-        foreach (var (plan, feed, predicate) in candidates)
+        foreach (var (plan, feed, predicate, prefilterId) in candidates)
         {
             if (feed is not null)
             {
@@ -427,7 +459,7 @@ public sealed partial class SharedPass
                     }
                 }
             }
-            else if (plan.Stamp != stamp && predicate!(ev))
+            else if (plan.Stamp != stamp && Passes(prefilterId, marks) && predicate!(ev))
             {
                 // Kept once, even when several of the detection's searches match it.
                 plan.Stamp = stamp;
