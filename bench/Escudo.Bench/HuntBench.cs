@@ -142,7 +142,7 @@ internal static class HuntBench
         }
 
         var results = runs.Sum(r => (long)r.Results.Count);
-        Console.WriteLine($"| {total:N0} | {detections.Count} | {passSeconds:0.0} | {totalSeconds:0.0} | {total / totalSeconds:N0} | {Measure.PeakMemoryBytes() / 1048576.0:N0} | {runs.Count(r => r.Fired)} | {results:N0} |");
+        Console.WriteLine($"| {total:N0} | {Environment.ProcessorCount} | {detections.Count} | {passSeconds:0.0} | {totalSeconds:0.0} | {total / totalSeconds:N0} | {total / totalSeconds / Environment.ProcessorCount:N0} | {Measure.PeakMemoryBytes() / 1048576.0:N0} | {baseMiB:N0} | {groups.Sum(g => g.Groups):N0} | {runs.Count(r => r.Fired)} | {results:N0} |");
         return 0;
     }
 
