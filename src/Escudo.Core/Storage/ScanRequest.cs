@@ -12,5 +12,12 @@ namespace Escudo.Core.Storage;
 /// </summary>
 public sealed record ScanRequest(TimeRange Time, Func<Row, bool>? Filter = null, string? PushdownText = null)
 {
+    /// <summary>
+    /// Keys of indexed fields (<c>EventCode:4688</c>, <c>source:...</c>, lower-cased text or
+    /// formatted numbers) one of which every matching event has, or null when the search implies
+    /// none: a store with an index on those fields may read only the events that have one.
+    /// </summary>
+    public IReadOnlyCollection<string>? RequiredKeys { get; init; }
+
     public static readonly ScanRequest All = new(TimeRange.All);
 }

@@ -2,7 +2,7 @@ using Escudo.Core.Events;
 using Escudo.Core.Values;
 using Escudo.Spl.Syntax.Ast;
 
-namespace Escudo.Detections.Running;
+namespace Escudo.Spl.Execution;
 
 /// <summary>
 /// Cheap keys for the shared pass: a search's necessary condition on one of a few indexed fields
