@@ -24,7 +24,13 @@ internal sealed class BinXmlRenderer
     private const byte StateRepeated = 3;       // element already written once per array item; its end tag is done
 
     private readonly StringBuilder _sb = new(4096);
-    private readonly Dictionary<int, string> _names = [];
+    private readonly Dictionary<int, (string Name, int Length)> _names = [];
+
+    // Chunks of a file (and files of a set) share the same few dozen names; interning them by
+    // content skips validating and allocating each name again in every chunk. Bounded so hostile
+    // input with endless distinct names cannot grow it without limit.
+    private const int MaxInternedNames = 4096;
+    private readonly Dictionary<string, string> _internedNames = new(StringComparer.Ordinal);
     private readonly Dictionary<int, (int Start, int End)> _templates = [];
     private Substitution[] _subs = new Substitution[256];
     private int _subTop;
@@ -614,27 +620,32 @@ internal sealed class BinXmlRenderer
     private string ReadName(ref EvtxCursor c, ReadOnlySpan<byte> chunk)
     {
         var offset = (int)Math.Min(c.U32("name offset"), int.MaxValue);
-        if (offset == c.Position)
-        {
-            // Name stored inline right here: decode it and step over it.
-            var name = DecodeName(chunk, offset, out var length);
-            c.Skip(length, "inline name");
-            _names[offset] = name;
-            return name;
-        }
 
+        // Template bodies keep their names inline, so the same inline name comes back for every
+        // record that uses the template: look it up by offset before decoding it again.
         if (_names.TryGetValue(offset, out var cached))
         {
-            return cached;
+            if (offset == c.Position)
+            {
+                c.Skip(cached.Length, "inline name");
+            }
+
+            return cached.Name;
         }
 
-        var decoded = DecodeName(chunk, offset, out _);
-        _names[offset] = decoded;
-        return decoded;
+        var name = DecodeName(chunk, offset, out var length);
+        _names[offset] = (name, length);
+        if (offset == c.Position)
+        {
+            // Name stored inline right here: step over it.
+            c.Skip(length, "inline name");
+        }
+
+        return name;
     }
 
     /// <summary>Name structure: next offset (u32), hash (u16), char count (u16), UTF-16 chars, NUL (u16).</summary>
-    private static string DecodeName(ReadOnlySpan<byte> chunk, int offset, out int length)
+    private string DecodeName(ReadOnlySpan<byte> chunk, int offset, out int length)
     {
         if (offset < 0 || offset >= chunk.Length)
         {
@@ -648,6 +659,12 @@ internal sealed class BinXmlRenderer
         var chars = EvtxValues.Utf16(c.Bytes(count * 2, "name"));
         c.U16("name terminator");
         length = c.Position - offset;
+        var interned = _internedNames.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (interned.TryGetValue(chars, out var known))
+        {
+            return known;
+        }
+
         if (chars.IsEmpty)
         {
             throw new EvtxFormatException("name", offset, "empty element or attribute name");
@@ -661,6 +678,13 @@ internal sealed class BinXmlRenderer
             }
         }
 
-        return new string(chars);
+        if (_internedNames.Count >= MaxInternedNames)
+        {
+            _internedNames.Clear();
+        }
+
+        var name = new string(chars);
+        _internedNames[name] = name;
+        return name;
     }
 }
