@@ -46,6 +46,22 @@ internal sealed class BinXmlRenderer
     private bool _attrOptionalEmpty;
     private int _tokens;
 
+    // Element spans in the output, recorded while rendering when CollectElements is on, so the
+    // Windows fields can be cut from the finished XML without scanning it again.
+    private ElementSpan[] _spans = new ElementSpan[64];
+    private int _spanCount;
+    private readonly int[] _elemSpan = new int[MaxElementDepth];
+    private bool _unusual;
+
+    /// <summary>Record <see cref="ElementSpan"/>s for <see cref="Spans"/> during <see cref="Render"/>.</summary>
+    public bool CollectElements { get; set; }
+
+    /// <summary>The elements of the last rendered event in document order (dropped ones flagged).</summary>
+    public ReadOnlySpan<ElementSpan> Spans => _spans.AsSpan(0, _spanCount);
+
+    /// <summary>The last event held CDATA or processing instructions, whose text the spans do not describe.</summary>
+    public bool HasUnusualContent => _unusual;
+
     private readonly record struct Substitution(byte Type, int Offset, int Size);
 
     public void ResetChunk()
@@ -62,6 +78,8 @@ internal sealed class BinXmlRenderer
         _elemDepth = 0;
         _inAttr = false;
         _tokens = 0;
+        _spanCount = 0;
+        _unusual = false;
         var c = new EvtxCursor(chunk, start, end);
         RenderFragment(ref c, chunk, 0, 0, inTemplate: false, nesting: 0);
         EndAttribute();
@@ -118,6 +136,7 @@ internal sealed class BinXmlRenderer
                         throw new EvtxFormatException("close empty element", tokenOffset, "no element is open");
                     }
 
+                    SpanSelfClosed(_elemDepth - 1);
                     _sb.Append("/>");
                     _elemDepth--;
                     break;
@@ -131,6 +150,11 @@ internal sealed class BinXmlRenderer
                     _elemDepth--;
                     if (_elemState[_elemDepth] == StateContent)
                     {
+                        if (CollectElements)
+                        {
+                            _spans[_elemSpan[_elemDepth]].ContentEnd = _sb.Length;
+                        }
+
                         _sb.Append("</").Append(_elemNames[_elemDepth]).Append('>');
                     }
                     else if (_elemState[_elemDepth] == StateRepeated)
@@ -145,6 +169,7 @@ internal sealed class BinXmlRenderer
                     }
                     else
                     {
+                        SpanSelfClosed(_elemDepth);
                         _sb.Append("/>");
                     }
 
@@ -209,6 +234,7 @@ internal sealed class BinXmlRenderer
                         else
                         {
                             BeginContent();
+                            _unusual = true;
                             _sb.Append("<![CDATA[").Append(text).Append("]]>");
                         }
 
@@ -246,6 +272,7 @@ internal sealed class BinXmlRenderer
                         EndAttribute();
                         var name = ReadName(ref c, chunk);
                         BeginContent();
+                        _unusual = true;
                         _sb.Append("<?").Append(name);
                         break;
                     }
@@ -332,6 +359,12 @@ internal sealed class BinXmlRenderer
         }
 
         BeginContent();
+        if (CollectElements)
+        {
+            AddSpan(name, _elemDepth, _sb.Length);
+            _elemSpan[_elemDepth] = _spanCount - 1;
+        }
+
         _elemStart[_elemDepth] = _sb.Length;
         _elemRestore[_elemDepth] = restore;
         _elemDropIfEmpty[_elemDepth] = false;
@@ -341,9 +374,61 @@ internal sealed class BinXmlRenderer
         _elemDepth++;
     }
 
+    private void AddSpan(string name, int depth, int tagStart)
+    {
+        if (depth > 0)
+        {
+            _spans[_elemSpan[depth - 1]].Children++;
+        }
+
+        if (_spanCount == _spans.Length)
+        {
+            Array.Resize(ref _spans, _spans.Length * 2);
+        }
+
+        _spans[_spanCount++] = new ElementSpan { Name = name, Depth = depth, TagStart = tagStart, TagEnd = -1, ContentEnd = -1 };
+    }
+
+    /// <summary>The start tag of open element <paramref name="index"/> ends with the "&gt;" about to be written.</summary>
+    private void SpanTagEnd(int index)
+    {
+        if (CollectElements)
+        {
+            _spans[_elemSpan[index]].TagEnd = _sb.Length;
+        }
+    }
+
+    /// <summary>Open element <paramref name="index"/> is about to be closed with "/&gt;".</summary>
+    private void SpanSelfClosed(int index)
+    {
+        if (CollectElements)
+        {
+            _spans[_elemSpan[index]].TagEnd = _sb.Length;
+            _spans[_elemSpan[index]].ContentEnd = -1;
+        }
+    }
+
     /// <summary>Removes element <paramref name="index"/> (already popped) from the output.</summary>
     private void DropElement(int index)
     {
+        if (CollectElements)
+        {
+            // A dropped element had no content, so its span is normally the last one: forget it.
+            if (_elemSpan[index] == _spanCount - 1)
+            {
+                _spanCount--;
+            }
+            else
+            {
+                _spans[_elemSpan[index]].Dropped = true;
+            }
+
+            if (index > 0)
+            {
+                _spans[_elemSpan[index - 1]].Children--;
+            }
+        }
+
         if (_elemRestore[index] >= 0 && index > 0)
         {
             _sb.Length = _elemRestore[index];
@@ -362,6 +447,7 @@ internal sealed class BinXmlRenderer
         {
             if (_elemState[_elemDepth - 1] == StatePending)
             {
+                SpanTagEnd(_elemDepth - 1);
                 _sb.Append('>');
                 _elemState[_elemDepth - 1] = StateContent;
             }
@@ -369,6 +455,7 @@ internal sealed class BinXmlRenderer
             {
                 // Content before CloseStartElement (damaged input): close the tag so the output stays well formed.
                 EndAttribute();
+                SpanTagEnd(_elemDepth - 1);
                 _sb.Append('>');
                 _elemState[_elemDepth - 1] = StateContent;
             }
@@ -519,9 +606,16 @@ internal sealed class BinXmlRenderer
 
             if (count++ > 0)
             {
+                if (CollectElements)
+                {
+                    AddSpan(name, top, _sb.Length);
+                    _elemSpan[top] = _spanCount - 1;
+                }
+
                 _sb.Append(tag);
             }
 
+            SpanTagEnd(top);
             _sb.Append('>');
             if (itemType == EvtxValueType.String)
             {
@@ -530,6 +624,11 @@ internal sealed class BinXmlRenderer
             else
             {
                 EvtxValues.Append(_sb, itemType, item, attribute: false);
+            }
+
+            if (CollectElements)
+            {
+                _spans[_elemSpan[top]].ContentEnd = _sb.Length;
             }
 
             _sb.Append("</").Append(name).Append('>');
