@@ -19,6 +19,7 @@ internal static class EvtxChunkHelpers
 
     private static readonly BlockingCollection<IJob> Jobs = [];
     private static readonly Lock Gate = new();
+    private const int MaxQueuedPerHelper = 8;
     private static int _helpers;
 
     public static void EnsureHelpers(int count)
@@ -41,7 +42,10 @@ internal static class EvtxChunkHelpers
 
     public static void Queue(IJob job)
     {
-        if (Volatile.Read(ref _helpers) > 0)
+        // Readers also decode their own chunks, so a job the helpers are too busy for is simply
+        // left to its reader: the queue stays short even when helpers get no CPU.
+        var helpers = Volatile.Read(ref _helpers);
+        if (helpers > 0 && Jobs.Count < MaxQueuedPerHelper * helpers)
         {
             Jobs.Add(job);
         }

@@ -157,7 +157,7 @@ public sealed class EvtxFile : IDisposable
         public readonly int Index = index;
         public readonly bool WindowsEvents = windowsEvents;
         public readonly Func<EvtxRecord, Action<IngestProblem>, T?> Map = map;
-        public readonly List<(T? Item, IngestProblem? Problem)> Items = new(256);
+        public List<(T? Item, IngestProblem? Problem)> Items = new(256);
         public readonly ManualResetEventSlim Done = new(false);
         public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Failure;
         private int _taken;
@@ -299,7 +299,11 @@ public sealed class EvtxFile : IDisposable
         job.Done.Wait();
         job.Done.Dispose();
         job.Failure?.Throw();
-        foreach (var (item, problem) in job.Items)
+
+        // The helpers' queue may still hold this job (to be skipped): it must not keep the records alive.
+        var items = job.Items;
+        job.Items = [];
+        foreach (var (item, problem) in items)
         {
             if (problem is not null)
             {
