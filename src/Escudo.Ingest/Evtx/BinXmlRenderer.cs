@@ -24,14 +24,14 @@ internal sealed class BinXmlRenderer
     private const byte StateRepeated = 3;       // element already written once per array item; its end tag is done
 
     private readonly StringBuilder _sb = new(4096);
-    private readonly Dictionary<int, (string Name, int Length)> _names = [];
+    private readonly ChunkOffsetCache<(string Name, int Length)> _names = new();
 
     // Chunks of a file (and files of a set) share the same few dozen names; interning them by
     // content skips validating and allocating each name again in every chunk. Bounded so hostile
     // input with endless distinct names cannot grow it without limit.
     private const int MaxInternedNames = 4096;
     private readonly Dictionary<string, string> _internedNames = new(StringComparer.Ordinal);
-    private readonly Dictionary<int, (int Start, int End)> _templates = [];
+    private readonly ChunkOffsetCache<(int Start, int End)> _templates = new();
     private Substitution[] _subs = new Substitution[256];
     private int _subTop;
     private readonly string[] _elemNames = new string[MaxElementDepth];
@@ -64,10 +64,40 @@ internal sealed class BinXmlRenderer
 
     private readonly record struct Substitution(byte Type, int Offset, int Size);
 
+    private static readonly System.Collections.Concurrent.ConcurrentBag<BinXmlRenderer> Pool = [];
+
+    /// <summary>
+    /// A renderer from the process-wide pool: its caches (about 1 MiB once sized) and interned
+    /// names are reused from file to file instead of being built again for each one.
+    /// </summary>
+    public static BinXmlRenderer Rent(bool collectElements)
+    {
+        var renderer = Pool.TryTake(out var pooled) ? pooled : new BinXmlRenderer();
+        renderer.CollectElements = collectElements;
+        return renderer;
+    }
+
+    public static void Return(BinXmlRenderer renderer)
+    {
+        if (Pool.Count >= 16)
+        {
+            return;
+        }
+
+        // A huge event must not stay pinned in a pooled builder.
+        renderer._sb.Clear();
+        if (renderer._sb.Capacity > 1 << 20)
+        {
+            renderer._sb.Capacity = 4096;
+        }
+
+        Pool.Add(renderer);
+    }
+
     public void ResetChunk()
     {
-        _names.Clear();
-        _templates.Clear();
+        _names.Reset();
+        _templates.Reset();
     }
 
     /// <summary>Renders the binary XML in chunk[start..end) (a record's event data) to a string.</summary>
@@ -652,9 +682,9 @@ internal sealed class BinXmlRenderer
         {
             // Definition inline: it follows here and later records of the chunk may point to it.
             body = ReadTemplateDefinition(ref c);
-            _templates[defOffset] = body;
+            _templates.Set(defOffset, body);
         }
-        else if (!_templates.TryGetValue(defOffset, out body))
+        else if (!_templates.TryGet(defOffset, out body))
         {
             if (defOffset < 0 || defOffset >= chunk.Length)
             {
@@ -663,7 +693,7 @@ internal sealed class BinXmlRenderer
 
             var tc = new EvtxCursor(chunk, defOffset, chunk.Length);
             body = ReadTemplateDefinition(ref tc);
-            _templates[defOffset] = body;
+            _templates.Set(defOffset, body);
         }
 
         var count = c.U32("substitution count");
@@ -722,7 +752,7 @@ internal sealed class BinXmlRenderer
 
         // Template bodies keep their names inline, so the same inline name comes back for every
         // record that uses the template: look it up by offset before decoding it again.
-        if (_names.TryGetValue(offset, out var cached))
+        if (_names.TryGet(offset, out var cached))
         {
             if (offset == c.Position)
             {
@@ -733,7 +763,7 @@ internal sealed class BinXmlRenderer
         }
 
         var name = DecodeName(chunk, offset, out var length);
-        _names[offset] = (name, length);
+        _names.Set(offset, (name, length));
         if (offset == c.Position)
         {
             // Name stored inline right here: step over it.

@@ -78,7 +78,7 @@ public sealed class EvtxFile : IDisposable
         where T : class
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
-        var renderer = new BinXmlRenderer { CollectElements = options.WindowsEvents };
+        var renderer = BinXmlRenderer.Rent(options.WindowsEvents);
         try
         {
             long position = 0;
@@ -144,6 +144,7 @@ public sealed class EvtxFile : IDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            BinXmlRenderer.Return(renderer);
         }
     }
 
@@ -187,7 +188,7 @@ public sealed class EvtxFile : IDisposable
     {
         var inFlight = new Queue<ChunkJob<T>>();
         var maxInFlight = options.Threads * 2;
-        var renderer = new BinXmlRenderer { CollectElements = options.WindowsEvents };
+        var renderer = BinXmlRenderer.Rent(options.WindowsEvents);
         var header = new byte[FileHeaderSize];
         EvtxChunkHelpers.EnsureHelpers(options.Threads - 1);
         try
@@ -259,6 +260,8 @@ public sealed class EvtxFile : IDisposable
         }
         finally
         {
+            BinXmlRenderer.Return(renderer);
+
             // Stopped early (or failed): chunks nobody started are dropped (helpers skip them),
             // the ones being decoded are waited for, so every buffer goes back to the pool.
             foreach (var job in inFlight)
