@@ -6,7 +6,7 @@ using Escudo.Bench;
 //   ingest <paths>... [--threads 1,2] events/s and MB/s per input format, whole pipeline (read + extract + map); EVTX per thread count
 //   evtx <paths>... [--repeat N] [--threads 1,2]
 //                                     EVTX records/s, files in memory: parse + render, and whole ingest, per thread count
-//   evtx-large <file> [--make-large <datasets>] [--size-mb N] [--threads N] [--mode ingest|reader]
+//   evtx-large <file> [--make-large <datasets>] [--size-mb N] [--threads N] [--mode ingest|reader] [--passes N]
 //                                     one large EVTX file from disk: records/s, MB/s, CPU s and peak working set
 //   queries <content> <paths>...      typical detection queries: Escudo vs DuckDB, in memory and from files
 //   scaling <content> <paths>...      hunt time for 1, 100 and all detections over the same events
