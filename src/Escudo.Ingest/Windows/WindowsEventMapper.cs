@@ -230,6 +230,51 @@ public static class WindowsEventMapper
         public static readonly int Message = FieldTable.Intern("Message");
     }
 
+    private static readonly double[] Pow10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
+    /// <summary>
+    /// yyyy-MM-ddTHH:mm:ss at the start of <paramref name="s"/>, read digit by digit (every event
+    /// has one). Anything unusual returns false and is left to DateTime.TryParseExact.
+    /// </summary>
+    private static bool TryParseIsoSeconds(string s, out DateTime value)
+    {
+        value = default;
+        if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+        {
+            return false;
+        }
+
+        if (!Digits(s, 0, 4, out var year) || !Digits(s, 5, 2, out var month) || !Digits(s, 8, 2, out var day)
+            || !Digits(s, 11, 2, out var hour) || !Digits(s, 14, 2, out var minute) || !Digits(s, 17, 2, out var second))
+        {
+            return false;
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        value = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc);
+        return true;
+    }
+
+    private static bool Digits(string s, int start, int count, out int value)
+    {
+        value = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            if (!char.IsAsciiDigit(s[i]))
+            {
+                return false;
+            }
+
+            value = (value * 10) + (s[i] - '0');
+        }
+
+        return true;
+    }
+
     /// <summary>Parses <c>2020-10-08T11:03:46.617920300Z</c> (any number of fraction digits) to epoch seconds.</summary>
     public static double? ParseSystemTime(string? s)
     {
@@ -238,7 +283,8 @@ public static class WindowsEventMapper
             return null;
         }
 
-        if (!DateTime.TryParseExact(s.AsSpan(0, 19), "yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var dt))
+        if (!TryParseIsoSeconds(s, out var dt)
+            && !DateTime.TryParseExact(s.AsSpan(0, 19), "yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out dt))
         {
             return null;
         }
@@ -256,7 +302,16 @@ public static class WindowsEventMapper
 
             if (i > start)
             {
-                fraction = double.Parse("0." + s[start..Math.Min(i, start + 9)], CultureInfo.InvariantCulture);
+                // At most 9 digits: digits and 10^n are exact doubles and division rounds
+                // correctly, so this is the value double.Parse("0." + digits) gives.
+                var n = Math.Min(i, start + 9) - start;
+                long digits = 0;
+                for (var k = start; k < start + n; k++)
+                {
+                    digits = (digits * 10) + (s[k] - '0');
+                }
+
+                fraction = digits / Pow10[n];
             }
         }
 
