@@ -3,8 +3,11 @@ using Escudo.Bench;
 
 // Escudo's benchmark harness. Every subcommand prints Markdown table rows that bench/run.sh
 // collects into bench/RESULTS.md. Usage: dotnet run -c Release --project bench/Escudo.Bench -- <command> [args]
-//   ingest <paths>...                 events/s and MB/s per input format, whole pipeline (read + extract + map)
-//   evtx <paths>... [--repeat N]      EVTX records/s (parse + render), single thread
+//   ingest <paths>... [--threads 1,2] events/s and MB/s per input format, whole pipeline (read + extract + map); EVTX per thread count
+//   evtx <paths>... [--repeat N] [--threads 1,2]
+//                                     EVTX records/s, files in memory: parse + render, and whole ingest, per thread count
+//   evtx-large <file> [--make-large <datasets>] [--size-mb N] [--threads N] [--mode ingest|reader] [--passes N]
+//                                     one large EVTX file from disk: records/s, MB/s, CPU s and peak working set
 //   queries <content> <paths>...      typical detection queries: Escudo vs DuckDB, in memory and from files
 //   scaling <content> <paths>...      hunt time for 1, 100 and all detections over the same events
 //   synthetic <content> <paths> <N>   all detections over N events replayed from the recordings (hosts/users/times varied)
@@ -23,6 +26,7 @@ return args[0] switch
 {
     "ingest" => IngestBench.Run(rest, runs: 3),
     "evtx" => EvtxBench.Run(rest),
+    "evtx-large" => EvtxLargeBench.Run(rest),
     "queries" => QueryBench.Run(rest[0], rest[1..], runs: 5),
     "scaling" => HuntBench.Scaling(rest[0], rest[1..], runs: 3),
     "synthetic" => HuntBench.Synthetic(rest[0], rest[1], long.Parse(rest[2], CultureInfo.InvariantCulture)),

@@ -24,8 +24,14 @@ internal sealed class BinXmlRenderer
     private const byte StateRepeated = 3;       // element already written once per array item; its end tag is done
 
     private readonly StringBuilder _sb = new(4096);
-    private readonly Dictionary<int, string> _names = [];
-    private readonly Dictionary<int, (int Start, int End)> _templates = [];
+    private readonly ChunkOffsetCache<(string Name, int Length)> _names = new();
+
+    // Chunks of a file (and files of a set) share the same few dozen names; interning them by
+    // content skips validating and allocating each name again in every chunk. Bounded so hostile
+    // input with endless distinct names cannot grow it without limit.
+    private const int MaxInternedNames = 4096;
+    private readonly Dictionary<string, string> _internedNames = new(StringComparer.Ordinal);
+    private readonly ChunkOffsetCache<(int Start, int End)> _templates = new();
     private Substitution[] _subs = new Substitution[256];
     private int _subTop;
     private readonly string[] _elemNames = new string[MaxElementDepth];
@@ -40,12 +46,58 @@ internal sealed class BinXmlRenderer
     private bool _attrOptionalEmpty;
     private int _tokens;
 
+    // Element spans in the output, recorded while rendering when CollectElements is on, so the
+    // Windows fields can be cut from the finished XML without scanning it again.
+    private ElementSpan[] _spans = new ElementSpan[64];
+    private int _spanCount;
+    private readonly int[] _elemSpan = new int[MaxElementDepth];
+    private bool _unusual;
+
+    /// <summary>Record <see cref="ElementSpan"/>s for <see cref="Spans"/> during <see cref="Render"/>.</summary>
+    public bool CollectElements { get; set; }
+
+    /// <summary>The elements of the last rendered event in document order (dropped ones flagged).</summary>
+    public ReadOnlySpan<ElementSpan> Spans => _spans.AsSpan(0, _spanCount);
+
+    /// <summary>The last event held CDATA or processing instructions, whose text the spans do not describe.</summary>
+    public bool HasUnusualContent => _unusual;
+
     private readonly record struct Substitution(byte Type, int Offset, int Size);
+
+    private static readonly System.Collections.Concurrent.ConcurrentBag<BinXmlRenderer> Pool = [];
+
+    /// <summary>
+    /// A renderer from the process-wide pool: its caches (about 1 MiB once sized) and interned
+    /// names are reused from file to file instead of being built again for each one.
+    /// </summary>
+    public static BinXmlRenderer Rent(bool collectElements)
+    {
+        var renderer = Pool.TryTake(out var pooled) ? pooled : new BinXmlRenderer();
+        renderer.CollectElements = collectElements;
+        return renderer;
+    }
+
+    public static void Return(BinXmlRenderer renderer)
+    {
+        if (Pool.Count >= 16)
+        {
+            return;
+        }
+
+        // A huge event must not stay pinned in a pooled builder.
+        renderer._sb.Clear();
+        if (renderer._sb.Capacity > 1 << 20)
+        {
+            renderer._sb.Capacity = 4096;
+        }
+
+        Pool.Add(renderer);
+    }
 
     public void ResetChunk()
     {
-        _names.Clear();
-        _templates.Clear();
+        _names.Reset();
+        _templates.Reset();
     }
 
     /// <summary>Renders the binary XML in chunk[start..end) (a record's event data) to a string.</summary>
@@ -56,6 +108,8 @@ internal sealed class BinXmlRenderer
         _elemDepth = 0;
         _inAttr = false;
         _tokens = 0;
+        _spanCount = 0;
+        _unusual = false;
         var c = new EvtxCursor(chunk, start, end);
         RenderFragment(ref c, chunk, 0, 0, inTemplate: false, nesting: 0);
         EndAttribute();
@@ -112,6 +166,7 @@ internal sealed class BinXmlRenderer
                         throw new EvtxFormatException("close empty element", tokenOffset, "no element is open");
                     }
 
+                    SpanSelfClosed(_elemDepth - 1);
                     _sb.Append("/>");
                     _elemDepth--;
                     break;
@@ -125,6 +180,11 @@ internal sealed class BinXmlRenderer
                     _elemDepth--;
                     if (_elemState[_elemDepth] == StateContent)
                     {
+                        if (CollectElements)
+                        {
+                            _spans[_elemSpan[_elemDepth]].ContentEnd = _sb.Length;
+                        }
+
                         _sb.Append("</").Append(_elemNames[_elemDepth]).Append('>');
                     }
                     else if (_elemState[_elemDepth] == StateRepeated)
@@ -139,6 +199,7 @@ internal sealed class BinXmlRenderer
                     }
                     else
                     {
+                        SpanSelfClosed(_elemDepth);
                         _sb.Append("/>");
                     }
 
@@ -203,6 +264,7 @@ internal sealed class BinXmlRenderer
                         else
                         {
                             BeginContent();
+                            _unusual = true;
                             _sb.Append("<![CDATA[").Append(text).Append("]]>");
                         }
 
@@ -240,6 +302,7 @@ internal sealed class BinXmlRenderer
                         EndAttribute();
                         var name = ReadName(ref c, chunk);
                         BeginContent();
+                        _unusual = true;
                         _sb.Append("<?").Append(name);
                         break;
                     }
@@ -326,6 +389,12 @@ internal sealed class BinXmlRenderer
         }
 
         BeginContent();
+        if (CollectElements)
+        {
+            AddSpan(name, _elemDepth, _sb.Length);
+            _elemSpan[_elemDepth] = _spanCount - 1;
+        }
+
         _elemStart[_elemDepth] = _sb.Length;
         _elemRestore[_elemDepth] = restore;
         _elemDropIfEmpty[_elemDepth] = false;
@@ -335,9 +404,61 @@ internal sealed class BinXmlRenderer
         _elemDepth++;
     }
 
+    private void AddSpan(string name, int depth, int tagStart)
+    {
+        if (depth > 0)
+        {
+            _spans[_elemSpan[depth - 1]].Children++;
+        }
+
+        if (_spanCount == _spans.Length)
+        {
+            Array.Resize(ref _spans, _spans.Length * 2);
+        }
+
+        _spans[_spanCount++] = new ElementSpan { Name = name, Depth = depth, TagStart = tagStart, TagEnd = -1, ContentEnd = -1 };
+    }
+
+    /// <summary>The start tag of open element <paramref name="index"/> ends with the "&gt;" about to be written.</summary>
+    private void SpanTagEnd(int index)
+    {
+        if (CollectElements)
+        {
+            _spans[_elemSpan[index]].TagEnd = _sb.Length;
+        }
+    }
+
+    /// <summary>Open element <paramref name="index"/> is about to be closed with "/&gt;".</summary>
+    private void SpanSelfClosed(int index)
+    {
+        if (CollectElements)
+        {
+            _spans[_elemSpan[index]].TagEnd = _sb.Length;
+            _spans[_elemSpan[index]].ContentEnd = -1;
+        }
+    }
+
     /// <summary>Removes element <paramref name="index"/> (already popped) from the output.</summary>
     private void DropElement(int index)
     {
+        if (CollectElements)
+        {
+            // A dropped element had no content, so its span is normally the last one: forget it.
+            if (_elemSpan[index] == _spanCount - 1)
+            {
+                _spanCount--;
+            }
+            else
+            {
+                _spans[_elemSpan[index]].Dropped = true;
+            }
+
+            if (index > 0)
+            {
+                _spans[_elemSpan[index - 1]].Children--;
+            }
+        }
+
         if (_elemRestore[index] >= 0 && index > 0)
         {
             _sb.Length = _elemRestore[index];
@@ -356,6 +477,7 @@ internal sealed class BinXmlRenderer
         {
             if (_elemState[_elemDepth - 1] == StatePending)
             {
+                SpanTagEnd(_elemDepth - 1);
                 _sb.Append('>');
                 _elemState[_elemDepth - 1] = StateContent;
             }
@@ -363,6 +485,7 @@ internal sealed class BinXmlRenderer
             {
                 // Content before CloseStartElement (damaged input): close the tag so the output stays well formed.
                 EndAttribute();
+                SpanTagEnd(_elemDepth - 1);
                 _sb.Append('>');
                 _elemState[_elemDepth - 1] = StateContent;
             }
@@ -513,9 +636,16 @@ internal sealed class BinXmlRenderer
 
             if (count++ > 0)
             {
+                if (CollectElements)
+                {
+                    AddSpan(name, top, _sb.Length);
+                    _elemSpan[top] = _spanCount - 1;
+                }
+
                 _sb.Append(tag);
             }
 
+            SpanTagEnd(top);
             _sb.Append('>');
             if (itemType == EvtxValueType.String)
             {
@@ -524,6 +654,11 @@ internal sealed class BinXmlRenderer
             else
             {
                 EvtxValues.Append(_sb, itemType, item, attribute: false);
+            }
+
+            if (CollectElements)
+            {
+                _spans[_elemSpan[top]].ContentEnd = _sb.Length;
             }
 
             _sb.Append("</").Append(name).Append('>');
@@ -547,9 +682,9 @@ internal sealed class BinXmlRenderer
         {
             // Definition inline: it follows here and later records of the chunk may point to it.
             body = ReadTemplateDefinition(ref c);
-            _templates[defOffset] = body;
+            _templates.Set(defOffset, body);
         }
-        else if (!_templates.TryGetValue(defOffset, out body))
+        else if (!_templates.TryGet(defOffset, out body))
         {
             if (defOffset < 0 || defOffset >= chunk.Length)
             {
@@ -558,7 +693,7 @@ internal sealed class BinXmlRenderer
 
             var tc = new EvtxCursor(chunk, defOffset, chunk.Length);
             body = ReadTemplateDefinition(ref tc);
-            _templates[defOffset] = body;
+            _templates.Set(defOffset, body);
         }
 
         var count = c.U32("substitution count");
@@ -614,27 +749,32 @@ internal sealed class BinXmlRenderer
     private string ReadName(ref EvtxCursor c, ReadOnlySpan<byte> chunk)
     {
         var offset = (int)Math.Min(c.U32("name offset"), int.MaxValue);
+
+        // Template bodies keep their names inline, so the same inline name comes back for every
+        // record that uses the template: look it up by offset before decoding it again.
+        if (_names.TryGet(offset, out var cached))
+        {
+            if (offset == c.Position)
+            {
+                c.Skip(cached.Length, "inline name");
+            }
+
+            return cached.Name;
+        }
+
+        var name = DecodeName(chunk, offset, out var length);
+        _names.Set(offset, (name, length));
         if (offset == c.Position)
         {
-            // Name stored inline right here: decode it and step over it.
-            var name = DecodeName(chunk, offset, out var length);
+            // Name stored inline right here: step over it.
             c.Skip(length, "inline name");
-            _names[offset] = name;
-            return name;
         }
 
-        if (_names.TryGetValue(offset, out var cached))
-        {
-            return cached;
-        }
-
-        var decoded = DecodeName(chunk, offset, out _);
-        _names[offset] = decoded;
-        return decoded;
+        return name;
     }
 
     /// <summary>Name structure: next offset (u32), hash (u16), char count (u16), UTF-16 chars, NUL (u16).</summary>
-    private static string DecodeName(ReadOnlySpan<byte> chunk, int offset, out int length)
+    private string DecodeName(ReadOnlySpan<byte> chunk, int offset, out int length)
     {
         if (offset < 0 || offset >= chunk.Length)
         {
@@ -648,6 +788,12 @@ internal sealed class BinXmlRenderer
         var chars = EvtxValues.Utf16(c.Bytes(count * 2, "name"));
         c.U16("name terminator");
         length = c.Position - offset;
+        var interned = _internedNames.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (interned.TryGetValue(chars, out var known))
+        {
+            return known;
+        }
+
         if (chars.IsEmpty)
         {
             throw new EvtxFormatException("name", offset, "empty element or attribute name");
@@ -661,6 +807,13 @@ internal sealed class BinXmlRenderer
             }
         }
 
-        return new string(chars);
+        if (_internedNames.Count >= MaxInternedNames)
+        {
+            _internedNames.Clear();
+        }
+
+        var name = new string(chars);
+        _internedNames[name] = name;
+        return name;
     }
 }

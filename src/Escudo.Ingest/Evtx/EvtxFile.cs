@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Escudo.Ingest.Windows;
+using Escudo.Ingest.Xml;
 
 namespace Escudo.Ingest.Evtx;
 
@@ -50,7 +52,16 @@ public sealed class EvtxFile : IDisposable
     /// truncated or malformed records, bad templates, offsets outside the chunk) goes to
     /// <paramref name="problems"/> and the reader carries on with the next record or chunk.
     /// </summary>
-    public IEnumerable<EvtxRecord> ReadRecords(Action<IngestProblem>? problems = null)
+    public IEnumerable<EvtxRecord> ReadRecords(Action<IngestProblem>? problems = null, EvtxReadOptions? options = null) =>
+        Read(problems, options, static (record, _) => record);
+
+    /// <summary>
+    /// Records in file order, each turned into a <typeparamref name="T"/> by <paramref name="map"/>
+    /// (null drops it). With several threads the map runs on the decoding threads too, so the
+    /// per-record work after decoding is spread as well; problems it reports keep their place.
+    /// </summary>
+    internal IEnumerable<T> Read<T>(Action<IngestProblem>? problems, EvtxReadOptions? options, Func<EvtxRecord, Action<IngestProblem>, T?> map)
+        where T : class
     {
         if (_reading)
         {
@@ -58,13 +69,16 @@ public sealed class EvtxFile : IDisposable
         }
 
         _reading = true;
-        return ReadCore(problems ?? (_ => { }));
+        options ??= EvtxReadOptions.Default;
+        var report = problems ?? (_ => { });
+        return options.Threads > 1 ? ReadParallel(report, options, map) : ReadCore(report, options, map);
     }
 
-    private IEnumerable<EvtxRecord> ReadCore(Action<IngestProblem> report)
+    private IEnumerable<T> ReadCore<T>(Action<IngestProblem> report, EvtxReadOptions options, Func<EvtxRecord, Action<IngestProblem>, T?> map)
+        where T : class
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
-        var renderer = new BinXmlRenderer();
+        var renderer = BinXmlRenderer.Rent(options.WindowsEvents);
         try
         {
             long position = 0;
@@ -112,9 +126,9 @@ public sealed class EvtxFile : IDisposable
                     var offset = ChunkHeaderSize;
                     while (NextRecord(buffer.AsSpan(0, got), position, limit, ref offset, renderer, report, out var record))
                     {
-                        if (record is not null)
+                        if (record is not null && map(record, report) is { } item)
                         {
-                            yield return record;
+                            yield return item;
                         }
                     }
                 }
@@ -130,6 +144,212 @@ public sealed class EvtxFile : IDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            BinXmlRenderer.Return(renderer);
+        }
+    }
+
+    /// <summary>One chunk to decode, and once decoded its records (mapped) and problems in the order they occurred.</summary>
+    private sealed class ChunkJob<T>(EvtxFile owner, byte[] buffer, int got, long position, int index, bool windowsEvents, Func<EvtxRecord, Action<IngestProblem>, T?> map) : EvtxChunkHelpers.IJob
+        where T : class
+    {
+        public readonly byte[] Buffer = buffer;
+        public readonly int Got = got;
+        public readonly long Position = position;
+        public readonly int Index = index;
+        public readonly bool WindowsEvents = windowsEvents;
+        public readonly Func<EvtxRecord, Action<IngestProblem>, T?> Map = map;
+        public List<(T? Item, IngestProblem? Problem)> Items = new(256);
+        public readonly ManualResetEventSlim Done = new(false);
+        public System.Runtime.ExceptionServices.ExceptionDispatchInfo? Failure;
+        private int _taken;
+
+        /// <summary>True for the one thread (a helper or the reader) that gets to decode this chunk.</summary>
+        public bool TryTake() => Interlocked.Exchange(ref _taken, 1) == 0;
+
+        public void RunIfFree(BinXmlRenderer renderer)
+        {
+            if (TryTake())
+            {
+                owner.Decode(this, renderer);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The reading thread reads the file chunk by chunk, as in the single-threaded path, and queues
+    /// each chunk for the helper threads; it decodes the oldest chunk itself when no helper has
+    /// taken it yet, then hands out its records. File order is kept, and the reader never waits
+    /// for work nobody is doing, so busy or missing helpers only cost speed. At most two chunks per
+    /// thread are in flight, so memory is bounded by a few chunks and their records whatever the
+    /// file size.
+    /// </summary>
+    private IEnumerable<T> ReadParallel<T>(Action<IngestProblem> report, EvtxReadOptions options, Func<EvtxRecord, Action<IngestProblem>, T?> map)
+        where T : class
+    {
+        var inFlight = new Queue<ChunkJob<T>>();
+        var maxInFlight = options.Threads * 2;
+        var renderer = BinXmlRenderer.Rent(options.WindowsEvents);
+        var header = new byte[FileHeaderSize];
+        EvtxChunkHelpers.EnsureHelpers(options.Threads - 1);
+        try
+        {
+            int got;
+            try
+            {
+                got = _stream.ReadAtLeast(header, FileHeaderSize, throwOnEndOfStream: false);
+            }
+            catch (IOException e)
+            {
+                report(new IngestProblem(_name, 0, "file header", e.Message));
+                yield break;
+            }
+
+            CheckFileHeader(header.AsSpan(0, got), report);
+            if (got < FileHeaderSize)
+            {
+                yield break;
+            }
+
+            long position = FileHeaderSize;
+            for (var chunkIndex = 0; ; chunkIndex++)
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+                try
+                {
+                    got = _stream.ReadAtLeast(buffer.AsSpan(0, ChunkSize), ChunkSize, throwOnEndOfStream: false);
+                }
+                catch (IOException e)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    report(new IngestProblem(_name, position, "chunk", e.Message));
+                    break;
+                }
+
+                if (got == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+
+                var job = new ChunkJob<T>(this, buffer, got, position, chunkIndex, options.WindowsEvents, map);
+                inFlight.Enqueue(job);
+                EvtxChunkHelpers.Queue(job);
+                while (inFlight.Count >= maxInFlight)
+                {
+                    foreach (var item in Finish(inFlight, renderer, report))
+                    {
+                        yield return item;
+                    }
+                }
+
+                if (got < ChunkSize)
+                {
+                    break;
+                }
+
+                position += ChunkSize;
+            }
+
+            while (inFlight.Count > 0)
+            {
+                foreach (var item in Finish(inFlight, renderer, report))
+                {
+                    yield return item;
+                }
+            }
+        }
+        finally
+        {
+            BinXmlRenderer.Return(renderer);
+
+            // Stopped early (or failed): chunks nobody started are dropped (helpers skip them),
+            // the ones being decoded are waited for, so every buffer goes back to the pool.
+            foreach (var job in inFlight)
+            {
+                if (job.TryTake())
+                {
+                    ArrayPool<byte>.Shared.Return(job.Buffer);
+                }
+                else
+                {
+                    job.Done.Wait();
+                }
+
+                job.Done.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hands out the items of the oldest chunk: decodes it here unless a helper took it, and while
+    /// a helper is still on it, decodes the later chunks nobody has taken instead of waiting idle.
+    /// </summary>
+    private static IEnumerable<T> Finish<T>(Queue<ChunkJob<T>> inFlight, BinXmlRenderer renderer, Action<IngestProblem> report)
+        where T : class
+    {
+        var job = inFlight.Dequeue();
+        job.RunIfFree(renderer);
+        foreach (var later in inFlight)
+        {
+            if (job.Done.IsSet)
+            {
+                break;
+            }
+
+            later.RunIfFree(renderer);
+        }
+
+        job.Done.Wait();
+        job.Done.Dispose();
+        job.Failure?.Throw();
+
+        // The helpers' queue may still hold this job (to be skipped): it must not keep the records alive.
+        var items = job.Items;
+        job.Items = [];
+        foreach (var (item, problem) in items)
+        {
+            if (problem is not null)
+            {
+                report(problem);
+            }
+            else if (item is not null)
+            {
+                yield return item;
+            }
+        }
+    }
+
+    private void Decode<T>(ChunkJob<T> job, BinXmlRenderer renderer)
+        where T : class
+    {
+        void Collect(IngestProblem p) => job.Items.Add((null, p));
+        try
+        {
+            renderer.CollectElements = job.WindowsEvents;
+            var limit = OpenChunk(job.Buffer.AsSpan(0, job.Got), job.Position, job.Index, Collect);
+            if (limit > 0)
+            {
+                renderer.ResetChunk();
+                var offset = ChunkHeaderSize;
+                while (NextRecord(job.Buffer.AsSpan(0, job.Got), job.Position, limit, ref offset, renderer, Collect, out var record))
+                {
+                    if (record is not null && job.Map(record, Collect) is { } item)
+                    {
+                        job.Items.Add((item, null));
+                    }
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // Decoding reports damage instead of throwing, so this is the map failing: rethrown on
+            // the reading thread when this chunk's turn comes, as the single-threaded path would.
+            job.Failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(job.Buffer);
+            job.Done.Set();
         }
     }
 
@@ -270,7 +490,19 @@ public sealed class EvtxFile : IDisposable
         try
         {
             var xml = renderer.Render(chunk, offset + RecordHeaderSize, offset + (int)size - 4);
-            record = new EvtxRecord(recordId, EvtxValues.FileTimeToDateTime(fileTime), xml, fileOffset + offset);
+            WindowsEvent? windowsEvent = null;
+            var fromText = false;
+            if (renderer.CollectElements)
+            {
+                windowsEvent = EvtxEventBuilder.TryBuild(xml, renderer.Spans, renderer.HasUnusualContent);
+                if (windowsEvent is null)
+                {
+                    windowsEvent = WindowsXmlParser.Parse(xml);
+                    fromText = true;
+                }
+            }
+
+            record = new EvtxRecord(recordId, EvtxValues.FileTimeToDateTime(fileTime), xml, fileOffset + offset, windowsEvent, fromText);
         }
         catch (EvtxFormatException e)
         {

@@ -1,15 +1,28 @@
+using Escudo.Ingest.Windows;
+
 namespace Escudo.Ingest.Evtx;
 
 /// <summary>One event record of an EVTX file.</summary>
 public sealed class EvtxRecord
 {
-    internal EvtxRecord(ulong recordId, DateTime timestamp, string xml, long fileOffset)
+    internal EvtxRecord(ulong recordId, DateTime timestamp, string xml, long fileOffset, WindowsEvent? windowsEvent = null, bool eventFromText = false)
     {
         RecordId = recordId;
         Timestamp = timestamp;
         Xml = xml;
         FileOffset = fileOffset;
+        Event = windowsEvent;
+        EventFromText = eventFromText;
     }
+
+    /// <summary>
+    /// The Windows fields of the event when read with <see cref="EvtxReadOptions.WindowsEvents"/>
+    /// (the same as parsing <see cref="Xml"/>); null otherwise or when the XML has no Event element.
+    /// </summary>
+    public WindowsEvent? Event { get; }
+
+    /// <summary>The event's shape was unusual enough that <see cref="Event"/> was parsed from the XML text.</summary>
+    internal bool EventFromText { get; }
 
     /// <summary>Event record identifier from the record header.</summary>
     public ulong RecordId { get; }

@@ -4,4 +4,7 @@ namespace Escudo.Ingest.Sources;
 public sealed record EventReadOptions(string? Source = null, string? SourceType = null, string? Host = null, string Index = "main")
 {
     public static readonly EventReadOptions Default = new();
+
+    /// <summary>Threads decoding an EVTX file's chunks; null picks one per core (1 on a single core).</summary>
+    public int? EvtxThreads { get; init; }
 }

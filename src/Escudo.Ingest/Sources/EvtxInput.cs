@@ -1,7 +1,6 @@
 using Escudo.Core.Events;
 using Escudo.Ingest.Evtx;
 using Escudo.Ingest.Windows;
-using Escudo.Ingest.Xml;
 
 namespace Escudo.Ingest.Sources;
 
@@ -11,17 +10,25 @@ internal static class EvtxInput
     public static IEnumerable<Row> Read(Stream stream, string name, EventReadOptions options, Action<IngestProblem>? problems)
     {
         using var file = EvtxFile.Open(stream, name);
-        foreach (var record in file.ReadRecords(problems))
-        {
-            var xml = record.Xml;
-            var ev = WindowsXmlParser.Parse(xml);
-            if (ev?.EventId is null)
-            {
-                problems?.Invoke(new IngestProblem(name, record.FileOffset, "EVTX record", $"record {record.RecordId} has no EventID; skipped"));
-                continue;
-            }
 
-            yield return WindowsEventMapper.ToRow(ev, xml, options.Source, options.SourceType, options.Host, options.Index);
+        // The Windows fields come from the same walk that renders _raw, and the mapping runs on
+        // the decoding threads, so with several cores whole chunks are decoded and mapped at once.
+        var read = new EvtxReadOptions { WindowsEvents = true, Threads = options.EvtxThreads ?? EvtxReadOptions.DefaultThreads };
+        foreach (var row in file.Read(problems, read, (record, report) => ToRow(record, name, options, report)))
+        {
+            yield return row;
         }
+    }
+
+    private static Row? ToRow(EvtxRecord record, string name, EventReadOptions options, Action<IngestProblem> report)
+    {
+        var ev = record.Event;
+        if (ev?.EventId is null)
+        {
+            report(new IngestProblem(name, record.FileOffset, "EVTX record", $"record {record.RecordId} has no EventID; skipped"));
+            return null;
+        }
+
+        return WindowsEventMapper.ToRow(ev, record.Xml, options.Source, options.SourceType, options.Host, options.Index);
     }
 }

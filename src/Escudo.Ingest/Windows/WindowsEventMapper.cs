@@ -14,6 +14,7 @@ public static class WindowsEventMapper
     private static readonly int EventCodeId = FieldTable.Intern("EventCode");
     private static readonly int EventTypeId = FieldTable.Intern("eventtype");
     private static readonly int TagId = FieldTable.Intern("tag");
+    private static readonly int DataId = FieldTable.Intern("Data");
 
     private static readonly Dictionary<string, FieldRule[]> RulesByChannel = WindowsFieldRules.Rules
         .GroupBy(r => r.Source, StringComparer.OrdinalIgnoreCase)
@@ -38,32 +39,32 @@ public static class WindowsEventMapper
         row.Append(FieldTable.Raw, Value.FromString(raw));
 
         // System properties (S3 system_props_xml_kv / _attributes; S1 sysmon-* transforms).
-        Add(row, "EventCode", ev.EventId);
-        Add(row, "EventID", ev.EventId);
-        Add(row, "Name", ev.Provider);
-        Add(row, "Guid", ev.ProviderGuid);
-        Add(row, "EventSourceName", ev.EventSourceName);
-        Add(row, "Qualifiers", ev.Qualifiers);
-        Add(row, "Version", ev.Version);
-        Add(row, "Level", ev.Level);
-        Add(row, "Task", ev.Task);
-        Add(row, "Opcode", ev.Opcode);
-        Add(row, "Keywords", ev.Keywords);
-        Add(row, "SystemTime", ev.SystemTime);
-        Add(row, "EventRecordID", ev.EventRecordId);
-        Add(row, "RecordID", ev.EventRecordId);
-        Add(row, "RecordNumber", ev.EventRecordId);
-        Add(row, "ActivityID", ev.ActivityId);
-        Add(row, "RelatedActivityID", ev.RelatedActivityId);
-        Add(row, "ProcessID", ev.ProcessId);
-        Add(row, "ThreadID", ev.ThreadId);
-        Add(row, "Channel", ev.Channel);
-        Add(row, "EventChannel", ev.Channel);
-        Add(row, "Computer", ev.Computer);
-        Add(row, "UserID", ev.UserId);
-        Add(row, "SecurityID", ev.UserId);
-        Add(row, "dvc_nt_host", hostOverride ?? ev.Computer);
-        Add(row, "event_id", ev.EventRecordId);
+        Add(row, Ids.EventCode, ev.EventId);
+        Add(row, Ids.EventID, ev.EventId);
+        Add(row, Ids.Name, ev.Provider);
+        Add(row, Ids.Guid, ev.ProviderGuid);
+        Add(row, Ids.EventSourceName, ev.EventSourceName);
+        Add(row, Ids.Qualifiers, ev.Qualifiers);
+        Add(row, Ids.Version, ev.Version);
+        Add(row, Ids.Level, ev.Level);
+        Add(row, Ids.Task, ev.Task);
+        Add(row, Ids.Opcode, ev.Opcode);
+        Add(row, Ids.Keywords, ev.Keywords);
+        Add(row, Ids.SystemTime, ev.SystemTime);
+        Add(row, Ids.EventRecordID, ev.EventRecordId);
+        Add(row, Ids.RecordID, ev.EventRecordId);
+        Add(row, Ids.RecordNumber, ev.EventRecordId);
+        Add(row, Ids.ActivityID, ev.ActivityId);
+        Add(row, Ids.RelatedActivityID, ev.RelatedActivityId);
+        Add(row, Ids.ProcessID, ev.ProcessId);
+        Add(row, Ids.ThreadID, ev.ThreadId);
+        Add(row, Ids.Channel, ev.Channel);
+        Add(row, Ids.EventChannel, ev.Channel);
+        Add(row, Ids.Computer, ev.Computer);
+        Add(row, Ids.UserID, ev.UserId);
+        Add(row, Ids.SecurityID, ev.UserId);
+        Add(row, Ids.dvcnthost, hostOverride ?? ev.Computer);
+        Add(row, Ids.eventid, ev.EventRecordId);
 
         // EventData items: every <Data Name='X'>v</Data> becomes X=v (S1 [sysmon-data], S3 [eventdata_xml_data]).
         foreach (var (name, value) in ev.Data)
@@ -92,11 +93,11 @@ public static class WindowsEventMapper
         var unnamed = ev.Data.Where(d => string.IsNullOrEmpty(d.Key) && d.Value.Length > 0).Select(d => d.Value).ToList();
         if (unnamed.Count > 0)
         {
-            row.SetIfAbsent(FieldTable.Intern("Data"), Value.FromMulti(unnamed));
+            row.SetIfAbsent(DataId, Value.FromMulti(unnamed));
         }
 
-        Add(row, "EventData_Xml", ev.EventDataXml);
-        Add(row, "Message", ev.Message);
+        Add(row, Ids.EventDataXml, ev.EventDataXml);
+        Add(row, Ids.Message, ev.Message);
 
         ApplyAddOns(row, channel, ev.EventId);
         return row;
@@ -188,12 +189,90 @@ public static class WindowsEventMapper
         }
     }
 
-    private static void Add(Row row, string name, string? value)
+    private static void Add(Row row, int id, string? value)
     {
         if (!string.IsNullOrEmpty(value))
         {
-            row.Set(FieldTable.Intern(name), Value.FromString(value));
+            row.Set(id, Value.FromString(value));
         }
+    }
+
+    /// <summary>Field ids of the System properties, interned once rather than looked up by name for every event.</summary>
+    private static class Ids
+    {
+        public static readonly int EventCode = FieldTable.Intern("EventCode");
+        public static readonly int EventID = FieldTable.Intern("EventID");
+        public static readonly int Name = FieldTable.Intern("Name");
+        public static readonly int Guid = FieldTable.Intern("Guid");
+        public static readonly int EventSourceName = FieldTable.Intern("EventSourceName");
+        public static readonly int Qualifiers = FieldTable.Intern("Qualifiers");
+        public static readonly int Version = FieldTable.Intern("Version");
+        public static readonly int Level = FieldTable.Intern("Level");
+        public static readonly int Task = FieldTable.Intern("Task");
+        public static readonly int Opcode = FieldTable.Intern("Opcode");
+        public static readonly int Keywords = FieldTable.Intern("Keywords");
+        public static readonly int SystemTime = FieldTable.Intern("SystemTime");
+        public static readonly int EventRecordID = FieldTable.Intern("EventRecordID");
+        public static readonly int RecordID = FieldTable.Intern("RecordID");
+        public static readonly int RecordNumber = FieldTable.Intern("RecordNumber");
+        public static readonly int ActivityID = FieldTable.Intern("ActivityID");
+        public static readonly int RelatedActivityID = FieldTable.Intern("RelatedActivityID");
+        public static readonly int ProcessID = FieldTable.Intern("ProcessID");
+        public static readonly int ThreadID = FieldTable.Intern("ThreadID");
+        public static readonly int Channel = FieldTable.Intern("Channel");
+        public static readonly int EventChannel = FieldTable.Intern("EventChannel");
+        public static readonly int Computer = FieldTable.Intern("Computer");
+        public static readonly int UserID = FieldTable.Intern("UserID");
+        public static readonly int SecurityID = FieldTable.Intern("SecurityID");
+        public static readonly int dvcnthost = FieldTable.Intern("dvc_nt_host");
+        public static readonly int eventid = FieldTable.Intern("event_id");
+        public static readonly int EventDataXml = FieldTable.Intern("EventData_Xml");
+        public static readonly int Message = FieldTable.Intern("Message");
+    }
+
+    private static readonly double[] Pow10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
+    /// <summary>
+    /// yyyy-MM-ddTHH:mm:ss at the start of <paramref name="s"/>, read digit by digit (every event
+    /// has one). Anything unusual returns false and is left to DateTime.TryParseExact.
+    /// </summary>
+    private static bool TryParseIsoSeconds(string s, out DateTime value)
+    {
+        value = default;
+        if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+        {
+            return false;
+        }
+
+        if (!Digits(s, 0, 4, out var year) || !Digits(s, 5, 2, out var month) || !Digits(s, 8, 2, out var day)
+            || !Digits(s, 11, 2, out var hour) || !Digits(s, 14, 2, out var minute) || !Digits(s, 17, 2, out var second))
+        {
+            return false;
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        value = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc);
+        return true;
+    }
+
+    private static bool Digits(string s, int start, int count, out int value)
+    {
+        value = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            if (!char.IsAsciiDigit(s[i]))
+            {
+                return false;
+            }
+
+            value = (value * 10) + (s[i] - '0');
+        }
+
+        return true;
     }
 
     /// <summary>Parses <c>2020-10-08T11:03:46.617920300Z</c> (any number of fraction digits) to epoch seconds.</summary>
@@ -204,7 +283,8 @@ public static class WindowsEventMapper
             return null;
         }
 
-        if (!DateTime.TryParseExact(s.AsSpan(0, 19), "yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var dt))
+        if (!TryParseIsoSeconds(s, out var dt)
+            && !DateTime.TryParseExact(s.AsSpan(0, 19), "yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out dt))
         {
             return null;
         }
@@ -222,7 +302,16 @@ public static class WindowsEventMapper
 
             if (i > start)
             {
-                fraction = double.Parse("0." + s[start..Math.Min(i, start + 9)], CultureInfo.InvariantCulture);
+                // At most 9 digits: digits and 10^n are exact doubles and division rounds
+                // correctly, so this is the value double.Parse("0." + digits) gives.
+                var n = Math.Min(i, start + 9) - start;
+                long digits = 0;
+                for (var k = start; k < start + n; k++)
+                {
+                    digits = (digits * 10) + (s[k] - '0');
+                }
+
+                fraction = digits / Pow10[n];
             }
         }
 

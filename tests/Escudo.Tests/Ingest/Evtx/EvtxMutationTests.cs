@@ -36,7 +36,10 @@ public class EvtxMutationTests
                 var problems = 0;
                 var records = 0;
                 using var evtx = EvtxFile.Open(new MemoryStream(data, writable: false), $"mutant-{i}");
-                foreach (var r in evtx.ReadRecords(_ => problems++))
+                // Every other mutant also goes through the WindowsEvent builder, and every fourth
+                // through the multi-threaded chunk pipeline.
+                var options = i % 2 == 0 ? null : new EvtxReadOptions { WindowsEvents = true, Threads = i % 4 == 3 ? 2 : 1 };
+                foreach (var r in evtx.ReadRecords(_ => problems++, options))
                 {
                     records++;
                     Assert.False(string.IsNullOrEmpty(r.Xml));
