@@ -86,7 +86,7 @@ internal static class EvtxLargeBench
         }
         else
         {
-            foreach (var _ in InputReader.Read(path, EventReadOptions.Default with { EvtxThreads = threads }, problem))
+            foreach (var _ in InputReader.Read(path, EventReadOptions.Default with { Threads = threads }, problem))
             {
                 records++;
             }

@@ -19,6 +19,13 @@ internal static class Measure
         return times[times.Count / 2];
     }
 
+    /// <summary>One untimed run first (the JIT's tiers settle), then the median of <paramref name="runs"/>.</summary>
+    public static double WarmMedianSeconds(int runs, Action action)
+    {
+        action();
+        return MedianSeconds(runs, action);
+    }
+
     public static long PeakMemoryBytes()
     {
         using var p = Process.GetCurrentProcess();

@@ -26,35 +26,52 @@ public static class JsonEventReader
 
     public static IEnumerable<Row> Read(TextReader reader, string name, EventReadOptions options, Action<IngestProblem>? problems)
     {
+        // Lines are read in order on this thread; parsing and mapping run on all threads, and the
+        // rows (and problems) come back in file order.
+        var mapped = OrderedParallel.Map(Lines(reader), l => Parse(l.Text, options), options.ThreadCount);
+        long lineNo = 0;
+        foreach (var (row, problem) in mapped)
+        {
+            lineNo++;
+            if (problem is not null)
+            {
+                problems?.Invoke(new IngestProblem(name, lineNo, "JSON line", problem)); // every line is counted, blank ones too
+                continue;
+            }
+
+            if (row is not null)
+            {
+                yield return row;
+            }
+        }
+    }
+
+    private static IEnumerable<(string Text, long Line)> Lines(TextReader reader)
+    {
         string? line;
         long lineNo = 0;
         while ((line = reader.ReadLine()) is not null)
         {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
+            yield return (line, ++lineNo);
+        }
+    }
 
-            Row? row;
-            try
-            {
-                using var doc = JsonDocument.Parse(line);
-                row = FromJson(doc.RootElement, line, options);
-            }
-            catch (JsonException e)
-            {
-                problems?.Invoke(new IngestProblem(name, lineNo, "JSON line", e.Message));
-                continue;
-            }
+    private static (Row? Row, string? Problem) Parse(string line, EventReadOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            return (null, null);
+        }
 
-            if (row is null)
-            {
-                problems?.Invoke(new IngestProblem(name, lineNo, "JSON line", "not a JSON object; skipped"));
-                continue;
-            }
-
-            yield return row;
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            var row = FromJson(doc.RootElement, line, options);
+            return row is null ? (null, "not a JSON object; skipped") : (row, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, e.Message);
         }
     }
 

@@ -13,7 +13,7 @@ internal static class EvtxInput
 
         // The Windows fields come from the same walk that renders _raw, and the mapping runs on
         // the decoding threads, so with several cores whole chunks are decoded and mapped at once.
-        var read = new EvtxReadOptions { WindowsEvents = true, Threads = options.EvtxThreads ?? EvtxReadOptions.DefaultThreads };
+        var read = new EvtxReadOptions { WindowsEvents = true, Threads = options.Threads ?? EvtxReadOptions.DefaultThreads };
         foreach (var row in file.Read(problems, read, (record, report) => ToRow(record, name, options, report)))
         {
             yield return row;

@@ -16,16 +16,21 @@ public static class XmlWinEventLogReader
 
     public static IEnumerable<Row> Read(TextReader reader, string name, EventReadOptions options, Action<IngestProblem>? problems)
     {
-        foreach (var (text, line) in SplitEvents(reader, name, problems))
+        // Splitting is sequential (an event spans lines); parsing and mapping run on all threads, in order.
+        var mapped = OrderedParallel.Map(SplitEvents(reader, name, problems), e =>
         {
-            var ev = WindowsXmlParser.Parse(text);
-            if (ev is null || ev.EventId is null)
+            var ev = WindowsXmlParser.Parse(e.Text);
+            return ev?.EventId is null ? (null, e.Line) : (WindowsEventMapper.ToRow(ev, e.Text, options.Source, options.SourceType, options.Host, options.Index), e.Line);
+        }, options.ThreadCount);
+        foreach (var (row, line) in mapped)
+        {
+            if (row is null)
             {
                 problems?.Invoke(new IngestProblem(name, line, "XmlWinEventLog event", "no <EventID> found; event skipped"));
                 continue;
             }
 
-            yield return WindowsEventMapper.ToRow(ev, text, options.Source, options.SourceType, options.Host, options.Index);
+            yield return row;
         }
     }
 
