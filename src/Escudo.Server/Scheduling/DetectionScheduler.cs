@@ -152,14 +152,28 @@ public sealed class DetectionScheduler : IDisposable
             try
             {
                 await TickAsync(ct);
-                var now = _time.GetUtcNow();
-                var next = _cron.GetNextOccurrence(now.UtcDateTime, inclusive: false);
+
+                // The next occurrence after what the tick covered, not after "now": if the clock
+                // moved during the tick, what became due runs at once instead of a cron period later.
+                var covered = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(CaughtUpTo * 1000)).UtcDateTime;
+                var next = _cron.GetNextOccurrence(covered, inclusive: false);
                 if (next is null)
                 {
                     return;
                 }
 
-                await Task.Delay(next.Value - now.UtcDateTime, _time, ct);
+                var wait = next.Value - _time.GetUtcNow().UtcDateTime;
+                if (wait <= TimeSpan.Zero)
+                {
+                    continue;
+                }
+
+                // The injected clock can jump (a test's fake clock, a corrected system clock) between
+                // reading it and arming the timer; a one-second wake in real time bounds how long
+                // such a jump goes unseen. A tick with nothing due costs next to nothing.
+                using var wake = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                await Task.WhenAny(Task.Delay(wait, _time, wake.Token), Task.Delay(TimeSpan.FromSeconds(1), wake.Token));
+                await wake.CancelAsync();
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
