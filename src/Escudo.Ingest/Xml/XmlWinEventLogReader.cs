@@ -55,6 +55,15 @@ public static class XmlWinEventLogReader
                         break;
                     }
 
+                    // The common case, one whole event on its line: no copy through a builder.
+                    var close = line.IndexOf("</Event>", start, StringComparison.Ordinal);
+                    if (close >= 0)
+                    {
+                        yield return (start == 0 && close + 8 == line.Length ? line : line.Substring(start, close + 8 - start), lineNo);
+                        pos = close + 8;
+                        continue;
+                    }
+
                     current = new StringBuilder();
                     startLine = lineNo;
                     pos = start;
