@@ -88,7 +88,7 @@ internal static class HuntBench
 
         GC.Collect();
         var baseMiB = tape.Bytes / 1048576.0;
-        Console.Error.WriteLine($"  base events {tape.Count:N0}: a {baseMiB:N0} MiB tape; {GC.GetTotalMemory(true) / 1048576.0:N0} MiB managed in all");
+        Console.Error.WriteLine($"  base events {tape.Count:N0}: a {baseMiB:N0} MiB tape; {GC.GetTotalMemory(true) / 1048576.0:N0} MiB managed in all; peak working set so far {Measure.PeakMemoryBytes() / 1048576.0:N0} MiB");
         var span = (maxTime >= minTime ? maxTime - minTime : 0) + 3600;
         var hostIds = new[] { FieldTable.Host, FieldTable.Intern("Computer"), FieldTable.Intern("dest"), FieldTable.Intern("dvc"), FieldTable.Intern("dvc_nt_host") };
         var userId = FieldTable.Intern("user");
@@ -133,6 +133,7 @@ internal static class HuntBench
         Console.Error.WriteLine($"  GC: {GC.CollectionCount(0)} gen0, {GC.CollectionCount(1)} gen1, {GC.CollectionCount(2)} gen2, paused {GC.GetTotalPauseDuration().TotalSeconds:0.0} s");
         Console.Error.WriteLine($"  pass: keys, data model rows and prefilter {pass.PrepareSeconds:0.0} s, detections {pass.MatchSeconds:0.0} s; {pass.PrefilteredFeeds} of {pass.Feeds} streamed pipelines prefiltered");
         var groups = pass.GroupCounts().ToList();
+        Console.Error.WriteLine($"  live managed memory after the pass: {GC.GetTotalMemory(true) / 1048576.0:N0} MiB (the tape included); peak working set so far {Measure.PeakMemoryBytes() / 1048576.0:N0} MiB");
         Console.Error.WriteLine($"  groups held at the end of the pass: {groups.Sum(g => g.Groups):N0}; most: " + string.Join("; ", groups.Take(6).Select(g => $"{g.Detection} {g.Groups:N0}")));
         var runs = pass.Run();
         var totalSeconds = sw.Elapsed.TotalSeconds;

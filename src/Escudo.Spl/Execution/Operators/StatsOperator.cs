@@ -150,6 +150,7 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
         private readonly StatsOperator _op;
         private readonly Dictionary<Value[], Group> _groups = new(GroupKeyComparer.Instance);
         private readonly Value[] _probe;
+        private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
 
         internal Accumulator(StatsOperator op)
         {
@@ -204,6 +205,25 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
             if (_groups.Count >= _op.MaxGroups)
             {
                 throw new SearchLimitException($"{_op.Kind} holds more than {_op.MaxGroups} groups; narrow the search or raise the memory limit");
+            }
+
+            // Group values repeat across groups (hosts, users, paths) but arrive as new strings
+            // with every event: keep one copy of each, so memory follows distinct values, not groups.
+            for (var i = 0; i < key.Length; i++)
+            {
+                if (key[i].Kind == ValueKind.String)
+                {
+                    var text = key[i].RawString!;
+                    if (!_strings.TryGetValue(text, out var pooled))
+                    {
+                        _strings[text] = pooled = text;
+                    }
+
+                    if (!ReferenceEquals(pooled, text))
+                    {
+                        key[i] = Value.FromString(pooled);
+                    }
+                }
             }
 
             var g = new Group(key, _op.NewStates());

@@ -26,32 +26,82 @@ internal sealed class CountAggregator : Aggregator
 
 internal sealed class DistinctCountAggregator : Aggregator
 {
-    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    // Most groups see one distinct value: it is held inline, and a set is made only for a second.
+    private string? _single;
+    private HashSet<string>? _seen;
 
     public override void Add(Value value, double time)
     {
-        foreach (var item in value.Items)
+        if (value.Kind == ValueKind.Multi)
         {
-            _seen.Add(item);
+            foreach (var item in value.Items)
+            {
+                AddItem(item);
+            }
+        }
+        else if (!value.IsNull)
+        {
+            AddItem(value.Kind == ValueKind.String ? value.RawString! : value.ToDisplayString());
         }
     }
 
-    public override Value Result() => Value.FromNumber(_seen.Count);
+    private void AddItem(string item)
+    {
+        if (_seen is not null)
+        {
+            _seen.Add(item);
+        }
+        else if (_single is null)
+        {
+            _single = item;
+        }
+        else if (!string.Equals(_single, item, StringComparison.Ordinal))
+        {
+            _seen = new HashSet<string>(StringComparer.Ordinal) { _single, item };
+        }
+    }
+
+    public override Value Result() => Value.FromNumber(_seen?.Count ?? (_single is null ? 0 : 1));
 }
 
 internal sealed class ValuesAggregator : Aggregator
 {
-    private readonly SortedSet<string> _values = new(StringComparer.Ordinal);
+    // As for dc: one value inline, a sorted set from the second distinct one.
+    private string? _single;
+    private SortedSet<string>? _values;
 
     public override void Add(Value value, double time)
     {
-        foreach (var item in value.Items)
+        if (value.Kind == ValueKind.Multi)
         {
-            _values.Add(item);
+            foreach (var item in value.Items)
+            {
+                AddItem(item);
+            }
+        }
+        else if (!value.IsNull)
+        {
+            AddItem(value.Kind == ValueKind.String ? value.RawString! : value.ToDisplayString());
         }
     }
 
-    public override Value Result() => Value.FromMulti(_values.ToArray());
+    private void AddItem(string item)
+    {
+        if (_values is not null)
+        {
+            _values.Add(item);
+        }
+        else if (_single is null)
+        {
+            _single = item;
+        }
+        else if (!string.Equals(_single, item, StringComparison.Ordinal))
+        {
+            _values = new SortedSet<string>(StringComparer.Ordinal) { _single, item };
+        }
+    }
+
+    public override Value Result() => Value.FromMulti(_values is not null ? _values.ToArray() : _single is null ? [] : [_single]);
 }
 
 internal sealed class ListAggregator : Aggregator
@@ -86,16 +136,27 @@ internal sealed class ExtremeAggregator(bool max) : Aggregator
             return;
         }
 
+        if (value.Kind == ValueKind.String)
+        {
+            TakeItem(value.RawString!); // without the items array a single value would need
+            return;
+        }
+
         foreach (var item in value.Items)
         {
-            if (Value.TryParseNumber(item, out var d))
-            {
-                Take(d);
-            }
-            else if (_str is null || (string.CompareOrdinal(item, _str) > 0) == max)
-            {
-                _str = item;
-            }
+            TakeItem(item);
+        }
+    }
+
+    private void TakeItem(string item)
+    {
+        if (Value.TryParseNumber(item, out var d))
+        {
+            Take(d);
+        }
+        else if (_str is null || (string.CompareOrdinal(item, _str) > 0) == max)
+        {
+            _str = item;
         }
     }
 
