@@ -168,6 +168,7 @@ internal static class HuntBench
 
         Console.WriteLine($"events {pass.EventCount:N0}, keyed scans {pass.KeyedScans}, unkeyed scans {pass.UnkeyedScans}");
         Console.WriteLine("prefilter fields: " + string.Join(", ", pass.PrefilterFields()));
+        Console.WriteLine($"streamed pipelines with a where pushed to their groups: {pass.PushdownPipelines}");
         Console.WriteLine($"streamed detections {pass.StreamedDetections} of {pass.Retention().Count()}");
         foreach (var (ds, rows, kept) in pass.DataModelRowCounts().OrderByDescending(x => x.Rows))
         {

@@ -285,6 +285,9 @@ public sealed partial class SharedPass
         (_eventPrefilter?.Fields().Select(f => $"events.{f.Field} ({f.States} states)") ?? [])
         .Concat(_datasetPrefilters.SelectMany((p, i) => p?.Fields().Select(f => $"{_datasets[i].FullName}.{f.Field} ({f.States} states)") ?? []));
 
+    /// <summary>Streamed pipelines that drop groups early because a later where reads only by-fields.</summary>
+    public int PushdownPipelines => _plans.Where(p => p.Stream is not null).Sum(p => p.Stream!.AllStreams().Count(s => s.PushedFilters > 0));
+
     /// <summary>Streamed pipelines whose rows are first screened by the literal prefilter.</summary>
     public int PrefilteredFeeds { get; }
 

@@ -1,5 +1,6 @@
 using Escudo.Core.DataModels;
 using Escudo.Core.Events;
+using Escudo.Core.Values;
 using Escudo.Spl.Execution.Operators;
 using Escudo.Spl.Planning;
 
@@ -24,7 +25,7 @@ public sealed class StreamingPipeline
     private readonly Operator[] _rest;
     private readonly List<StreamingPipeline> _children = [];
 
-    private StreamingPipeline(ScanOperator? scan, TstatsOperator? tstats, IRowStep[] prefix, StatsOperator stats, Operator[] rest)
+    private StreamingPipeline(ScanOperator? scan, TstatsOperator? tstats, IRowStep[] prefix, StatsOperator stats, Operator[] rest, IReadOnlyList<Syntax.Ast.Command>? restCommands)
     {
         Scan = scan?.Expression;
         _filter = scan?.Request.Filter;
@@ -34,6 +35,12 @@ public sealed class StreamingPipeline
         _copy = prefix.Any(p => ((Operator)p).Mutates);
         _stats = stats.Begin();
         _rest = rest;
+        if (restCommands is not null && restCommands.Count == rest.Length && GroupPushdown.Steps(stats, rest, restCommands) is { Length: > 0 } steps)
+        {
+            PushedFilters = steps.Count(x => x is FilterOperator);
+            var byIds = stats.ByNames.Select(FieldTable.Intern).ToArray();
+            _stats.GroupFilter = key => GroupPushdown.Keeps(byIds, key, steps);
+        }
     }
 
     /// <summary>The data model dataset whose rows this pipeline reads, or null when it reads events.</summary>
@@ -47,6 +54,9 @@ public sealed class StreamingPipeline
 
     /// <summary>This pipeline and the streamed subsearches of its joins and appends, each fed on its own.</summary>
     public IEnumerable<StreamingPipeline> AllStreams() => _children.SelectMany(c => c.AllStreams()).Prepend(this);
+
+    /// <summary>Filters after the stats that were also applied to each new group's by-field values (see <see cref="GroupPushdown"/>).</summary>
+    public int PushedFilters { get; }
 
     /// <summary>Groups held so far.</summary>
     public int GroupCount => _stats.GroupCount;
@@ -68,7 +78,7 @@ public sealed class StreamingPipeline
 
         if (ops[0] is TstatsOperator t)
         {
-            return WithSubsearches(new StreamingPipeline(null, t, [], t.Stats, [.. ops.Skip(1)]), out blocker);
+            return WithSubsearches(new StreamingPipeline(null, t, [], t.Stats, [.. ops.Skip(1)], RestCommands(search, 1)), out blocker);
         }
 
         if (ops[0] is not ScanOperator scan)
@@ -89,8 +99,12 @@ public sealed class StreamingPipeline
             return null;
         }
 
-        return WithSubsearches(new StreamingPipeline(scan, null, [.. ops.Skip(1).Take(i - 1).Cast<IRowStep>()], stats, [.. ops.Skip(i + 1)]), out blocker);
+        return WithSubsearches(new StreamingPipeline(scan, null, [.. ops.Skip(1).Take(i - 1).Cast<IRowStep>()], stats, [.. ops.Skip(i + 1)], RestCommands(search, i + 1)), out blocker);
     }
+
+    /// <summary>The commands after the stats, when the pipeline has one operator per command.</summary>
+    private static IReadOnlyList<Syntax.Ast.Command>? RestCommands(CompiledSearch search, int from) =>
+        search.Syntax is { } p && p.Commands.Count == search.Operators.Count ? [.. p.Commands.Skip(from)] : null;
 
     /// <summary>
     /// Streams the subsearches of the joins and appends after the stats too (a subsearch runs on

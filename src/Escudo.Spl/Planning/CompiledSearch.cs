@@ -12,6 +12,9 @@ public sealed class CompiledSearch(string text, IReadOnlyList<Operator> operator
 
     public IReadOnlyList<Operator> Operators { get; } = operators;
 
+    /// <summary>The parsed pipeline, one command per operator.</summary>
+    public Syntax.Ast.Pipeline? Syntax { get; init; }
+
     public SearchContext Context { get; } = context;
 
     public IEnumerable<Row> Run()

@@ -38,7 +38,7 @@ public sealed partial class Planner(SearchContext context)
             ops.Add(i == 0 ? PlanFirst(cmd, pipeline) : PlanCommand(cmd));
         }
 
-        return new CompiledSearch(text, ops, Context);
+        return new CompiledSearch(text, ops, Context) { Syntax = pipeline };
     }
 
     private Operator PlanFirst(Command cmd, Pipeline pipeline)

@@ -138,6 +138,12 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
         }
     }
 
+    /// <summary>The names of the by fields, in order.</summary>
+    public IEnumerable<string> ByNames => byIds.Select(FieldTable.NameOf);
+
+    /// <summary>The names of the aggregation outputs.</summary>
+    public IEnumerable<string> OutputNames => aggregations.Select(a => a.OutputName);
+
     /// <summary>True for plain stats, whose state can be fed one row at a time and read at the end.</summary>
     public bool IsStats => kind == "stats";
 
@@ -162,6 +168,12 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
 
         public int GroupCount => _groups.Count;
 
+        /// <summary>
+        /// Decides, from its by-field values alone, whether a new group can reach the results; a
+        /// group it refuses is never made and its rows are dropped (see StreamingPipeline).
+        /// </summary>
+        public Func<Value[], bool>? GroupFilter { get; set; }
+
         public void Add(Row row)
         {
             // The common case (single values): look the group up with a reused key, copied only when new.
@@ -182,6 +194,11 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
             {
                 if (!_groups.TryGetValue(_probe, out var g))
                 {
+                    if (GroupFilter is { } keep && !keep(_probe))
+                    {
+                        return;
+                    }
+
                     g = NewGroup((Value[])_probe.Clone());
                 }
 
@@ -193,6 +210,11 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
             {
                 if (!_groups.TryGetValue(key, out var g))
                 {
+                    if (GroupFilter is { } keep && !keep(key))
+                    {
+                        continue;
+                    }
+
                     g = NewGroup(key);
                 }
 
