@@ -24,11 +24,19 @@ internal sealed class CountAggregator : Aggregator
     public override Value Result() => Value.FromNumber(_n);
 }
 
-internal sealed class DistinctCountAggregator : Aggregator
+/// <summary>
+/// The distinct items of a field, for dc() and values(). Most groups see a single distinct value,
+/// so it is held inline and a set is made only when a second one arrives.
+/// </summary>
+internal abstract class DistinctItemsAggregator : Aggregator
 {
-    // Most groups see one distinct value: it is held inline, and a set is made only for a second.
     private string? _single;
-    private HashSet<string>? _seen;
+
+    protected ISet<string>? Set { get; private set; }
+
+    protected string? Single => _single;
+
+    protected abstract ISet<string> NewSet();
 
     public override void Add(Value value, double time)
     {
@@ -47,9 +55,9 @@ internal sealed class DistinctCountAggregator : Aggregator
 
     private void AddItem(string item)
     {
-        if (_seen is not null)
+        if (Set is not null)
         {
-            _seen.Add(item);
+            Set.Add(item);
         }
         else if (_single is null)
         {
@@ -57,51 +65,25 @@ internal sealed class DistinctCountAggregator : Aggregator
         }
         else if (!string.Equals(_single, item, StringComparison.Ordinal))
         {
-            _seen = new HashSet<string>(StringComparer.Ordinal) { _single, item };
+            Set = NewSet();
+            Set.Add(_single);
+            Set.Add(item);
         }
     }
-
-    public override Value Result() => Value.FromNumber(_seen?.Count ?? (_single is null ? 0 : 1));
 }
 
-internal sealed class ValuesAggregator : Aggregator
+internal sealed class DistinctCountAggregator : DistinctItemsAggregator
 {
-    // As for dc: one value inline, a sorted set from the second distinct one.
-    private string? _single;
-    private SortedSet<string>? _values;
+    protected override ISet<string> NewSet() => new HashSet<string>(StringComparer.Ordinal);
 
-    public override void Add(Value value, double time)
-    {
-        if (value.Kind == ValueKind.Multi)
-        {
-            foreach (var item in value.Items)
-            {
-                AddItem(item);
-            }
-        }
-        else if (!value.IsNull)
-        {
-            AddItem(value.Kind == ValueKind.String ? value.RawString! : value.ToDisplayString());
-        }
-    }
+    public override Value Result() => Value.FromNumber(Set?.Count ?? (Single is null ? 0 : 1));
+}
 
-    private void AddItem(string item)
-    {
-        if (_values is not null)
-        {
-            _values.Add(item);
-        }
-        else if (_single is null)
-        {
-            _single = item;
-        }
-        else if (!string.Equals(_single, item, StringComparison.Ordinal))
-        {
-            _values = new SortedSet<string>(StringComparer.Ordinal) { _single, item };
-        }
-    }
+internal sealed class ValuesAggregator : DistinctItemsAggregator
+{
+    protected override ISet<string> NewSet() => new SortedSet<string>(StringComparer.Ordinal);
 
-    public override Value Result() => Value.FromMulti(_values is not null ? _values.ToArray() : _single is null ? [] : [_single]);
+    public override Value Result() => Value.FromMulti(Set is not null ? [.. Set] : Single is null ? [] : [Single]);
 }
 
 internal sealed class ListAggregator : Aggregator
