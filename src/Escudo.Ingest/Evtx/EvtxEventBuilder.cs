@@ -167,36 +167,7 @@ internal static class EvtxEventBuilder
 
             var attrs = xml.AsSpan(s.TagStart + 1 + nameEnd, s.TagEnd - s.TagStart - 1 - nameEnd);
             var text = s.SelfClosed ? null : Content(xml, s);
-            switch (s.Name.AsSpan(0, nameEnd))
-            {
-                case "Provider":
-                    ev.Provider = WindowsXmlParser.Attr(attrs, "Name");
-                    ev.ProviderGuid = WindowsXmlParser.Attr(attrs, "Guid");
-                    ev.EventSourceName = WindowsXmlParser.Attr(attrs, "EventSourceName");
-                    break;
-                case "EventID":
-                    ev.EventId = text;
-                    ev.Qualifiers = WindowsXmlParser.Attr(attrs, "Qualifiers");
-                    break;
-                case "Version": ev.Version = text; break;
-                case "Level": ev.Level = text; break;
-                case "Task": ev.Task = text; break;
-                case "Opcode": ev.Opcode = text; break;
-                case "Keywords": ev.Keywords = text; break;
-                case "TimeCreated": ev.SystemTime = WindowsXmlParser.Attr(attrs, "SystemTime"); break;
-                case "EventRecordID": ev.EventRecordId = text; break;
-                case "Correlation":
-                    ev.ActivityId = WindowsXmlParser.Attr(attrs, "ActivityID");
-                    ev.RelatedActivityId = WindowsXmlParser.Attr(attrs, "RelatedActivityID");
-                    break;
-                case "Execution":
-                    ev.ProcessId = WindowsXmlParser.Attr(attrs, "ProcessID");
-                    ev.ThreadId = WindowsXmlParser.Attr(attrs, "ThreadID");
-                    break;
-                case "Channel": ev.Channel = text; break;
-                case "Computer": ev.Computer = text; break;
-                case "Security": ev.UserId = WindowsXmlParser.Attr(attrs, "UserID"); break;
-            }
+            WindowsXmlParser.SetSystemProperty(ev, s.Name.AsSpan(0, nameEnd), attrs, text);
         }
 
         return true;

@@ -112,38 +112,47 @@ public static class WindowsXmlParser
                 }
             }
 
-            switch (name)
-            {
-                case "Provider":
-                    ev.Provider = Attr(attrs, "Name");
-                    ev.ProviderGuid = Attr(attrs, "Guid");
-                    ev.EventSourceName = Attr(attrs, "EventSourceName");
-                    break;
-                case "EventID":
-                    ev.EventId = text;
-                    ev.Qualifiers = Attr(attrs, "Qualifiers");
-                    break;
-                case "Version": ev.Version = text; break;
-                case "Level": ev.Level = text; break;
-                case "Task": ev.Task = text; break;
-                case "Opcode": ev.Opcode = text; break;
-                case "Keywords": ev.Keywords = text; break;
-                case "TimeCreated": ev.SystemTime = Attr(attrs, "SystemTime"); break;
-                case "EventRecordID": ev.EventRecordId = text; break;
-                case "Correlation":
-                    ev.ActivityId = Attr(attrs, "ActivityID");
-                    ev.RelatedActivityId = Attr(attrs, "RelatedActivityID");
-                    break;
-                case "Execution":
-                    ev.ProcessId = Attr(attrs, "ProcessID");
-                    ev.ThreadId = Attr(attrs, "ThreadID");
-                    break;
-                case "Channel": ev.Channel = text; break;
-                case "Computer": ev.Computer = text; break;
-                case "Security": ev.UserId = Attr(attrs, "UserID"); break;
-            }
+            SetSystemProperty(ev, name, attrs, text);
 
             i = next;
+        }
+    }
+
+    /// <summary>
+    /// Sets the WindowsEvent property that one child element of System carries (its text, or an
+    /// attribute), as both the text parser and the EVTX event builder read them.
+    /// </summary>
+    internal static void SetSystemProperty(WindowsEvent ev, ReadOnlySpan<char> name, ReadOnlySpan<char> attrs, string? text)
+    {
+        switch (name)
+        {
+            case "Provider":
+                ev.Provider = Attr(attrs, "Name");
+                ev.ProviderGuid = Attr(attrs, "Guid");
+                ev.EventSourceName = Attr(attrs, "EventSourceName");
+                break;
+            case "EventID":
+                ev.EventId = text;
+                ev.Qualifiers = Attr(attrs, "Qualifiers");
+                break;
+            case "Version": ev.Version = text; break;
+            case "Level": ev.Level = text; break;
+            case "Task": ev.Task = text; break;
+            case "Opcode": ev.Opcode = text; break;
+            case "Keywords": ev.Keywords = text; break;
+            case "TimeCreated": ev.SystemTime = Attr(attrs, "SystemTime"); break;
+            case "EventRecordID": ev.EventRecordId = text; break;
+            case "Correlation":
+                ev.ActivityId = Attr(attrs, "ActivityID");
+                ev.RelatedActivityId = Attr(attrs, "RelatedActivityID");
+                break;
+            case "Execution":
+                ev.ProcessId = Attr(attrs, "ProcessID");
+                ev.ThreadId = Attr(attrs, "ThreadID");
+                break;
+            case "Channel": ev.Channel = text; break;
+            case "Computer": ev.Computer = text; break;
+            case "Security": ev.UserId = Attr(attrs, "UserID"); break;
         }
     }
 
