@@ -13,14 +13,49 @@ namespace Escudo.Bench;
 /// </summary>
 internal sealed class EventTape
 {
-    private readonly List<byte[]> _pages = [];
     private readonly List<(int Page, int Offset)> _index = [];
+    private readonly List<long> _pageOffsets = [];
+    private readonly List<int> _pageLengths = [];
+    private readonly FileStream _writer;
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _file;
     private byte[] _page = new byte[1 << 24];
     private int _used;
+    private int _cachedPage = -1;
+
+    /// <summary>
+    /// A tape written to <paramref name="path"/> as it is made, one 16 MiB page in memory: replaying
+    /// reads the file in order, as a hunt reads its input, so the tape does not count in the
+    /// process's memory (the file is in the page cache, not in the working set). The file is deleted
+    /// when the process ends.
+    /// </summary>
+    public EventTape(string path)
+    {
+        _writer = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 1, FileOptions.DeleteOnClose);
+    }
 
     public int Count => _index.Count;
 
-    public long Bytes => (_pages.Count * (long)(1 << 24)) + _used;
+    public long Bytes { get; private set; }
+
+    /// <summary>Bytes of the tape held in memory: one page and the index.</summary>
+    public long MemoryBytes => _page.Length + (_index.Count * 8L);
+
+    private void WritePage()
+    {
+        _pageOffsets.Add(_writer.Position);
+        _pageLengths.Add(_used);
+        _writer.Write(_page, 0, _used);
+        _used = 0;
+    }
+
+    /// <summary>Ends the tape: what follows is replaying.</summary>
+    public void Seal()
+    {
+        WritePage();
+        _writer.Flush();
+        _file = _writer.SafeFileHandle;
+        _cachedPage = -1;
+    }
 
     public void Add(Row row)
     {
@@ -39,12 +74,15 @@ internal sealed class EventTape
 
         if (_used + size > _page.Length)
         {
-            _pages.Add(_page);
-            _page = new byte[Math.Max(1 << 24, size)];
-            _used = 0;
+            WritePage();
+            if (size > _page.Length)
+            {
+                _page = new byte[size];
+            }
         }
 
-        _index.Add((_pages.Count, _used));
+        Bytes += size;
+        _index.Add((_pageOffsets.Count, _used));
         var span = _page.AsSpan(_used);
         var p = 0;
         BinaryPrimitives.WriteInt32LittleEndian(span[p..], row.Count);
@@ -84,7 +122,18 @@ internal sealed class EventTape
     public Row Get(int index)
     {
         var (page, offset) = _index[index];
-        ReadOnlySpan<byte> span = (page < _pages.Count ? _pages[page] : _page).AsSpan(offset);
+        if (page != _cachedPage)
+        {
+            for (var read = 0; read < _pageLengths[page];)
+            {
+                var n = RandomAccess.Read(_file!, _page.AsSpan(read, _pageLengths[page] - read), _pageOffsets[page] + read);
+                read += n > 0 ? n : throw new EndOfStreamException("the tape file is shorter than written");
+            }
+
+            _cachedPage = page;
+        }
+
+        ReadOnlySpan<byte> span = _page.AsSpan(offset);
         var count = BinaryPrimitives.ReadInt32LittleEndian(span);
         var p = 4;
         var row = new Row(count + 2);

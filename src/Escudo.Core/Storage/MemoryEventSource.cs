@@ -14,7 +14,7 @@ public sealed class MemoryEventSource(IReadOnlyList<Row> events) : IEventSource
     public IEnumerable<Row> Scan(ScanRequest request) => ScanList(Events, request);
 
     /// <summary>The rows of a list that fall in the request's time range and pass its filter.</summary>
-    public static IEnumerable<Row> ScanList(IReadOnlyList<Row> rows, ScanRequest request)
+    public static IEnumerable<Row> ScanList(IEnumerable<Row> rows, ScanRequest request)
     {
         var time = request.Time;
         var filter = request.Filter;

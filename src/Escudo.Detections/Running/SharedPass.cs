@@ -40,7 +40,7 @@ public sealed partial class SharedPass
     private readonly ScanKeys.KeyIndex _keyIds = new();
     private readonly Partition[] _partitions;
     private readonly DataModelDataset[] _datasets;
-    private readonly List<Row>?[] _retainedRows;
+    private readonly KeptRows?[] _retainedRows;
     private readonly long[] _dataModelRowCounts;
     private readonly DataModelCatalog _catalog;
     private readonly int _parallelism;
@@ -51,6 +51,8 @@ public sealed partial class SharedPass
     private readonly LiteralPrefilter? _eventPrefilter;
     private readonly LiteralPrefilter?[] _datasetPrefilters;
     private readonly int _feedCount;
+    private readonly StreamingPipeline[] _streams;
+    private SpillDirectory? _spill;
     private int _batchCount;
     private long _events;
 
@@ -61,7 +63,7 @@ public sealed partial class SharedPass
         public int Index { get; } = index;
 
         /// <summary>The events kept for a detection that cannot be streamed.</summary>
-        public List<Row> Events { get; } = [];
+        public KeptRows Events { get; } = new();
 
         public StreamingPipeline? Stream { get; set; }
 
@@ -230,7 +232,7 @@ public sealed partial class SharedPass
         }
 
         _datasets = [.. streamedDatasets.Select(x => x.Dataset).Concat(retainedDatasets).Distinct()];
-        _retainedRows = [.. _datasets.Select(ds => retainedDatasets.Contains(ds) ? new List<Row>() : null)];
+        _retainedRows = [.. _datasets.Select(ds => retainedDatasets.Contains(ds) ? new KeptRows() : null)];
         _dataModelRowCounts = new long[_datasets.Length];
         foreach (var part in _partitions)
         {
@@ -250,6 +252,7 @@ public sealed partial class SharedPass
 
         // The literal prefilter: one for events, one per dataset, over the feeds whose condition has literals.
         _feedCount = feeds.Count;
+        _streams = [.. feeds.Select(f => f.Stream)];
         var eventLiterals = new List<(int, IReadOnlyList<(string, string)>)>();
         var datasetLiterals = _datasets.Select(_ => new List<(int, IReadOnlyList<(string, string)>)>()).ToArray();
         foreach (var feed in feeds)
@@ -279,6 +282,35 @@ public sealed partial class SharedPass
     }
 
     public long EventCount => _events;
+
+    /// <summary>
+    /// The stats groups all streamed detections may hold together. Past it, the detections with
+    /// the most groups write them to disk (see <see cref="StreamingPipeline.Spill"/>) until half
+    /// of it is held, so memory stays bounded however long the input; results do not change.
+    /// A group takes roughly 0.5 to 1 KB, so the default holds a few hundred MB of groups.
+    /// </summary>
+    public long MaxGroupsInMemory { get; set; } = 400_000;
+
+    /// <summary>
+    /// The events and data model rows the detections that are not streamed may keep in memory
+    /// together; past it, they are written to disk and read back when those detections run.
+    /// </summary>
+    public long MaxKeptRowsInMemory { get; set; } = 100_000;
+
+    /// <summary>Where spilled groups go (a private folder is made inside it); the system's temporary folder when null.</summary>
+    public string? SpillFolder { get; set; }
+
+    /// <summary>Groups written to disk during the pass (a group spilled twice counts twice).</summary>
+    public long SpilledGroups => _streams.Sum(s => s.SpilledGroups);
+
+    /// <summary>Events and data model rows kept for detections that are not streamed and written to disk.</summary>
+    public long SpilledRows { get; private set; }
+
+    /// <summary>Bytes written to spill files.</summary>
+    public long SpilledBytes { get; private set; }
+
+    /// <summary>Groups held in memory by all streamed pipelines now.</summary>
+    public long GroupsInMemory => _streams.Sum(s => (long)s.GroupCount);
 
     /// <summary>The fields each prefilter scans (events first, then each dataset), for diagnostics.</summary>
     public IEnumerable<string> PrefilterFields() =>
@@ -318,12 +350,12 @@ public sealed partial class SharedPass
         _plans.Where(p => p.NotStreamed is not null).Select(p => (p.Detection.Name, p.NotStreamed!));
 
     /// <summary>How many events each detection keeps, most first (what the pass holds in memory); streamed ones keep none.</summary>
-    public IEnumerable<(string Detection, int Events, bool Keyed)> Retention() => _plans
+    public IEnumerable<(string Detection, long Events, bool Keyed)> Retention() => _plans
         .Select(p => (p.Detection.Name, p.Events.Count, !_partitions.Any(part => part.Unkeyed.Any(u => ReferenceEquals(u.Plan, p)))))
         .OrderByDescending(x => x.Count);
 
     /// <summary>Data model rows made per dataset, and how many are kept for detections that run after the pass.</summary>
-    public IEnumerable<(string Dataset, long Rows, int Kept)> DataModelRowCounts() =>
+    public IEnumerable<(string Dataset, long Rows, long Kept)> DataModelRowCounts() =>
         _datasets.Select((ds, i) => (ds.FullName, _dataModelRowCounts[i], _retainedRows[i]?.Count ?? 0));
 
     /// <summary>Offers one event to every detection that could match it, and maps it to the datasets in use.</summary>
@@ -386,7 +418,74 @@ public sealed partial class SharedPass
         MatchSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(prepared).TotalSeconds;
         Array.Clear(_batch, 0, _batchCount);
         _batchCount = 0;
+        SpillIfOverBudget();
     }
+
+    /// <summary>Between batches (no detection is being fed), spills the largest group holders when all hold too many.</summary>
+    private void SpillIfOverBudget()
+    {
+        long held = 0;
+        foreach (var s in _streams)
+        {
+            held += s.GroupCount;
+        }
+
+        long kept = 0;
+        foreach (var p in _plans)
+        {
+            kept += p.Events.InMemory;
+        }
+
+        foreach (var r in _retainedRows)
+        {
+            kept += r?.InMemory ?? 0;
+        }
+
+        if ((held <= MaxGroupsInMemory && kept <= MaxKeptRowsInMemory) || SpillError is not null)
+        {
+            return;
+        }
+
+        _spill ??= new SpillDirectory(SpillFolder);
+        var before = _spill.BytesWritten;
+        try
+        {
+            if (kept > MaxKeptRowsInMemory)
+            {
+                // Rows kept for detections that run after the pass: all of them go, in their order.
+                foreach (var list in _plans.Select(p => p.Events).Concat(_retainedRows.OfType<KeptRows>()))
+                {
+                    var rows = list.InMemory;
+                    SpilledBytes += list.Spill(_spill);
+                    SpilledRows += rows;
+                }
+            }
+
+            var spillGroups = held > MaxGroupsInMemory;
+            foreach (var s in _streams.OrderByDescending(s => s.GroupCount))
+            {
+                // Down to half the budget, so spills are not made every batch; small holders are
+                // not worth their files and stay in memory.
+                if (!spillGroups || held <= MaxGroupsInMemory / 2 || s.GroupCount < 256)
+                {
+                    break;
+                }
+
+                held -= s.GroupCount;
+                s.Spill(_spill);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No room or no right to write: the pass goes on in memory, and says so.
+            SpillError = $"cannot write to the spill folder ({e.Message}); stats groups and kept rows stay in memory";
+        }
+
+        SpilledBytes += _spill.BytesWritten - before;
+    }
+
+    /// <summary>Why spilling stopped, when writing to the spill folder failed; the pass then keeps every group in memory.</summary>
+    public string? SpillError { get; private set; }
 
     private void Prepare(int from, int to)
     {
@@ -502,12 +601,12 @@ public sealed partial class SharedPass
     public List<DetectionRun> Run()
     {
         Flush();
-        var dataModelRows = new Dictionary<DataModelDataset, List<Row>>();
+        var dataModelRows = new Dictionary<DataModelDataset, IEnumerable<Row>>();
         for (var d = 0; d < _datasets.Length; d++)
         {
             if (_retainedRows[d] is { } kept)
             {
-                dataModelRows[_datasets[d]] = kept;
+                dataModelRows[_datasets[d]] = kept.Rows();
             }
         }
 
@@ -527,12 +626,13 @@ public sealed partial class SharedPass
             }
             else
             {
-                var view = new ViewStore(plan.Events, dataModelRows, _catalog);
+                var view = new ViewStore(plan.Events.Rows(), dataModelRows, _catalog);
                 runs[i] = _engine.Run(plan.Detection, view, _now, _range);
             }
 
             runs[i] = runs[i] with { Seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds };
         });
+        _spill?.Dispose();
         return [.. runs];
     }
 

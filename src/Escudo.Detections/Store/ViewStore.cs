@@ -6,9 +6,10 @@ namespace Escudo.Detections.Store;
 
 /// <summary>
 /// One detection's view after the shared pass: the events its scans can match, and the data
-/// model rows shared by every detection of the run.
+/// model rows shared by every detection of the run. Either may be read back from disk at each
+/// scan (see KeptRows), so they are enumerated, never indexed.
 /// </summary>
-public sealed class ViewStore(IReadOnlyList<Row> events, IReadOnlyDictionary<DataModelDataset, List<Row>> dataModelRows, DataModelCatalog catalog) : IStore
+public sealed class ViewStore(IEnumerable<Row> events, IReadOnlyDictionary<DataModelDataset, IEnumerable<Row>> dataModelRows, DataModelCatalog catalog) : IStore
 {
     public DataModelCatalog Catalog { get; } = catalog;
 

@@ -61,6 +61,12 @@ public sealed class StreamingPipeline
     /// <summary>Groups held so far.</summary>
     public int GroupCount => _stats.GroupCount;
 
+    /// <summary>Groups written to disk so far (see <see cref="Spill"/>).</summary>
+    public long SpilledGroups => _stats.SpilledGroups;
+
+    /// <summary>Writes the groups held to disk, to be merged back at <see cref="Finish"/>; the results do not change.</summary>
+    public void Spill(SpillDirectory directory) => _stats.Spill(directory);
+
     /// <summary>A streaming form of the search, or null when its shape needs every row kept (no stats, or a blocking command before it).</summary>
     public static StreamingPipeline? TryCreate(CompiledSearch search) => TryCreate(search, out _);
 

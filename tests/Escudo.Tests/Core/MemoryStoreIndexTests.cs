@@ -46,7 +46,7 @@ public class MemoryStoreIndexTests
 
         Assert.NotNull(ScanKeys.Required(((Spl.Syntax.Ast.SearchCommand)SplEngine.Parse("search " + search).Value!.Commands[0]).Expr));
         var indexed = Run(new MemoryStore(events), search);
-        var full = Run(new ViewStore(events, new Dictionary<DataModelDataset, List<Row>>(), DataModelCatalog.Cim), search);
+        var full = Run(new ViewStore(events, new Dictionary<DataModelDataset, IEnumerable<Row>>(), DataModelCatalog.Cim), search);
         Assert.Equal(full, indexed);
     }
 

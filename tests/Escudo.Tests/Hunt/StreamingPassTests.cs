@@ -14,7 +14,7 @@ namespace Escudo.Tests.Hunt;
 /// recording of the hunt expectations together, with every production detection, the streamed
 /// pass on several threads gives, detection by detection, the same error, the same result rows in
 /// the same order and the same risk events as the pass that keeps every event and runs afterwards
-/// on one thread.
+/// on one thread; and so does a streamed pass that spills its largest stats to disk.
 /// </summary>
 public class StreamingPassTests
 {
@@ -39,10 +39,14 @@ public class StreamingPassTests
         var engine = new DetectionEngine(content);
         var streamed = new SharedPass(engine, detections, Now, parallelism: 2);
         var kept = new SharedPass(engine, detections, Now, parallelism: 1, streaming: false);
+
+        // A pass allowed few groups and kept rows in memory writes them to disk as it goes.
+        var spilling = new SharedPass(engine, detections, Now, parallelism: 2) { MaxGroupsInMemory = 2000, MaxKeptRowsInMemory = 20 };
         foreach (var e in events)
         {
             streamed.Add(e);
             kept.Add(e);
+            spilling.Add(e);
         }
 
         // Most production detections must take the streamed path, or memory grows with matches.
@@ -51,19 +55,27 @@ public class StreamingPassTests
 
         var a = streamed.Run();
         var b = kept.Run();
+        Assert.True(spilling.SpilledGroups > 0, "the spilling pass wrote no groups to disk");
+        Assert.True(spilling.SpilledRows > 0, "the spilling pass wrote no kept rows to disk");
+        Assert.Null(spilling.SpillError);
+        var c = spilling.Run();
         Assert.Equal(b.Count, a.Count);
+        Assert.Equal(b.Count, c.Count);
         var problems = new StringBuilder();
         var fired = 0;
         for (var i = 0; i < a.Count; i++)
         {
             fired += b[i].Fired ? 1 : 0;
-            if (a[i].Error != b[i].Error)
+            foreach (var (run, how) in new[] { (a[i], "streamed"), (c[i], "spilled") })
             {
-                problems.AppendLine($"{a[i].Detection.Name}: error `{a[i].Error}` streamed, `{b[i].Error}` kept");
-            }
-            else if (!Lines(a[i].Results).SequenceEqual(Lines(b[i].Results)) || !Lines(a[i].RiskEvents).SequenceEqual(Lines(b[i].RiskEvents)))
-            {
-                problems.AppendLine($"{a[i].Detection.Name}: {a[i].Results.Count} results streamed, {b[i].Results.Count} kept");
+                if (run.Error != b[i].Error)
+                {
+                    problems.AppendLine($"{run.Detection.Name}: error `{run.Error}` {how}, `{b[i].Error}` kept");
+                }
+                else if (!Lines(run.Results).SequenceEqual(Lines(b[i].Results)) || !Lines(run.RiskEvents).SequenceEqual(Lines(b[i].RiskEvents)))
+                {
+                    problems.AppendLine($"{run.Detection.Name}: {run.Results.Count} results {how}, {b[i].Results.Count} kept");
+                }
             }
         }
 

@@ -254,8 +254,285 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
         }
 
         /// <summary>One row per group, sorted by the group values; one row over no input when there are no by fields.</summary>
-        public IEnumerable<Row> Results() => _op.Emit(_groups);
+        public IEnumerable<Row> Results() => _spillFiles is null ? _op.Emit(_groups) : MergedResults();
+
+        /// <summary>Groups written to disk so far (counted once per spill they were in).</summary>
+        public long SpilledGroups { get; private set; }
+
+        /// <summary>How many times the groups were written to disk.</summary>
+        public int SpillRuns { get; private set; }
+
+        // Spilled groups are spread over files by the hash of their key, so that at the end one
+        // file's groups at a time are merged in memory: a spilling stats holds about 1/32 of its groups.
+        private const int SpillPartitions = 32;
+        private string[]? _spillFiles;
+        private SpillDirectory? _spillDirectory;
+
+        private static int PartitionOf(Value[] key) => (int)(((uint)GroupKeyComparer.Instance.GetHashCode(key) * 0x9E3779B1u) >> 27);
+
+        /// <summary>
+        /// Writes every group held to disk and forgets them, so memory is freed while the pass goes
+        /// on; a group seen again starts afresh and is merged with its spilled states at the end.
+        /// Spills are appended in order, so merging reads each group's states in input order.
+        /// </summary>
+        public void Spill(SpillDirectory directory)
+        {
+            if (_groups.Count == 0)
+            {
+                return;
+            }
+
+            _spillDirectory ??= directory;
+            _spillFiles ??= [.. Enumerable.Range(0, SpillPartitions).Select(_ => _spillDirectory.NewFile("stats"))];
+            var writers = new BinaryWriter?[SpillPartitions];
+            var lengths = _spillFiles.Select(f => File.Exists(f) ? new FileInfo(f).Length : 0).ToArray();
+            var written = false;
+            try
+            {
+                foreach (var (key, g) in _groups)
+                {
+                    var p = PartitionOf(key);
+                    var w = writers[p] ??= new BinaryWriter(new FileStream(_spillFiles[p], FileMode.Append, FileAccess.Write, FileShare.None, 1 << 16), Encoding.UTF8);
+                    foreach (var v in key)
+                    {
+                        Core.Values.ValueBinary.Write(w, v);
+                    }
+
+                    foreach (var state in g.States)
+                    {
+                        state.Write(w);
+                    }
+                }
+
+                foreach (var w in writers)
+                {
+                    w?.Flush();
+                }
+
+                written = true;
+            }
+            finally
+            {
+                for (var p = 0; p < writers.Length; p++)
+                {
+                    if (writers[p] is not { } w)
+                    {
+                        continue;
+                    }
+
+                    if (written)
+                    {
+                        _spillDirectory.Count(w.BaseStream.Position - lengths[p]);
+                        w.Dispose();
+                    }
+                    else
+                    {
+                        // A failed spill (disk full) leaves the files as they were: the groups stay in memory, counted once.
+                        try
+                        {
+                            w.BaseStream.SetLength(lengths[p]);
+                            w.Dispose();
+                        }
+                        catch (IOException)
+                        {
+                        }
+                    }
+                }
+            }
+
+            SpilledGroups += _groups.Count;
+            SpillRuns++;
+            _groups.Clear();
+            _groups.TrimExcess();
+            _strings.Clear();
+            _strings.TrimExcess();
+        }
+
+        /// <summary>
+        /// The results of a stats that spilled: each partition's states are merged in memory, its
+        /// rows sorted and written as a sorted run, and the runs are merged into one ordered stream,
+        /// so the rows come out as <see cref="Emit"/> would give them without holding them all.
+        /// </summary>
+        private IEnumerable<Row> MergedResults()
+        {
+            Spill(_spillDirectory!); // the groups still held become the last run
+            var runs = new List<string>();
+            var width = _op.ByIds.Count;
+            var outputs = _op.Aggregations.Count;
+            try
+            {
+                foreach (var file in _spillFiles!)
+                {
+                    if (!File.Exists(file))
+                    {
+                        continue;
+                    }
+
+                    var groups = new Dictionary<Value[], Group>(GroupKeyComparer.Instance);
+                    using (var r = new BinaryReader(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.None, 1 << 16), Encoding.UTF8))
+                    {
+                        var length = r.BaseStream.Length;
+                        while (r.BaseStream.Position < length)
+                        {
+                            var key = new Value[width];
+                            for (var i = 0; i < width; i++)
+                            {
+                                key[i] = Core.Values.ValueBinary.Read(r);
+                            }
+
+                            if (!groups.TryGetValue(key, out var g))
+                            {
+                                g = new Group(key, _op.NewStates());
+                                groups[key] = g;
+                            }
+
+                            foreach (var state in g.States)
+                            {
+                                state.Merge(r);
+                            }
+                        }
+                    }
+
+                    File.Delete(file);
+                    var ordered = groups.Values.ToList();
+                    groups.Clear();
+                    ordered.Sort(CompareGroups);
+                    var run = _spillDirectory!.NewFile("sorted");
+                    runs.Add(run);
+                    using var w = new BinaryWriter(new FileStream(run, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16), Encoding.UTF8);
+                    foreach (var g in ordered)
+                    {
+                        foreach (var v in g.Key)
+                        {
+                            Core.Values.ValueBinary.Write(w, v);
+                        }
+
+                        foreach (var state in g.States)
+                        {
+                            Core.Values.ValueBinary.Write(w, state.Result());
+                        }
+                    }
+                }
+
+                foreach (var row in MergeSortedRuns(runs, width, outputs))
+                {
+                    yield return row;
+                }
+            }
+            finally
+            {
+                foreach (var run in runs)
+                {
+                    File.Delete(run);
+                }
+            }
+        }
+
+        private IEnumerable<Row> MergeSortedRuns(List<string> runs, int width, int outputs)
+        {
+            var readers = new List<BinaryReader>();
+            var current = new List<(Value[] Key, Value[] Results)>();
+            try
+            {
+                // Heads of the runs, smallest key first; equal keys cannot come from two runs (a key
+                // lives in one partition), and ties in order go to the earlier run.
+                var heads = new PriorityQueue<int, (Value[] Key, int Run)>(Comparer<(Value[] Key, int Run)>.Create((a, b) =>
+                {
+                    var c = CompareKeys(a.Key, b.Key);
+                    return c != 0 ? c : a.Run.CompareTo(b.Run);
+                }));
+                foreach (var run in runs)
+                {
+                    var r = new BinaryReader(new FileStream(run, FileMode.Open, FileAccess.Read, FileShare.None, 1 << 16), Encoding.UTF8);
+                    readers.Add(r);
+                    current.Add(default);
+                    if (Next(readers.Count - 1))
+                    {
+                        heads.Enqueue(readers.Count - 1, (current[^1].Key, readers.Count - 1));
+                    }
+                }
+
+                if (heads.Count == 0 && width == 0)
+                {
+                    foreach (var row in _op.Emit(_groups))
+                    {
+                        yield return row;
+                    }
+
+                    yield break;
+                }
+
+                while (heads.TryDequeue(out var i, out _))
+                {
+                    var (key, results) = current[i];
+                    var row = new Row(width + outputs);
+                    for (var k = 0; k < width; k++)
+                    {
+                        row.Set(_op.ByIds[k], key[k]);
+                    }
+
+                    for (var k = 0; k < outputs; k++)
+                    {
+                        row.Set(_op.Aggregations[k].OutputId, results[k]);
+                    }
+
+                    if (Next(i))
+                    {
+                        heads.Enqueue(i, (current[i].Key, i));
+                    }
+
+                    yield return row;
+                }
+            }
+            finally
+            {
+                foreach (var r in readers)
+                {
+                    r.Dispose();
+                }
+            }
+
+            bool Next(int i)
+            {
+                var r = readers[i];
+                if (r.BaseStream.Position >= r.BaseStream.Length)
+                {
+                    return false;
+                }
+
+                var key = new Value[width];
+                for (var k = 0; k < width; k++)
+                {
+                    key[k] = Core.Values.ValueBinary.Read(r);
+                }
+
+                var results = new Value[outputs];
+                for (var k = 0; k < outputs; k++)
+                {
+                    results[k] = Core.Values.ValueBinary.Read(r);
+                }
+
+                current[i] = (key, results);
+                return true;
+            }
+        }
     }
+
+    private static int CompareKeys(Value[] a, Value[] b)
+    {
+        for (var i = 0; i < a.Length; i++)
+        {
+            var c = ValueComparer.Instance.Compare(a[i], b[i]);
+            if (c != 0)
+            {
+                return c;
+            }
+        }
+
+        return 0;
+    }
+
+    private static int CompareGroups(Group a, Group b) => CompareKeys(a.Key, b.Key);
 
     /// <summary>Groups are told apart by the display text of their values, as Splunk's stats does.</summary>
     private sealed class GroupKeyComparer : IEqualityComparer<Value[]>
@@ -300,6 +577,8 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
 
     private long MaxGroups => maxGroups;
 
+    private IReadOnlyList<AggregationPlan> Aggregations => aggregations;
+
     public Accumulator Begin() => new(this);
 
     private Dictionary<Value[], Group> Aggregate(IEnumerable<Row> input, List<Row>? keep)
@@ -324,19 +603,7 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
         }
 
         var ordered = groups.Values.ToList();
-        ordered.Sort((a, b) =>
-        {
-            for (var i = 0; i < a.Key.Length; i++)
-            {
-                var c = ValueComparer.Instance.Compare(a.Key[i], b.Key[i]);
-                if (c != 0)
-                {
-                    return c;
-                }
-            }
-
-            return 0;
-        });
+        ordered.Sort(CompareGroups);
 
         foreach (var g in ordered)
         {

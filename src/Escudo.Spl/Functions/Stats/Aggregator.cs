@@ -4,11 +4,23 @@ namespace Escudo.Spl.Functions.Stats;
 
 /// <summary>
 /// The running state of one stats function for one group: values are added one by one (with the
-/// row's time for earliest/latest), partial states can be merged, and the result is read at the end.
+/// row's time for earliest/latest), and the result is read at the end. A state can be written out
+/// and merged back into another one, so stats can spill groups to disk when they outgrow memory.
 /// </summary>
 public abstract class Aggregator
 {
     public abstract void Add(Value value, double time);
 
     public abstract Value Result();
+
+    /// <summary>Writes the state so far, to be read back by <see cref="Merge"/>.</summary>
+    public abstract void Write(BinaryWriter writer);
+
+    /// <summary>
+    /// Reads a state written by <see cref="Write"/> and merges it into this one, as if this state
+    /// had seen the written state's values after its own. States are merged in input order (a spill
+    /// run made earlier is merged before a later one), which keeps list(), first(), last() and
+    /// mode()'s tie order as they would be in one pass.
+    /// </summary>
+    public abstract void Merge(BinaryReader reader);
 }

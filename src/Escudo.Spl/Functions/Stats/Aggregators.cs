@@ -22,6 +22,10 @@ internal sealed class CountAggregator : Aggregator
     }
 
     public override Value Result() => Value.FromNumber(_n);
+
+    public override void Write(BinaryWriter writer) => writer.Write(_n);
+
+    public override void Merge(BinaryReader reader) => _n += reader.ReadInt64();
 }
 
 /// <summary>
@@ -70,6 +74,35 @@ internal abstract class DistinctItemsAggregator : Aggregator
             Set.Add(item);
         }
     }
+
+    public override void Write(BinaryWriter writer)
+    {
+        if (Set is not null)
+        {
+            writer.Write(Set.Count);
+            foreach (var item in Set)
+            {
+                writer.Write(item);
+            }
+        }
+        else
+        {
+            writer.Write(_single is null ? 0 : 1);
+            if (_single is not null)
+            {
+                writer.Write(_single);
+            }
+        }
+    }
+
+    public override void Merge(BinaryReader reader)
+    {
+        var n = reader.ReadInt32();
+        for (var i = 0; i < n; i++)
+        {
+            AddItem(reader.ReadString());
+        }
+    }
 }
 
 internal sealed class DistinctCountAggregator : DistinctItemsAggregator
@@ -103,6 +136,28 @@ internal sealed class ListAggregator : Aggregator
     }
 
     public override Value Result() => Value.FromMulti(_values);
+
+    public override void Write(BinaryWriter writer)
+    {
+        writer.Write(_values.Count);
+        foreach (var item in _values)
+        {
+            writer.Write(item);
+        }
+    }
+
+    public override void Merge(BinaryReader reader)
+    {
+        var n = reader.ReadInt32();
+        for (var i = 0; i < n; i++)
+        {
+            var item = reader.ReadString();
+            if (_values.Count < Limit)
+            {
+                _values.Add(item);
+            }
+        }
+    }
 }
 
 internal sealed class ExtremeAggregator(bool max) : Aggregator
@@ -152,6 +207,34 @@ internal sealed class ExtremeAggregator(bool max) : Aggregator
 
     // Numbers win over strings: a field with both reports the numeric extreme.
     public override Value Result() => !double.IsNaN(_num) ? Value.FromNumber(_num) : Value.FromString(_str);
+
+    public override void Write(BinaryWriter writer)
+    {
+        writer.Write(_num);
+        writer.Write(_str is not null);
+        if (_str is not null)
+        {
+            writer.Write(_str);
+        }
+    }
+
+    public override void Merge(BinaryReader reader)
+    {
+        var num = reader.ReadDouble();
+        if (!double.IsNaN(num))
+        {
+            Take(num);
+        }
+
+        if (reader.ReadBoolean())
+        {
+            var str = reader.ReadString();
+            if (_str is null || (string.CompareOrdinal(str, _str) > 0) == max)
+            {
+                _str = str;
+            }
+        }
+    }
 }
 
 internal sealed class SumAggregator : Aggregator
@@ -186,6 +269,18 @@ internal sealed class SumAggregator : Aggregator
     }
 
     public override Value Result() => _any ? Value.FromNumber(_sum) : Value.Null;
+
+    public override void Write(BinaryWriter writer)
+    {
+        writer.Write(_sum);
+        writer.Write(_any);
+    }
+
+    public override void Merge(BinaryReader reader)
+    {
+        _sum += reader.ReadDouble();
+        _any |= reader.ReadBoolean();
+    }
 }
 
 internal sealed class SumSquaresAggregator : Aggregator
@@ -203,6 +298,18 @@ internal sealed class SumSquaresAggregator : Aggregator
     }
 
     public override Value Result() => _any ? Value.FromNumber(_sum) : Value.Null;
+
+    public override void Write(BinaryWriter writer)
+    {
+        writer.Write(_sum);
+        writer.Write(_any);
+    }
+
+    public override void Merge(BinaryReader reader)
+    {
+        _sum += reader.ReadDouble();
+        _any |= reader.ReadBoolean();
+    }
 }
 
 internal enum MomentKind
@@ -248,6 +355,37 @@ internal sealed class MomentAggregator(MomentKind kind) : Aggregator
             _ => Value.FromNumber(Math.Sqrt(_m2 / _n)),
         };
     }
+
+    public override void Write(BinaryWriter writer)
+    {
+        writer.Write(_n);
+        writer.Write(_mean);
+        writer.Write(_m2);
+    }
+
+    /// <summary>Chan, Golub and LeVeque's rule for combining the moments of two parts.</summary>
+    public override void Merge(BinaryReader reader)
+    {
+        var n = reader.ReadInt64();
+        var mean = reader.ReadDouble();
+        var m2 = reader.ReadDouble();
+        if (n == 0)
+        {
+            return;
+        }
+
+        if (_n == 0)
+        {
+            (_n, _mean, _m2) = (n, mean, m2);
+            return;
+        }
+
+        var total = _n + n;
+        var delta = mean - _mean;
+        _m2 += m2 + (delta * delta * _n * n / total);
+        _mean += delta * n / total;
+        _n = total;
+    }
 }
 
 internal sealed class RangeAggregator : Aggregator
@@ -265,6 +403,18 @@ internal sealed class RangeAggregator : Aggregator
     }
 
     public override Value Result() => double.IsInfinity(_min) ? Value.Null : Value.FromNumber(_max - _min);
+
+    public override void Write(BinaryWriter writer)
+    {
+        writer.Write(_min);
+        writer.Write(_max);
+    }
+
+    public override void Merge(BinaryReader reader)
+    {
+        _min = Math.Min(_min, reader.ReadDouble());
+        _max = Math.Max(_max, reader.ReadDouble());
+    }
 }
 
 /// <summary>
@@ -292,6 +442,24 @@ internal sealed class PercentileAggregator(double percentile) : Aggregator
         var hi = (int)Math.Ceiling(rank);
         var v = _values[lo] + ((_values[hi] - _values[lo]) * (rank - lo));
         return Value.FromNumber(v);
+    }
+
+    public override void Write(BinaryWriter writer)
+    {
+        writer.Write(_values.Count);
+        foreach (var d in _values)
+        {
+            writer.Write(d);
+        }
+    }
+
+    public override void Merge(BinaryReader reader)
+    {
+        var n = reader.ReadInt32();
+        for (var i = 0; i < n; i++)
+        {
+            _values.Add(reader.ReadDouble());
+        }
     }
 }
 
@@ -331,6 +499,35 @@ internal sealed class ModeAggregator : Aggregator
 
         return Value.FromString(best);
     }
+
+    public override void Write(BinaryWriter writer)
+    {
+        writer.Write(_order.Count);
+        foreach (var item in _order)
+        {
+            writer.Write(item);
+            writer.Write(_counts[item]);
+        }
+    }
+
+    public override void Merge(BinaryReader reader)
+    {
+        var n = reader.ReadInt32();
+        for (var i = 0; i < n; i++)
+        {
+            var item = reader.ReadString();
+            var count = reader.ReadInt32();
+            if (_counts.TryGetValue(item, out var c))
+            {
+                _counts[item] = c + count;
+            }
+            else
+            {
+                _counts[item] = count;
+                _order.Add(item);
+            }
+        }
+    }
 }
 
 internal sealed class FirstLastAggregator(bool last) : Aggregator
@@ -353,6 +550,23 @@ internal sealed class FirstLastAggregator(bool last) : Aggregator
     }
 
     public override Value Result() => _value;
+
+    public override void Write(BinaryWriter writer)
+    {
+        writer.Write(_set);
+        ValueBinary.Write(writer, _value);
+    }
+
+    public override void Merge(BinaryReader reader)
+    {
+        var set = reader.ReadBoolean();
+        var value = ValueBinary.Read(reader);
+        if (set && (!_set || last))
+        {
+            _value = value;
+            _set = true;
+        }
+    }
 }
 
 internal sealed class TimeExtremeAggregator(bool latest, bool returnTime) : Aggregator
@@ -375,6 +589,23 @@ internal sealed class TimeExtremeAggregator(bool latest, bool returnTime) : Aggr
     }
 
     public override Value Result() => returnTime ? (double.IsNaN(_time) ? Value.Null : Value.FromNumber(_time)) : _value;
+
+    public override void Write(BinaryWriter writer)
+    {
+        writer.Write(_time);
+        ValueBinary.Write(writer, _value);
+    }
+
+    public override void Merge(BinaryReader reader)
+    {
+        var time = reader.ReadDouble();
+        var value = ValueBinary.Read(reader);
+        if (!double.IsNaN(time) && (double.IsNaN(_time) || (latest ? time >= _time : time < _time)))
+        {
+            _time = time;
+            _value = value;
+        }
+    }
 }
 
 internal static class PercentileName
@@ -403,4 +634,8 @@ internal sealed class SparklineAggregator : Aggregator
     public override void Add(Value value, double time) => _n++;
 
     public override Value Result() => Value.FromMulti(["##__SPARKLINE__##", _n.ToString(CultureInfo.InvariantCulture)]);
+
+    public override void Write(BinaryWriter writer) => writer.Write(_n);
+
+    public override void Merge(BinaryReader reader) => _n += reader.ReadInt64();
 }
