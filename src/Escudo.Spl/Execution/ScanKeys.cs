@@ -89,12 +89,31 @@ public static class ScanKeys
             }
         }
 
+        /// <summary>Digits without a leading zero: a number already written as Value.FormatNumber writes it, so a second look would find nothing new.</summary>
+        private static bool IsCanonicalInteger(string item)
+        {
+            if (item.Length == 0 || item.Length > 15 || (item[0] == '0' && item.Length > 1))
+            {
+                return false;
+            }
+
+            foreach (var c in item)
+            {
+                if (c is < '0' or > '9')
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
         private static void Look(Dictionary<string, int> values, string item, List<int> into)
         {
             // Stored values are lower-cased text or formatted numbers (see Key); a number written
             // another way (04688, 1.0) is formatted before the second look.
             if (values.TryGetValue(item, out var id)
-                || (Value.TryParseNumber(item, out var d) && !item.Contains(' ') && values.TryGetValue(Value.FormatNumber(d), out id)))
+                || (!IsCanonicalInteger(item) && Value.TryParseNumber(item, out var d) && !item.Contains(' ') && values.TryGetValue(Value.FormatNumber(d), out id)))
             {
                 into.Add(id);
             }
