@@ -152,6 +152,9 @@ internal static class HuntBench
         }
 
         var results = runs.Sum(r => (long)r.Results.Count);
+        sw.Stop();
+        Console.Error.WriteLine($"  live managed memory after finishing, the results, notables and risk events held: {GC.GetTotalMemory(true) / 1048576.0:N0} MiB; {runs.Sum(r => (long)r.Notables.Count):N0} notables, {runs.Sum(r => (long)r.RiskEvents.Count):N0} risk events");
+        sw.Start();
         Console.WriteLine($"| {total:N0} | {Environment.ProcessorCount} | {detections.Count} | {passSeconds:0.0} | {totalSeconds:0.0} | {total / totalSeconds:N0} | {total / totalSeconds / Environment.ProcessorCount:N0} | {Measure.PeakMemoryBytes() / 1048576.0:N0} | {liveMiB - baseMiB:N0} | {tapeMiB:N0} | {groups.Sum(g => g.Groups):N0} | {pass.SpilledGroups:N0} | {runs.Count(r => r.Fired)} | {results:N0} |");
         GC.KeepAlive(tape); // held to the end, so "live" minus the tape is what the pass holds
         return 0;
