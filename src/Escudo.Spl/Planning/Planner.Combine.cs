@@ -1,4 +1,3 @@
-using System.Net;
 using Escudo.Core.Diagnostics;
 using Escudo.Core.Events;
 using Escudo.Core.Storage;
@@ -48,79 +47,34 @@ public sealed partial class Planner
             }
         }
 
-        var comparison = table.CaseSensitive ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
-        var wildcardCache = new Dictionary<string, WildcardPattern>(StringComparer.Ordinal);
-        var exactIndex = inputs.All(i => !i.Wildcard && !i.Cidr) ? BuildIndex(table, inputs.Select(i => i.Col).ToArray(), table.CaseSensitive) : null;
+        var matcher = new LookupMatcher(table, [.. inputs.Select(i => (i.Col, i.Wildcard, i.Cidr))]);
+        var patterned = table.WildcardColumns.Count > 0 || table.CidrColumns.Count > 0;
 
-        bool CellMatches(string cell, string value, bool wildcard, bool cidr)
-        {
-            if (cidr && IPNetwork.TryParse(cell, out var net))
-            {
-                return IPAddress.TryParse(value, out var ip) && ip.AddressFamily == net.BaseAddress.AddressFamily && net.Contains(ip);
-            }
-
-            if (wildcard && cell.Contains('*'))
-            {
-                if (!wildcardCache.TryGetValue(cell, out var p))
-                {
-                    wildcardCache[cell] = p = new WildcardPattern(cell);
-                }
-
-                return table.CaseSensitive ? CaseSensitiveWildcard(cell, value) : p.IsMatch(value);
-            }
-
-            return string.Equals(cell, value, comparison);
-        }
-
-        // Wildcard and CIDR tables are scanned row by row, so the matches of each distinct input
-        // are remembered: results repeat their values (process names, domains) far more than the
-        // table has rows. Bounded, so a high-cardinality input cannot grow it without limit.
-        var memo = exactIndex is null ? new Dictionary<string, List<string[]>>(StringComparer.Ordinal) : null;
+        // Wildcard and CIDR tables try their pattern rows one by one, so the matches of each
+        // distinct input are remembered: results repeat their values (process names, domains) far
+        // more than the table has rows. Bounded, so a high-cardinality input cannot grow it without limit.
+        var memo = patterned ? new Dictionary<string, List<string[]>>(StringComparer.Ordinal) : null;
 
         List<string[]> Matches(string[] values)
         {
-            string? memoKey = null;
-            if (memo is not null)
+            if (memo is null)
             {
-                memoKey = values.Length == 1 ? values[0] : string.Join('\u0001', values);
-                if (memo.TryGetValue(memoKey, out var known))
-                {
-                    return known;
-                }
+                return matcher.Matches(values);
             }
 
-            IEnumerable<string[]> candidates = exactIndex is not null
-                ? exactIndex.GetValueOrDefault(IndexKey(values, table.CaseSensitive)) ?? (IEnumerable<string[]>)[]
-                : table.Rows;
-            var found = new List<string[]>();
-            foreach (var tr in candidates)
+            var memoKey = values.Length == 1 ? values[0] : string.Join('\u0001', values);
+            if (memo.TryGetValue(memoKey, out var known))
             {
-                var ok = true;
-                for (var i = 0; i < inputs.Length && ok; i++)
-                {
-                    ok = CellMatches(tr[inputs[i].Col], values[i], inputs[i].Wildcard, inputs[i].Cidr);
-                }
-
-                if (ok)
-                {
-                    found.Add(tr);
-                    if (found.Count >= table.MaxMatches)
-                    {
-                        break;
-                    }
-                }
+                return known;
             }
 
-            if (memo is not null)
+            var found = matcher.Matches(values);
+            if (memo.Count >= 65_536)
             {
-                if (memo.Count >= 65_536)
-                {
-                    memo.Clear();
-                }
-
-                memo[memoKey!] = found;
+                memo.Clear();
             }
 
+            memo[memoKey] = found;
             return found;
         }
 
@@ -165,38 +119,6 @@ public sealed partial class Planner
                 row.Set(o.EventId, Value.FromMulti(vals));
             }
         });
-    }
-
-    private static bool CaseSensitiveWildcard(string pattern, string value)
-    {
-        var p = new WildcardPattern(pattern);
-        return p.IsMatch(value) && new WildcardPattern(pattern.ToUpperInvariant()).IsMatch(value.ToUpperInvariant()) && MatchesCase(pattern, value);
-    }
-
-    private static bool MatchesCase(string pattern, string value)
-    {
-        var regex = "^" + string.Join(".*", pattern.Split('*').Select(System.Text.RegularExpressions.Regex.Escape)) + "$";
-        return System.Text.RegularExpressions.Regex.IsMatch(value, regex, System.Text.RegularExpressions.RegexOptions.Singleline);
-    }
-
-    private static string IndexKey(string[] values, bool caseSensitive) =>
-        string.Join('\u0001', caseSensitive ? values : values.Select(v => v.ToLowerInvariant()));
-
-    private static Dictionary<string, List<string[]>> BuildIndex(LookupTable table, int[] cols, bool caseSensitive)
-    {
-        var index = new Dictionary<string, List<string[]>>(StringComparer.Ordinal);
-        foreach (var r in table.Rows)
-        {
-            var key = IndexKey(cols.Select(c => r[c]).ToArray(), caseSensitive);
-            if (!index.TryGetValue(key, out var list))
-            {
-                index[key] = list = [];
-            }
-
-            list.Add(r);
-        }
-
-        return index;
     }
 
     private Operator PlanInputLookup(InputLookupCommand i)
