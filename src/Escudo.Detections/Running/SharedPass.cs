@@ -297,6 +297,12 @@ public sealed partial class SharedPass
     /// </summary>
     public long MaxKeptRowsInMemory { get; set; } = 100_000;
 
+    /// <summary>
+    /// A detection whose spilled and held group states number at most this merges them in memory
+    /// when it finishes; past it, one 32nd at a time through sorted runs on disk.
+    /// </summary>
+    public long MergeInMemoryUpTo { get; set; } = 100_000;
+
     /// <summary>Where spilled groups go (a private folder is made inside it); the system's temporary folder when null.</summary>
     public string? SpillFolder { get; set; }
 
@@ -472,6 +478,7 @@ public sealed partial class SharedPass
                 }
 
                 held -= s.GroupCount;
+                s.MergeInMemoryUpTo = MergeInMemoryUpTo;
                 s.Spill(_spill);
             }
         }

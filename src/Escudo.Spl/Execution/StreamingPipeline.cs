@@ -67,6 +67,13 @@ public sealed class StreamingPipeline
     /// <summary>Writes the groups held to disk, to be merged back at <see cref="Finish"/>; the results do not change.</summary>
     public void Spill(SpillDirectory directory) => _stats.Spill(directory);
 
+    /// <summary>Up to this many group states in all, spilled groups are merged back in memory; past it, through sorted runs on disk.</summary>
+    public long MergeInMemoryUpTo
+    {
+        get => _stats.MergeInMemoryUpTo;
+        set => _stats.MergeInMemoryUpTo = value;
+    }
+
     /// <summary>A streaming form of the search, or null when its shape needs every row kept (no stats, or a blocking command before it).</summary>
     public static StreamingPipeline? TryCreate(CompiledSearch search) => TryCreate(search, out _);
 

@@ -49,6 +49,13 @@ public partial class StatsSpillTests
     [InlineData("* | stats count dc(host) values(port)")]
     public void SpilledStatsGiveThePlainResults(string search)
     {
+        Check(search, mergeInMemoryUpTo: 0);
+        Check(search, mergeInMemoryUpTo: 1_000_000);
+    }
+
+    /// <param name="mergeInMemoryUpTo">0: merged through sorted runs on disk; large: merged in memory.</param>
+    private static void Check(string search, long mergeInMemoryUpTo)
+    {
         var events = Events();
         var ctx = new SearchContext { Events = new MemoryStore(events), DataModels = new MemoryStore(events) };
         var plain = SplEngine.Compile(search, ctx);
@@ -61,16 +68,17 @@ public partial class StatsSpillTests
             using var spill = new SpillDirectory(folder.FullName);
             var stream = StreamingPipeline.TryCreate(SplEngine.Compile(search, ctx).Search!);
             Assert.NotNull(stream);
+            stream!.MergeInMemoryUpTo = mergeInMemoryUpTo;
             for (var i = 0; i < events.Count; i++)
             {
-                stream!.Push(events[i]);
+                stream.Push(events[i]);
                 if (i % 700 == 699)
                 {
                     stream.Spill(spill);
                 }
             }
 
-            Assert.True(stream!.SpilledGroups > 0, "nothing was spilled: the test says nothing");
+            Assert.True(stream.SpilledGroups > 0, "nothing was spilled: the test says nothing");
             Assert.True(spill.BytesWritten > 0);
             // Mean and variance merged from parts (Chan's rule) may differ from one pass in the last
             // bit, as Splunk's own results merged from several indexers do: compare 12 digits.

@@ -41,7 +41,7 @@ public class StreamingPassTests
         var kept = new SharedPass(engine, detections, Now, parallelism: 1, streaming: false);
 
         // A pass allowed few groups and kept rows in memory writes them to disk as it goes.
-        var spilling = new SharedPass(engine, detections, Now, parallelism: 2) { MaxGroupsInMemory = 2000, MaxKeptRowsInMemory = 20 };
+        var spilling = new SharedPass(engine, detections, Now, parallelism: 2) { MaxGroupsInMemory = 2000, MaxKeptRowsInMemory = 20, MergeInMemoryUpTo = 3000 };
         foreach (var e in events)
         {
             streamed.Add(e);

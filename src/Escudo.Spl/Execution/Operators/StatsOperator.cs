@@ -355,6 +355,94 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
         /// </summary>
         private IEnumerable<Row> MergedResults()
         {
+            if (SpilledGroups + _groups.Count <= MergeInMemoryUpTo)
+            {
+                // Few enough states in all (a group spilled twice counts twice): merge them all in
+                // memory, with the groups still held last, and sort once.
+                return _op.Emit(MergeAllInMemory());
+            }
+
+            return MergedResultsExternally();
+        }
+
+        /// <summary>Up to this many spilled and held group states, a spilled stats merges in memory instead of through sorted runs.</summary>
+        public long MergeInMemoryUpTo { get; set; } = 100_000;
+
+        private Dictionary<Value[], Group> MergeAllInMemory()
+        {
+            var width = _op.ByIds.Count;
+            var groups = new Dictionary<Value[], Group>(GroupKeyComparer.Instance);
+            foreach (var file in _spillFiles!)
+            {
+                if (!File.Exists(file))
+                {
+                    continue;
+                }
+
+                using (var r = new BinaryReader(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.None, 1 << 16), Encoding.UTF8))
+                {
+                    MergeFile(r, groups, width);
+                }
+
+                File.Delete(file);
+            }
+
+            // The groups held now came after every spill: their states merge last.
+            foreach (var (key, g) in _groups)
+            {
+                if (!groups.TryGetValue(key, out var merged))
+                {
+                    groups[key] = g;
+                    continue;
+                }
+
+                using var buffer = new MemoryStream();
+                using (var w = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+                {
+                    foreach (var state in g.States)
+                    {
+                        state.Write(w);
+                    }
+                }
+
+                buffer.Position = 0;
+                using var rd = new BinaryReader(buffer, Encoding.UTF8);
+                foreach (var state in merged.States)
+                {
+                    state.Merge(rd);
+                }
+            }
+
+            _groups.Clear();
+            return groups;
+        }
+
+        private void MergeFile(BinaryReader r, Dictionary<Value[], Group> groups, int width)
+        {
+            var length = r.BaseStream.Length;
+            while (r.BaseStream.Position < length)
+            {
+                var key = new Value[width];
+                for (var i = 0; i < width; i++)
+                {
+                    key[i] = Core.Values.ValueBinary.Read(r);
+                }
+
+                if (!groups.TryGetValue(key, out var g))
+                {
+                    g = new Group(key, _op.NewStates());
+                    groups[key] = g;
+                }
+
+                foreach (var state in g.States)
+                {
+                    state.Merge(r);
+                }
+            }
+        }
+
+        private IEnumerable<Row> MergedResultsExternally()
+        {
             Spill(_spillDirectory!); // the groups still held become the last run
             var runs = new List<string>();
             var width = _op.ByIds.Count;
@@ -371,26 +459,7 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
                     var groups = new Dictionary<Value[], Group>(GroupKeyComparer.Instance);
                     using (var r = new BinaryReader(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.None, 1 << 16), Encoding.UTF8))
                     {
-                        var length = r.BaseStream.Length;
-                        while (r.BaseStream.Position < length)
-                        {
-                            var key = new Value[width];
-                            for (var i = 0; i < width; i++)
-                            {
-                                key[i] = Core.Values.ValueBinary.Read(r);
-                            }
-
-                            if (!groups.TryGetValue(key, out var g))
-                            {
-                                g = new Group(key, _op.NewStates());
-                                groups[key] = g;
-                            }
-
-                            foreach (var state in g.States)
-                            {
-                                state.Merge(r);
-                            }
-                        }
+                        MergeFile(r, groups, width);
                     }
 
                     File.Delete(file);
