@@ -60,6 +60,15 @@ internal sealed class KeptRows
         return written;
     }
 
+    /// <summary>Forgets the rows once the detection that kept them has run (the file goes with the spill folder).</summary>
+    public void Release()
+    {
+        _memory.Clear();
+        _memory.TrimExcess();
+        _file = null;
+        _onDisk = 0;
+    }
+
     /// <summary>Every row kept, in the order kept: those on disk (decoded afresh at each call), then those in memory.</summary>
     public IEnumerable<Row> Rows()
     {

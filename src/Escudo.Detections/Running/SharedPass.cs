@@ -630,15 +630,22 @@ public sealed partial class SharedPass
             else if (plan.Stream is { } stream)
             {
                 runs[i] = DetectionEngine.Complete(plan.Detection, stream.Finish, plan.ExpandedSearch!, plan.Warnings, _now);
+                stream.Release();
             }
             else
             {
                 var view = new ViewStore(plan.Events.Rows(), dataModelRows, _catalog);
                 runs[i] = _engine.Run(plan.Detection, view, _now, _range);
+                plan.Events.Release();
             }
 
             runs[i] = runs[i] with { Seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds };
         });
+        foreach (var kept in _retainedRows)
+        {
+            kept?.Release();
+        }
+
         _spill?.Dispose();
         return [.. runs];
     }

@@ -181,6 +181,15 @@ public sealed class StreamingPipeline
         _stats.Add(r);
     }
 
+    /// <summary>Forgets the state of this pipeline and its subsearches' once its results have been read, so a finished detection holds only its results.</summary>
+    public void Release()
+    {
+        foreach (var s in AllStreams())
+        {
+            s._stats.Release();
+        }
+    }
+
     /// <summary>The search's results: the stats groups, through the commands after stats.</summary>
     public IEnumerable<Row> Finish()
     {

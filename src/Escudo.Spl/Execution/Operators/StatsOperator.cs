@@ -256,6 +256,15 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
         /// <summary>One row per group, sorted by the group values; one row over no input when there are no by fields.</summary>
         public IEnumerable<Row> Results() => _spillFiles is null ? _op.Emit(_groups) : MergedResults();
 
+        /// <summary>Forgets every group held, once the results have been read (the spill files are removed as they are merged).</summary>
+        public void Release()
+        {
+            _groups.Clear();
+            _groups.TrimExcess();
+            _strings.Clear();
+            _strings.TrimExcess();
+        }
+
         /// <summary>Groups written to disk so far (counted once per spill they were in).</summary>
         public long SpilledGroups { get; private set; }
 
