@@ -141,6 +141,23 @@ public readonly struct Value : IEquatable<Value>
         _ => ToDisplayString(),
     };
 
+    /// <summary>Writes what <see cref="FormatNumber(double)"/> returns into a buffer of at least 32 characters, without allocating; returns the length.</summary>
+    public static int FormatNumber(double d, Span<char> destination)
+    {
+        if (double.IsInfinity(d))
+        {
+            var text = d > 0 ? "inf" : "-inf";
+            text.CopyTo(destination);
+            return text.Length;
+        }
+
+        int written;
+        var ok = d == Math.Floor(d) && Math.Abs(d) < 1e17
+            ? ((long)d).TryFormat(destination, out written, default, CultureInfo.InvariantCulture)
+            : d.TryFormat(destination, out written, "R", CultureInfo.InvariantCulture);
+        return ok ? written : throw new ArgumentException("the buffer is too small for a number", nameof(destination));
+    }
+
     public static string FormatNumber(double d)
     {
         if (double.IsPositiveInfinity(d))

@@ -612,12 +612,43 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
 
     private static int CompareGroups(Group a, Group b) => CompareKeys(a.Key, b.Key);
 
-    /// <summary>Groups are told apart by the display text of their values, as Splunk's stats does.</summary>
+    /// <summary>
+    /// Groups are told apart by the display text of their values, as Splunk's stats does. Numbers
+    /// (a binned _time) are hashed from their text written into a stack buffer, and two numbers are
+    /// equal exactly when their texts are, so keys are compared without making strings.
+    /// </summary>
     private sealed class GroupKeyComparer : IEqualityComparer<Value[]>
     {
         public static readonly GroupKeyComparer Instance = new();
 
-        private static string Text(in Value v) => v.Kind == ValueKind.String ? v.RawString! : v.ToDisplayString();
+        private static bool Same(in Value x, in Value y)
+        {
+            if (x.Kind == ValueKind.String && y.Kind == ValueKind.String)
+            {
+                return string.Equals(x.RawString, y.RawString, StringComparison.Ordinal);
+            }
+
+            if (x.Kind == ValueKind.Number && y.Kind == ValueKind.Number)
+            {
+                return x.RawNumber == y.RawNumber; // distinct doubles never print alike (integers as integers, others round-trip)
+            }
+
+            return string.Equals(x.ToDisplayString(), y.ToDisplayString(), StringComparison.Ordinal);
+        }
+
+        private static int Hash(in Value v)
+        {
+            switch (v.Kind)
+            {
+                case ValueKind.String:
+                    return v.RawString!.GetHashCode();
+                case ValueKind.Number:
+                    Span<char> text = stackalloc char[32];
+                    return string.GetHashCode(text[..Value.FormatNumber(v.RawNumber, text)]);
+                default:
+                    return v.ToDisplayString().GetHashCode();
+            }
+        }
 
         public bool Equals(Value[]? x, Value[]? y)
         {
@@ -628,7 +659,7 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
 
             for (var i = 0; i < x.Length; i++)
             {
-                if (!string.Equals(Text(x[i]), Text(y[i]), StringComparison.Ordinal))
+                if (!Same(x[i], y[i]))
                 {
                     return false;
                 }
@@ -642,7 +673,7 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
             var h = new HashCode();
             foreach (var v in key)
             {
-                h.Add(Text(v), StringComparer.Ordinal);
+                h.Add(Hash(v));
             }
 
             return h.ToHashCode();
