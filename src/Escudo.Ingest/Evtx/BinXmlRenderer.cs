@@ -31,7 +31,12 @@ internal sealed class BinXmlRenderer
     // input with endless distinct names cannot grow it without limit.
     private const int MaxInternedNames = 4096;
     private readonly Dictionary<string, string> _internedNames = new(StringComparer.Ordinal);
-    private readonly ChunkOffsetCache<(int Start, int End)> _templates = new();
+    private readonly ChunkOffsetCache<TemplateBody> _templates = new();
+
+    // Template bodies compiled to ops (see CompileTemplate), for the current chunk.
+    private const int MaxOpsPerChunk = 1 << 16;
+    private TemplateOp[] _ops = new TemplateOp[1024];
+    private int _opCount;
     private Substitution[] _subs = new Substitution[256];
     private int _subTop;
     private readonly string[] _elemNames = new string[MaxElementDepth];
@@ -62,7 +67,38 @@ internal sealed class BinXmlRenderer
     /// <summary>The last event held CDATA or processing instructions, whose text the spans do not describe.</summary>
     public bool HasUnusualContent => _unusual;
 
-    private readonly record struct Substitution(byte Type, int Offset, int Size);
+    private record struct Substitution(byte Type, int Offset, int Size);
+
+    /// <summary>
+    /// A template definition's body in the chunk and, once compiled, its ops in <see cref="_ops"/>:
+    /// <see cref="OpCount"/> is 0 until compiled and -1 when the body has tokens the ops do not cover.
+    /// </summary>
+    private record struct TemplateBody(int Start, int End, int OpStart, int OpCount);
+
+    private const byte OpEndOfFragment = 0;
+    private const byte OpStartElement = 1;
+    private const byte OpCloseStart = 2;
+    private const byte OpCloseEmpty = 3;
+    private const byte OpEndElement = 4;
+    private const byte OpValue = 5;
+    private const byte OpAttribute = 6;
+    private const byte OpSubstitution = 7;
+    private const byte OpNothing = 8;
+
+    /// <summary>
+    /// One token of a template body with its operands already read: names resolved, value bytes
+    /// located. <see cref="Position"/> is the token's offset, for the errors the token can raise.
+    /// </summary>
+    private struct TemplateOp
+    {
+        public string? Name;
+        public int Position;
+        public int Offset;      // start element: end of its header; value: where its bytes are; substitution: its index
+        public int Length;      // value: byte count
+        public byte Kind;
+        public byte Type;       // value type
+        public bool Optional;   // optional substitution
+    }
 
     private static readonly System.Collections.Concurrent.ConcurrentBag<BinXmlRenderer> Pool = [];
 
@@ -98,6 +134,7 @@ internal sealed class BinXmlRenderer
     {
         _names.Reset();
         _templates.Reset();
+        _opCount = 0;
     }
 
     /// <summary>Renders the binary XML in chunk[start..end) (a record's event data) to a string.</summary>
@@ -151,106 +188,27 @@ internal sealed class BinXmlRenderer
                     OpenStartElement(ref c, chunk, (token & 0x40) != 0, inTemplate);
                     break;
                 case 0x02:
-                    EndAttribute();
-                    if (_elemDepth == 0)
-                    {
-                        throw new EvtxFormatException("close start element", tokenOffset, "no element is open");
-                    }
-
-                    _elemState[_elemDepth - 1] = StatePending;
+                    CloseStartElement(tokenOffset);
                     break;
                 case 0x03:
-                    EndAttribute();
-                    if (_elemDepth == 0)
-                    {
-                        throw new EvtxFormatException("close empty element", tokenOffset, "no element is open");
-                    }
-
-                    SpanSelfClosed(_elemDepth - 1);
-                    _sb.Append("/>");
-                    _elemDepth--;
+                    CloseEmptyElement(tokenOffset);
                     break;
                 case 0x04:
-                    EndAttribute();
-                    if (_elemDepth == 0)
-                    {
-                        throw new EvtxFormatException("end element", tokenOffset, "no element is open");
-                    }
-
-                    _elemDepth--;
-                    if (_elemState[_elemDepth] == StateContent)
-                    {
-                        if (CollectElements)
-                        {
-                            _spans[_elemSpan[_elemDepth]].ContentEnd = _sb.Length;
-                        }
-
-                        _sb.Append("</").Append(_elemNames[_elemDepth]).Append('>');
-                    }
-                    else if (_elemState[_elemDepth] == StateRepeated)
-                    {
-                        // end tags were written with each array item
-                    }
-                    else if (_elemDropIfEmpty[_elemDepth])
-                    {
-                        // Its only content was an optional substitution without a value: Windows
-                        // leaves the element out (e.g. <Binary> of classic events without data).
-                        DropElement(_elemDepth);
-                    }
-                    else
-                    {
-                        SpanSelfClosed(_elemDepth);
-                        _sb.Append("/>");
-                    }
-
+                    EndElement(tokenOffset);
                     break;
                 case 0x05:
                 case 0x45:
                     {
-                        var type = c.U8("value type");
-                        ReadOnlySpan<byte> bytes;
-                        if (type is EvtxValueType.String)
-                        {
-                            int count = c.U16("value string length");
-                            bytes = c.Bytes(count * 2, "value string");
-                        }
-                        else if (type is EvtxValueType.AnsiString or EvtxValueType.Binary)
-                        {
-                            int count = c.U16("value length");
-                            bytes = c.Bytes(count, "value bytes");
-                        }
-                        else
-                        {
-                            var size = EvtxValueType.FixedSize(type);
-                            if (size == 0)
-                            {
-                                throw new EvtxFormatException("value", tokenOffset, $"unsupported value type 0x{type:x2} in a value token");
-                            }
-
-                            bytes = c.Bytes(size, "value");
-                        }
-
+                        var type = ReadValueToken(ref c, tokenOffset, out var bytes);
                         EmitValue(type, bytes);
                         break;
                     }
 
                 case 0x06:
                 case 0x46:
-                    {
-                        EndAttribute();
-                        if (_elemDepth == 0 || _elemState[_elemDepth - 1] != StateInStartTag)
-                        {
-                            throw new EvtxFormatException("attribute", tokenOffset, "attribute outside a start tag");
-                        }
-
-                        var name = ReadName(ref c, chunk);
-                        _attrStart = _sb.Length;
-                        _sb.Append(' ').Append(name).Append("='");
-                        _attrValueStart = _sb.Length;
-                        _inAttr = true;
-                        _attrOptionalEmpty = false;
-                        break;
-                    }
+                    CheckAttribute(tokenOffset);
+                    StartAttribute(ReadName(ref c, chunk));
+                    break;
 
                 case 0x07:
                 case 0x47:
@@ -328,15 +286,7 @@ internal sealed class BinXmlRenderer
                     {
                         int index = c.U16("substitution index");
                         c.U8("substitution type");
-                        if (index < subCount)
-                        {
-                            EmitSubstitution(chunk, _subs[subBase + index], optional: token == 0x0e, nesting);
-                        }
-                        else if (token == 0x0e && _inAttr)
-                        {
-                            _attrOptionalEmpty = true;
-                        }
-
+                        SubstitutionToken(chunk, index, optional: token == 0x0e, subBase, subCount, nesting);
                         break;
                     }
 
@@ -346,6 +296,124 @@ internal sealed class BinXmlRenderer
                 default:
                     throw new EvtxFormatException("token", tokenOffset, $"unknown binary XML token 0x{token:x2}");
             }
+        }
+    }
+
+    /// <summary>Reads a value token after its token byte: returns the value type and its bytes.</summary>
+    private static byte ReadValueToken(ref EvtxCursor c, int tokenOffset, out ReadOnlySpan<byte> bytes)
+    {
+        var type = c.U8("value type");
+        if (type is EvtxValueType.String)
+        {
+            int count = c.U16("value string length");
+            bytes = c.Bytes(count * 2, "value string");
+        }
+        else if (type is EvtxValueType.AnsiString or EvtxValueType.Binary)
+        {
+            int count = c.U16("value length");
+            bytes = c.Bytes(count, "value bytes");
+        }
+        else
+        {
+            var size = EvtxValueType.FixedSize(type);
+            if (size == 0)
+            {
+                throw new EvtxFormatException("value", tokenOffset, $"unsupported value type 0x{type:x2} in a value token");
+            }
+
+            bytes = c.Bytes(size, "value");
+        }
+
+        return type;
+    }
+
+    private void CloseStartElement(int tokenOffset)
+    {
+        EndAttribute();
+        if (_elemDepth == 0)
+        {
+            throw new EvtxFormatException("close start element", tokenOffset, "no element is open");
+        }
+
+        _elemState[_elemDepth - 1] = StatePending;
+    }
+
+    private void CloseEmptyElement(int tokenOffset)
+    {
+        EndAttribute();
+        if (_elemDepth == 0)
+        {
+            throw new EvtxFormatException("close empty element", tokenOffset, "no element is open");
+        }
+
+        SpanSelfClosed(_elemDepth - 1);
+        _sb.Append("/>");
+        _elemDepth--;
+    }
+
+    private void EndElement(int tokenOffset)
+    {
+        EndAttribute();
+        if (_elemDepth == 0)
+        {
+            throw new EvtxFormatException("end element", tokenOffset, "no element is open");
+        }
+
+        _elemDepth--;
+        if (_elemState[_elemDepth] == StateContent)
+        {
+            if (CollectElements)
+            {
+                _spans[_elemSpan[_elemDepth]].ContentEnd = _sb.Length;
+            }
+
+            _sb.Append("</").Append(_elemNames[_elemDepth]).Append('>');
+        }
+        else if (_elemState[_elemDepth] == StateRepeated)
+        {
+            // end tags were written with each array item
+        }
+        else if (_elemDropIfEmpty[_elemDepth])
+        {
+            // Its only content was an optional substitution without a value: Windows
+            // leaves the element out (e.g. <Binary> of classic events without data).
+            DropElement(_elemDepth);
+        }
+        else
+        {
+            SpanSelfClosed(_elemDepth);
+            _sb.Append("/>");
+        }
+    }
+
+    /// <summary>An attribute token: ends the previous attribute and checks a start tag is open (before its name is read).</summary>
+    private void CheckAttribute(int tokenOffset)
+    {
+        EndAttribute();
+        if (_elemDepth == 0 || _elemState[_elemDepth - 1] != StateInStartTag)
+        {
+            throw new EvtxFormatException("attribute", tokenOffset, "attribute outside a start tag");
+        }
+    }
+
+    private void StartAttribute(string name)
+    {
+        _attrStart = _sb.Length;
+        _sb.Append(' ').Append(name).Append("='");
+        _attrValueStart = _sb.Length;
+        _inAttr = true;
+        _attrOptionalEmpty = false;
+    }
+
+    private void SubstitutionToken(ReadOnlySpan<byte> chunk, int index, bool optional, int subBase, int subCount, int nesting)
+    {
+        if (index < subCount)
+        {
+            EmitSubstitution(chunk, _subs[subBase + index], optional, nesting);
+        }
+        else if (optional && _inAttr)
+        {
+            _attrOptionalEmpty = true;
         }
     }
 
@@ -377,9 +445,15 @@ internal sealed class BinXmlRenderer
             c.U32("attribute list size");
         }
 
+        StartElement(name, c.Position);
+    }
+
+    /// <summary>Writes the start of element <paramref name="name"/>, whose header ends at <paramref name="position"/>.</summary>
+    private void StartElement(string name, int position)
+    {
         if (_elemDepth >= MaxElementDepth)
         {
-            throw new EvtxFormatException("element", c.Position, $"elements nested deeper than {MaxElementDepth}");
+            throw new EvtxFormatException("element", position, $"elements nested deeper than {MaxElementDepth}");
         }
 
         var restore = -1;
@@ -677,12 +751,16 @@ internal sealed class BinXmlRenderer
         c.U8("template instance");
         c.U32("template id");
         var defOffset = (int)Math.Min(c.U32("template definition offset"), int.MaxValue);
-        (int Start, int End) body;
+        TemplateBody body;
         if (defOffset == c.Position)
         {
             // Definition inline: it follows here and later records of the chunk may point to it.
-            body = ReadTemplateDefinition(ref c);
-            _templates.Set(defOffset, body);
+            var (start, end) = ReadTemplateDefinition(ref c);
+            if (!_templates.TryGet(defOffset, out body) || body.Start != start || body.End != end)
+            {
+                body = new TemplateBody(start, end, 0, 0);
+                _templates.Set(defOffset, body);
+            }
         }
         else if (!_templates.TryGet(defOffset, out body))
         {
@@ -692,7 +770,8 @@ internal sealed class BinXmlRenderer
             }
 
             var tc = new EvtxCursor(chunk, defOffset, chunk.Length);
-            body = ReadTemplateDefinition(ref tc);
+            var (start, end) = ReadTemplateDefinition(ref tc);
+            body = new TemplateBody(start, end, 0, 0);
             _templates.Set(defOffset, body);
         }
 
@@ -708,27 +787,186 @@ internal sealed class BinXmlRenderer
             Array.Resize(ref _subs, Math.Max(_subs.Length * 2, _subTop + n));
         }
 
+        // The count check above keeps the descriptors (4 bytes each) inside the data.
         var subBase = _subTop;
-        for (var i = 0; i < n; i++)
+        var descriptors = c.Bytes(4 * n, "substitution descriptors");
+        var subs = _subs.AsSpan(subBase, n);
+        for (var i = 0; i < subs.Length; i++)
         {
-            int size = c.U16("substitution size");
-            var type = c.U8("substitution type");
-            c.U8("substitution padding");
-            _subs[subBase + i] = new Substitution(type, 0, size);
-        }
-
-        for (var i = 0; i < n; i++)
-        {
-            var d = _subs[subBase + i];
-            var offset = c.Position;
-            c.Skip(d.Size, "substitution value");
-            _subs[subBase + i] = d with { Offset = offset };
+            var size = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(descriptors[(4 * i)..]);
+            subs[i] = new Substitution(descriptors[(4 * i) + 2], c.Position, size);
+            c.Skip(size, "substitution value");
         }
 
         _subTop += n;
-        var bc = new EvtxCursor(chunk, body.Start, body.End);
-        RenderFragment(ref bc, chunk, subBase, n, inTemplate: true, nesting + 1);
+        if (body.OpCount == 0)
+        {
+            body = CompileTemplate(chunk, body);
+            _templates.Set(defOffset, body);
+        }
+
+        if (body.OpCount > 0)
+        {
+            RunTemplate(chunk, body, subBase, n, nesting + 1);
+        }
+        else
+        {
+            var bc = new EvtxCursor(chunk, body.Start, body.End);
+            RenderFragment(ref bc, chunk, subBase, n, inTemplate: true, nesting + 1);
+        }
+
         _subTop = subBase;
+    }
+
+    /// <summary>
+    /// Reads a template body once into ops, so the records of the chunk that use the template
+    /// replay its tokens without decoding them again (most records of a chunk share a handful of
+    /// templates). The ops call the same rendering steps as <see cref="RenderFragment"/>, in the
+    /// same order, so the output and the errors are the same; bodies holding tokens the ops do not
+    /// cover (rare: CDATA, references, processing instructions, nested templates) or that do not
+    /// read cleanly are left to <see cref="RenderFragment"/>, which reports the damage where it is.
+    /// </summary>
+    private TemplateBody CompileTemplate(ReadOnlySpan<byte> chunk, TemplateBody body)
+    {
+        var first = _opCount;
+        if (first + (body.End - body.Start) > MaxOpsPerChunk)
+        {
+            return body with { OpCount = -1 }; // every op takes at least one byte of the body
+        }
+
+        try
+        {
+            var c = new EvtxCursor(chunk, body.Start, body.End);
+            while (!c.AtEnd)
+            {
+                var op = new TemplateOp { Position = c.Position };
+                var token = c.U8("token");
+                switch (token)
+                {
+                    case 0x00:
+                        op.Kind = OpEndOfFragment;
+                        break;
+                    case 0x01:
+                    case 0x41:
+                        c.U16("element dependency id"); // always present in template definitions
+                        c.U32("element data size");
+                        op.Name = ReadName(ref c, chunk);
+                        if ((token & 0x40) != 0)
+                        {
+                            c.U32("attribute list size");
+                        }
+
+                        op.Kind = OpStartElement;
+                        op.Offset = c.Position;
+                        break;
+                    case 0x02:
+                        op.Kind = OpCloseStart;
+                        break;
+                    case 0x03:
+                        op.Kind = OpCloseEmpty;
+                        break;
+                    case 0x04:
+                        op.Kind = OpEndElement;
+                        break;
+                    case 0x05:
+                    case 0x45:
+                        op.Kind = OpValue;
+                        op.Type = ReadValueToken(ref c, op.Position, out var bytes);
+                        op.Offset = c.Position - bytes.Length;
+                        op.Length = bytes.Length;
+                        break;
+                    case 0x06:
+                    case 0x46:
+                        op.Kind = OpAttribute;
+                        op.Name = ReadName(ref c, chunk);
+                        break;
+                    case 0x0d:
+                    case 0x0e:
+                        op.Kind = OpSubstitution;
+                        op.Offset = c.U16("substitution index");
+                        c.U8("substitution type");
+                        op.Optional = token == 0x0e;
+                        break;
+                    case 0x0f:
+                        c.Skip(3, "fragment header");
+                        op.Kind = OpNothing;
+                        break;
+                    default:
+                        _opCount = first;
+                        return body with { OpCount = -1 };
+                }
+
+                if (_opCount == _ops.Length)
+                {
+                    Array.Resize(ref _ops, _ops.Length * 2);
+                }
+
+                _ops[_opCount++] = op;
+                if (token == 0x00)
+                {
+                    break; // the fragment ends here; RenderFragment reads no further either
+                }
+            }
+        }
+        catch (EvtxFormatException)
+        {
+            _opCount = first;
+            return body with { OpCount = -1 };
+        }
+
+        // An empty body renders nothing: left to RenderFragment, which does the same.
+        return _opCount == first ? body with { OpCount = -1 } : body with { OpStart = first, OpCount = _opCount - first };
+    }
+
+    /// <summary>Renders a compiled template body: <see cref="RenderFragment"/> step for step, without decoding.</summary>
+    private void RunTemplate(ReadOnlySpan<byte> chunk, TemplateBody body, int subBase, int subCount, int nesting)
+    {
+        if (nesting > MaxNesting)
+        {
+            throw new EvtxFormatException("binary XML", body.Start, $"nesting deeper than {MaxNesting} (template instances / embedded binary XML)");
+        }
+
+        var end = body.OpStart + body.OpCount;
+        for (var i = body.OpStart; i < end; i++)
+        {
+            // Read from the field each time: a nested template compiled meanwhile may have grown the array.
+            ref readonly var op = ref _ops[i];
+            if (++_tokens > MaxTokensPerRecord || _sb.Length > MaxCharsPerRecord)
+            {
+                throw new EvtxFormatException("binary XML", op.Position, "the event expands beyond the size limit");
+            }
+
+            switch (op.Kind)
+            {
+                case OpEndOfFragment:
+                    return;
+                case OpStartElement:
+                    EndAttribute();
+                    StartElement(op.Name!, op.Offset);
+                    break;
+                case OpCloseStart:
+                    CloseStartElement(op.Position);
+                    break;
+                case OpCloseEmpty:
+                    CloseEmptyElement(op.Position);
+                    break;
+                case OpEndElement:
+                    EndElement(op.Position);
+                    break;
+                case OpValue:
+                    EmitValue(op.Type, chunk.Slice(op.Offset, op.Length));
+                    break;
+                case OpAttribute:
+                    CheckAttribute(op.Position);
+                    StartAttribute(op.Name!);
+                    break;
+                case OpSubstitution:
+                    SubstitutionToken(chunk, op.Offset, op.Optional, subBase, subCount, nesting);
+                    break;
+                default:
+                    break;
+            }
+        }
     }
 
     private static (int Start, int End) ReadTemplateDefinition(ref EvtxCursor c)
