@@ -24,6 +24,7 @@ internal sealed class BinXmlRenderer
     private const byte StateRepeated = 3;       // element already written once per array item; its end tag is done
 
     private readonly StringBuilder _sb = new(4096);
+    private readonly StringBuilder _scratch = new(256);
     private readonly ChunkOffsetCache<(string Name, int Length)> _names = new();
 
     // Chunks of a file (and files of a set) share the same few dozen names; interning them by
@@ -92,11 +93,11 @@ internal sealed class BinXmlRenderer
     private struct TemplateOp
     {
         public string? Name;
+        public string? Text;            // value: rendered for element content
+        public string? AttributeText;   // value: rendered for an attribute (the same string when no quote needs escaping)
         public int Position;
-        public int Offset;      // start element: end of its header; value: where its bytes are; substitution: its index
-        public int Length;      // value: byte count
+        public int Offset;      // start element: end of its header; substitution: its index
         public byte Kind;
-        public byte Type;       // value type
         public bool Optional;   // optional substitution
     }
 
@@ -126,6 +127,11 @@ internal sealed class BinXmlRenderer
         {
             renderer._sb.Capacity = 4096;
         }
+
+        // Nor the values of the last chunk's templates (every chunk starts with ResetChunk anyway).
+        Array.Clear(renderer._ops, 0, renderer._opCount);
+        renderer._opCount = 0;
+        renderer._templates.Reset();
 
         Pool.Add(renderer);
     }
@@ -606,6 +612,29 @@ internal sealed class BinXmlRenderer
         }
     }
 
+    /// <summary><see cref="EmitValue"/> for a value rendered beforehand.</summary>
+    private void EmitText(string text, string attributeText)
+    {
+        if (_inAttr)
+        {
+            _sb.Append(attributeText);
+            return;
+        }
+
+        var top = _elemDepth - 1;
+        var before = _sb.Length;
+        var state = top >= 0 ? _elemState[top] : StateContent;
+        BeginContent();
+        var afterOpen = _sb.Length;
+        _sb.Append(text);
+        if (_sb.Length == afterOpen && top >= 0 && state != StateContent)
+        {
+            // Nothing rendered: undo the ">" so the element can still self-close.
+            _sb.Length = before;
+            _elemState[top] = state;
+        }
+    }
+
     private void EmitSubstitution(ReadOnlySpan<byte> chunk, Substitution s, bool optional, int nesting)
     {
         var top = _elemDepth - 1;
@@ -870,11 +899,19 @@ internal sealed class BinXmlRenderer
                         break;
                     case 0x05:
                     case 0x45:
-                        op.Kind = OpValue;
-                        op.Type = ReadValueToken(ref c, op.Position, out var bytes);
-                        op.Offset = c.Position - bytes.Length;
-                        op.Length = bytes.Length;
-                        break;
+                        {
+                            // Rendered now in both escapings (values render the same wherever
+                            // they are), so replaying it is a copy.
+                            op.Kind = OpValue;
+                            var type = ReadValueToken(ref c, op.Position, out var bytes);
+                            _scratch.Clear();
+                            EvtxValues.Append(_scratch, type, bytes, attribute: false);
+                            op.Text = _scratch.ToString();
+                            _scratch.Clear();
+                            EvtxValues.Append(_scratch, type, bytes, attribute: true);
+                            op.AttributeText = _scratch.Equals(op.Text.AsSpan()) ? op.Text : _scratch.ToString();
+                            break;
+                        }
                     case 0x06:
                     case 0x46:
                         op.Kind = OpAttribute;
@@ -954,7 +991,7 @@ internal sealed class BinXmlRenderer
                     EndElement(op.Position);
                     break;
                 case OpValue:
-                    EmitValue(op.Type, chunk.Slice(op.Offset, op.Length));
+                    EmitText(op.Text!, op.AttributeText!);
                     break;
                 case OpAttribute:
                     CheckAttribute(op.Position);
