@@ -163,12 +163,53 @@ public class EvtxValueTests
     }
 
     [Fact]
+    public void EvtxNumbersGuidsAndTimesAgreeWithInvariantFormattingForRandomValues()
+    {
+        // The renderer formats these itself; the framework's invariant formatting is the reference.
+        var random = new Random(11);
+        var v = new byte[16];
+        for (var n = 0; n < 20000; n++)
+        {
+            random.NextBytes(v);
+
+            // Small magnitudes too, where the digit count changes.
+            if (n % 2 == 0)
+            {
+                v.AsSpan(1 + (n % 7)).Clear();
+            }
+
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            Assert.Equal(((sbyte)v[0]).ToString(inv), Render(EvtxValueType.Int8, v[..1]));
+            Assert.Equal(v[0].ToString(inv), Render(EvtxValueType.UInt8, v[..1]));
+            Assert.Equal(BinaryPrimitives.ReadInt16LittleEndian(v).ToString(inv), Render(EvtxValueType.Int16, v[..2]));
+            Assert.Equal(BinaryPrimitives.ReadUInt16LittleEndian(v).ToString(inv), Render(EvtxValueType.UInt16, v[..2]));
+            Assert.Equal(BinaryPrimitives.ReadInt32LittleEndian(v).ToString(inv), Render(EvtxValueType.Int32, v[..4]));
+            Assert.Equal(BinaryPrimitives.ReadUInt32LittleEndian(v).ToString(inv), Render(EvtxValueType.UInt32, v[..4]));
+            Assert.Equal(BinaryPrimitives.ReadInt64LittleEndian(v).ToString(inv), Render(EvtxValueType.Int64, v[..8]));
+            Assert.Equal(BinaryPrimitives.ReadUInt64LittleEndian(v).ToString(inv), Render(EvtxValueType.UInt64, v[..8]));
+            Assert.Equal("0x" + BinaryPrimitives.ReadUInt64LittleEndian(v).ToString("x", inv), Render(EvtxValueType.HexInt64, v[..8]));
+            Assert.Equal("0x" + BinaryPrimitives.ReadUInt32LittleEndian(v).ToString("x", inv), Render(EvtxValueType.HexInt32, v[..4]));
+            Assert.Equal(new Guid(v).ToString("B").ToUpperInvariant(), Render(EvtxValueType.Guid, v));
+            var ticks = (long)(BinaryPrimitives.ReadUInt64LittleEndian(v) % (ulong)(DateTime.MaxValue.Ticks - new DateTime(1601, 1, 1).Ticks));
+            var fileTime = BitConverter.GetBytes(ticks);
+            var expected = new DateTime(ticks + new DateTime(1601, 1, 1).Ticks, DateTimeKind.Utc).ToString("yyyy-MM-ddTHH:mm:ss.fffffff", inv) + "00Z";
+            Assert.Equal(expected, Render(EvtxValueType.FileTime, fileTime));
+        }
+
+        Assert.Equal(long.MinValue.ToString(System.Globalization.CultureInfo.InvariantCulture), Render(EvtxValueType.Int64, BitConverter.GetBytes(long.MinValue)));
+        Assert.Equal("9999-12-31T23:59:59.999999900Z", Render(EvtxValueType.FileTime, BitConverter.GetBytes(DateTime.MaxValue.Ticks - new DateTime(1601, 1, 1).Ticks)));
+    }
+
+    [Fact]
     public void EvtxStringsAreEscapedAndCutAtNul()
     {
         var s = Encoding.Unicode.GetBytes("a<b>&'\"c\0junk");
         Assert.Equal("a&lt;b&gt;&amp;'\"c", Render(EvtxValueType.String, s));
         Assert.Equal("a&lt;b&gt;&amp;&apos;&quot;c", Render(EvtxValueType.String, s, attribute: true));
         Assert.Equal("caf\u00e9", Render(EvtxValueType.AnsiString, [0x63, 0x61, 0x66, 0xe9, 0]));
+        Assert.Equal("&amp;", Render(EvtxValueType.String, Encoding.Unicode.GetBytes("&\0<")));
+        Assert.Equal("", Render(EvtxValueType.String, Encoding.Unicode.GetBytes("\0&")));
+        Assert.Equal("ab", Render(EvtxValueType.String, [0x61, 0, 0x62, 0, 0x63]));
     }
 
     [Fact]
