@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Escudo.Ingest.Evtx;
 
 /// <summary>
@@ -23,8 +21,8 @@ internal sealed class BinXmlRenderer
     private const byte StateContent = 2;        // ">" written
     private const byte StateRepeated = 3;       // element already written once per array item; its end tag is done
 
-    private readonly StringBuilder _sb = new(4096);
-    private readonly StringBuilder _scratch = new(256);
+    private readonly CharBuilder _sb = new(4096);
+    private readonly CharBuilder _scratch = new(256);
     private readonly ChunkOffsetCache<(string Name, int Length)> _names = new();
 
     // Chunks of a file (and files of a set) share the same few dozen names; interning them by
@@ -125,7 +123,12 @@ internal sealed class BinXmlRenderer
         renderer._sb.Clear();
         if (renderer._sb.Capacity > 1 << 20)
         {
-            renderer._sb.Capacity = 4096;
+            renderer._sb.Reset(4096);
+        }
+
+        if (renderer._scratch.Capacity > 1 << 20)
+        {
+            renderer._scratch.Reset(256);
         }
 
         // Nor the values of the last chunk's templates (every chunk starts with ResetChunk anyway).
@@ -244,7 +247,9 @@ internal sealed class BinXmlRenderer
                             BeginContent();
                         }
 
-                        _sb.Append("&#").Append(code).Append(';');
+                        _sb.Append("&#");
+                        EvtxValues.AppendSigned(_sb, code);
+                        _sb.Append(';');
                         break;
                     }
 

@@ -65,7 +65,7 @@ internal static class EvtxValues
     private const long FileTimeEpochTicks = 504911232000000000; // 1601-01-01 in DateTime ticks
 
     /// <summary>Appends text, XML-escaped for element content or for a single-quoted attribute.</summary>
-    public static void AppendEscaped(StringBuilder sb, ReadOnlySpan<char> s, bool attribute)
+    public static void AppendEscaped(CharBuilder sb, ReadOnlySpan<char> s, bool attribute)
     {
         var specials = attribute ? AttrSpecials : TextSpecials;
         while (true)
@@ -94,7 +94,7 @@ internal static class EvtxValues
     /// <see cref="Utf16"/> then <see cref="AppendEscaped"/> in one pass: string values are most of
     /// an event's text, and one search finds both the end (a NUL) and the characters to escape.
     /// </summary>
-    public static void AppendUtf16Escaped(StringBuilder sb, ReadOnlySpan<byte> bytes, bool attribute)
+    public static void AppendUtf16Escaped(CharBuilder sb, ReadOnlySpan<byte> bytes, bool attribute)
     {
         if (!BitConverter.IsLittleEndian)
         {
@@ -157,7 +157,7 @@ internal static class EvtxValues
     /// Returns false for types this renderer does not know (caller decides what to do).
     /// Nested binary XML (0x21) is not handled here.
     /// </summary>
-    public static bool Append(StringBuilder sb, byte type, ReadOnlySpan<byte> v, bool attribute)
+    public static bool Append(CharBuilder sb, byte type, ReadOnlySpan<byte> v, bool attribute)
     {
         if ((type & EvtxValueType.ArrayFlag) != 0)
         {
@@ -264,7 +264,7 @@ internal static class EvtxValues
         }
     }
 
-    private static void AppendArray(StringBuilder sb, byte type, ReadOnlySpan<byte> v, bool attribute)
+    private static void AppendArray(CharBuilder sb, byte type, ReadOnlySpan<byte> v, bool attribute)
     {
         var first = true;
         if (type == EvtxValueType.String)
@@ -349,29 +349,21 @@ internal static class EvtxValues
         }
     }
 
-    public static void AppendHexUpper(StringBuilder sb, ReadOnlySpan<byte> v)
+    public static void AppendHexUpper(CharBuilder sb, ReadOnlySpan<byte> v)
     {
-        const string digits = "0123456789ABCDEF";
-        Span<char> buf = stackalloc char[256];
-        while (!v.IsEmpty)
+        var buf = sb.AppendSpan(2 * v.Length);
+        for (var i = 0; i < v.Length; i++)
         {
-            var n = Math.Min(v.Length, 128);
-            for (var i = 0; i < n; i++)
-            {
-                buf[2 * i] = digits[v[i] >> 4];
-                buf[(2 * i) + 1] = digits[v[i] & 0xf];
-            }
-
-            sb.Append(buf[..(2 * n)]);
-            v = v[n..];
+            buf[2 * i] = HexUpper[v[i] >> 4];
+            buf[(2 * i) + 1] = HexUpper[v[i] & 0xf];
         }
     }
 
     /// <summary>0x followed by lower-case hex without padding (0x0 for zero), as Windows renders HexInt.</summary>
-    public static void AppendHex(StringBuilder sb, ulong value)
+    public static void AppendHex(CharBuilder sb, ulong value)
     {
-        Span<char> buf = stackalloc char[18];
         var digits = Math.Max(1, (67 - BitOperations.LeadingZeroCount(value)) / 4);
+        var buf = sb.AppendSpan(digits + 2);
         buf[0] = '0';
         buf[1] = 'x';
         for (var i = digits + 1; i >= 2; i--)
@@ -379,12 +371,10 @@ internal static class EvtxValues
             buf[i] = HexLower[(int)(value & 0xf)];
             value >>= 4;
         }
-
-        sb.Append(buf[..(digits + 2)]);
     }
 
     /// <summary>Unsigned decimal, written here rather than through the culture-aware formatting (integers are most values).</summary>
-    public static void AppendDecimal(StringBuilder sb, ulong value)
+    public static void AppendDecimal(CharBuilder sb, ulong value)
     {
         if (value < 10)
         {
@@ -392,21 +382,29 @@ internal static class EvtxValues
             return;
         }
 
-        Span<char> buf = stackalloc char[20];
-        var i = buf.Length;
-        while (value >= 10)
+        // Digit count from the bit length (log10 2 ~ 1233/4096), corrected by one comparison.
+        var estimate = (int)((uint)(64 - BitOperations.LeadingZeroCount(value)) * 1233 >> 12);
+        var digits = estimate + (value >= PowersOf10[estimate] ? 1 : 0);
+        var buf = sb.AppendSpan(digits);
+        for (var i = buf.Length - 1; i > 0; i--)
         {
             var q = value / 10;
-            buf[--i] = (char)('0' + (int)(value - (q * 10)));
+            buf[i] = (char)('0' + (int)(value - (q * 10)));
             value = q;
         }
 
-        buf[--i] = (char)('0' + (int)value);
-        sb.Append(buf[i..]);
+        buf[0] = (char)('0' + (int)value);
     }
 
+    private static ReadOnlySpan<ulong> PowersOf10 =>
+    [
+        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000,
+        100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000,
+        10000000000000000, 100000000000000000, 1000000000000000000, 10000000000000000000,
+    ];
+
     /// <summary>Signed decimal with an ASCII minus sign, as Windows writes it whatever the culture.</summary>
-    public static void AppendSigned(StringBuilder sb, long value)
+    public static void AppendSigned(CharBuilder sb, long value)
     {
         if (value < 0)
         {
@@ -419,9 +417,9 @@ internal static class EvtxValues
     }
 
     /// <summary>Upper-case braced GUID ({5770385F-C22A-43E0-BF4C-06F5698FFBD9}): the first three fields little-endian, the rest in byte order.</summary>
-    public static void AppendGuid(StringBuilder sb, ReadOnlySpan<byte> v)
+    public static void AppendGuid(CharBuilder sb, ReadOnlySpan<byte> v)
     {
-        Span<char> buf = stackalloc char[38];
+        var buf = sb.AppendSpan(38);
         buf[0] = '{';
         WriteHex(buf.Slice(1, 8), BinaryPrimitives.ReadUInt32LittleEndian(v));
         buf[9] = '-';
@@ -433,7 +431,6 @@ internal static class EvtxValues
         buf[24] = '-';
         WriteHex(buf.Slice(25, 12), BinaryPrimitives.ReadUInt64BigEndian(v[8..]) & 0xFFFFFFFFFFFF);
         buf[37] = '}';
-        sb.Append(buf);
     }
 
     /// <summary>Fills <paramref name="buf"/> with the low digits of <paramref name="value"/> in upper-case hex, zero-padded.</summary>
@@ -458,11 +455,11 @@ internal static class EvtxValues
     }
 
     /// <summary>FILETIME (100 ns ticks since 1601) as 2020-10-08T11:03:46.617920300Z; raw number when out of range.</summary>
-    public static void AppendFileTime(StringBuilder sb, ulong fileTime)
+    public static void AppendFileTime(CharBuilder sb, ulong fileTime)
     {
         if (fileTime > (ulong)(DateTime.MaxValue.Ticks - FileTimeEpochTicks))
         {
-            sb.Append(fileTime);
+            AppendDecimal(sb, fileTime);
             return;
         }
 
@@ -470,7 +467,7 @@ internal static class EvtxValues
         var (year, month, day) = new DateTime(ticks, DateTimeKind.Utc);
         var timeOfDay = ticks % TimeSpan.TicksPerDay;
         var seconds = timeOfDay / TimeSpan.TicksPerSecond;
-        Span<char> buf = stackalloc char[30];
+        var buf = sb.AppendSpan(30);
         WriteDigits(buf[..4], year);
         buf[4] = '-';
         WriteDigits(buf.Slice(5, 2), month);
@@ -487,7 +484,6 @@ internal static class EvtxValues
         buf[27] = '0';
         buf[28] = '0';
         buf[29] = 'Z';
-        sb.Append(buf);
     }
 
     public static DateTime FileTimeToDateTime(ulong fileTime) =>
@@ -496,7 +492,7 @@ internal static class EvtxValues
             : new DateTime((long)fileTime + FileTimeEpochTicks, DateTimeKind.Utc);
 
     /// <summary>SYSTEMTIME (year, month, day-of-week, day, hour, minute, second, milliseconds as u16).</summary>
-    public static void AppendSystemTime(StringBuilder sb, ReadOnlySpan<byte> v)
+    public static void AppendSystemTime(CharBuilder sb, ReadOnlySpan<byte> v)
     {
         Span<int> f = stackalloc int[8];
         for (var i = 0; i < 8; i++)
@@ -504,11 +500,11 @@ internal static class EvtxValues
             f[i] = BinaryPrimitives.ReadUInt16LittleEndian(v[(2 * i)..]);
         }
 
-        sb.Append(CultureInfo.InvariantCulture, $"{f[0]:D4}-{f[1]:D2}-{f[3]:D2}T{f[4]:D2}:{f[5]:D2}:{f[6]:D2}.{f[7]:D3}000000Z");
+        sb.Append(string.Create(CultureInfo.InvariantCulture, $"{f[0]:D4}-{f[1]:D2}-{f[3]:D2}T{f[4]:D2}:{f[5]:D2}:{f[6]:D2}.{f[7]:D3}000000Z"));
     }
 
     /// <summary>SID: revision, sub-authority count, 48-bit big-endian authority, 32-bit LE sub-authorities.</summary>
-    public static void AppendSid(StringBuilder sb, ReadOnlySpan<byte> v)
+    public static void AppendSid(CharBuilder sb, ReadOnlySpan<byte> v)
     {
         if (v.Length < 8)
         {

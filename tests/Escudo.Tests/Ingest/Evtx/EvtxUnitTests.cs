@@ -79,7 +79,7 @@ public class EvtxValueTests
 {
     private static string Render(byte type, byte[] bytes, bool attribute = false)
     {
-        var sb = new StringBuilder();
+        var sb = new CharBuilder(4);
         EvtxValues.Append(sb, type, bytes, attribute);
         return sb.ToString();
     }
