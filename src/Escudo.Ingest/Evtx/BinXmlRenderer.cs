@@ -32,10 +32,15 @@ internal sealed class BinXmlRenderer
     private readonly Dictionary<string, string> _internedNames = new(StringComparer.Ordinal);
     private readonly ChunkOffsetCache<TemplateBody> _templates = new();
 
-    // Template bodies compiled to ops (see CompileTemplate), for the current chunk.
-    private const int MaxOpsPerChunk = 1 << 16;
-    private TemplateOp[] _ops = new TemplateOp[1024];
-    private int _opCount;
+    // Compiled template bodies (see CompileTemplate). The same templates come back in every chunk
+    // (and file) of a log, so they are kept across chunks, by template GUID and size, and reused
+    // when the body's bytes are the same. Bounded: hostile input with endless distinct templates
+    // starts the set again, and a chunk compiles at most a few chunks' worth of bodies.
+    private const int MaxSharedTemplateBytes = 8 << 20;
+    private const int MaxCompiledBytesPerChunk = 4 * EvtxFile.ChunkSize;
+    private readonly Dictionary<(ulong, ulong, int), CompiledTemplate> _shared = [];
+    private int _sharedBytes;
+    private int _compiledThisChunk;
     private Substitution[] _subs = new Substitution[256];
     private int _subTop;
     private readonly string[] _elemNames = new string[MaxElementDepth];
@@ -69,10 +74,29 @@ internal sealed class BinXmlRenderer
     private record struct Substitution(byte Type, int Offset, int Size);
 
     /// <summary>
-    /// A template definition's body in the chunk and, once compiled, its ops in <see cref="_ops"/>:
-    /// <see cref="OpCount"/> is 0 until compiled and -1 when the body has tokens the ops do not cover.
+    /// A template definition's body in the chunk and, once compiled, its ops; <see cref="Interpret"/>
+    /// when the body has tokens the ops do not cover (or was over the compile budget).
     /// </summary>
-    private record struct TemplateBody(int Start, int End, int OpStart, int OpCount);
+    private record struct TemplateBody(int Start, int End, CompiledTemplate? Compiled, bool Interpret);
+
+    /// <summary>
+    /// A template body read into ops. Positions in the ops are relative to the body's start, so
+    /// the ops serve the same template wherever a chunk holds it.
+    /// </summary>
+    private sealed class CompiledTemplate(byte[] body, (int Field, string? Referenced)[] nameFields, TemplateOp[] ops)
+    {
+        /// <summary>The body it was compiled from.</summary>
+        public readonly byte[] Body = body;
+
+        /// <summary>
+        /// Where the body refers to its names: the name offsets depend on where the chunk holds
+        /// the body (and, for a name inline in the body, so does the name's own next-name offset
+        /// after it); a name stored elsewhere in the chunk is given (<c>Referenced</c>) to be checked there.
+        /// </summary>
+        public readonly (int Field, string? Referenced)[] NameFields = nameFields;
+
+        public readonly TemplateOp[] Ops = ops;
+    }
 
     private const byte OpEndOfFragment = 0;
     private const byte OpStartElement = 1;
@@ -85,8 +109,9 @@ internal sealed class BinXmlRenderer
     private const byte OpNothing = 8;
 
     /// <summary>
-    /// One token of a template body with its operands already read: names resolved, value bytes
-    /// located. <see cref="Position"/> is the token's offset, for the errors the token can raise.
+    /// One token of a template body with its operands already read: names resolved, values
+    /// rendered. <see cref="Position"/> is the token's offset from the body's start, for the errors
+    /// the token can raise.
     /// </summary>
     private struct TemplateOp
     {
@@ -94,7 +119,7 @@ internal sealed class BinXmlRenderer
         public string? Text;            // value: rendered for element content
         public string? AttributeText;   // value: rendered for an attribute (the same string when no quote needs escaping)
         public int Position;
-        public int Offset;      // start element: end of its header; substitution: its index
+        public int Offset;      // start element: end of its header (from the body's start); substitution: its index
         public byte Kind;
         public bool Optional;   // optional substitution
     }
@@ -131,9 +156,6 @@ internal sealed class BinXmlRenderer
             renderer._scratch.Reset(256);
         }
 
-        // Nor the values of the last chunk's templates (every chunk starts with ResetChunk anyway).
-        Array.Clear(renderer._ops, 0, renderer._opCount);
-        renderer._opCount = 0;
         renderer._templates.Reset();
 
         Pool.Add(renderer);
@@ -143,7 +165,7 @@ internal sealed class BinXmlRenderer
     {
         _names.Reset();
         _templates.Reset();
-        _opCount = 0;
+        _compiledThisChunk = 0;
     }
 
     /// <summary>Renders the binary XML in chunk[start..end) (a record's event data) to a string.</summary>
@@ -792,7 +814,7 @@ internal sealed class BinXmlRenderer
             var (start, end) = ReadTemplateDefinition(ref c);
             if (!_templates.TryGet(defOffset, out body) || body.Start != start || body.End != end)
             {
-                body = new TemplateBody(start, end, 0, 0);
+                body = new TemplateBody(start, end, null, false);
                 _templates.Set(defOffset, body);
             }
         }
@@ -805,7 +827,7 @@ internal sealed class BinXmlRenderer
 
             var tc = new EvtxCursor(chunk, defOffset, chunk.Length);
             var (start, end) = ReadTemplateDefinition(ref tc);
-            body = new TemplateBody(start, end, 0, 0);
+            body = new TemplateBody(start, end, null, false);
             _templates.Set(defOffset, body);
         }
 
@@ -833,15 +855,15 @@ internal sealed class BinXmlRenderer
         }
 
         _subTop += n;
-        if (body.OpCount == 0)
+        if (body.Compiled is null && !body.Interpret)
         {
-            body = CompileTemplate(chunk, body);
+            body = FindOrCompileTemplate(chunk, body);
             _templates.Set(defOffset, body);
         }
 
-        if (body.OpCount > 0)
+        if (body.Compiled is { } compiled)
         {
-            RunTemplate(chunk, body, subBase, n, nesting + 1);
+            RunTemplate(chunk, body.Start, compiled.Ops, subBase, n, nesting + 1);
         }
         else
         {
@@ -853,27 +875,122 @@ internal sealed class BinXmlRenderer
     }
 
     /// <summary>
-    /// Reads a template body once into ops, so the records of the chunk that use the template
-    /// replay its tokens without decoding them again (most records of a chunk share a handful of
-    /// templates). The ops call the same rendering steps as <see cref="RenderFragment"/>, in the
-    /// same order, so the output and the errors are the same; bodies holding tokens the ops do not
-    /// cover (rare: CDATA, references, processing instructions, nested templates) or that do not
-    /// read cleanly are left to <see cref="RenderFragment"/>, which reports the damage where it is.
+    /// The template body as ops, so the records that use the template replay its tokens without
+    /// decoding them again (most records of a log share a handful of templates): the ops of the
+    /// same body seen in an earlier chunk, or read now. The ops call the same rendering steps as
+    /// <see cref="RenderFragment"/>, in the same order, so the output and the errors are the same;
+    /// bodies holding tokens the ops do not cover (rare: CDATA, references, processing
+    /// instructions, nested templates) or that do not read cleanly are left to
+    /// <see cref="RenderFragment"/>, which reports the damage where it is.
     /// </summary>
-    private TemplateBody CompileTemplate(ReadOnlySpan<byte> chunk, TemplateBody body)
+    private TemplateBody FindOrCompileTemplate(ReadOnlySpan<byte> chunk, TemplateBody body)
     {
-        var first = _opCount;
-        if (first + (body.End - body.Start) > MaxOpsPerChunk)
+        // The definition's GUID and data size precede the body.
+        var guid = chunk.Slice(body.Start - 20, 16);
+        var key = (System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(guid), System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(guid[8..]), body.End - body.Start);
+        if (_shared.TryGetValue(key, out var known) && Matches(known, chunk, body.Start, body.End))
         {
-            return body with { OpCount = -1 }; // every op takes at least one byte of the body
+            return body with { Compiled = known };
         }
 
+        _compiledThisChunk += body.End - body.Start;
+        if (_compiledThisChunk > MaxCompiledBytesPerChunk)
+        {
+            return body with { Interpret = true };
+        }
+
+        var compiled = CompileTemplate(chunk, body);
+        if (compiled is null)
+        {
+            return body with { Interpret = true };
+        }
+
+        if (_sharedBytes > MaxSharedTemplateBytes)
+        {
+            _shared.Clear();
+            _sharedBytes = 0;
+        }
+
+        _shared[key] = compiled;
+        _sharedBytes += compiled.Body.Length + (48 * compiled.Ops.Length); // about what an op takes
+        return body with { Compiled = compiled };
+    }
+
+    /// <summary>
+    /// Whether the body at chunk[start..end) reads as <paramref name="t"/>: the same bytes but for
+    /// its name offsets, its inline names at the same places and its other names the same.
+    /// </summary>
+    private bool Matches(CompiledTemplate t, ReadOnlySpan<byte> chunk, int start, int end)
+    {
+        var body = chunk[start..end];
+        if (body.Length != t.Body.Length)
+        {
+            return false;
+        }
+
+        var from = 0;
+        foreach (var (field, referenced) in t.NameFields)
+        {
+            if (!body[from..field].SequenceEqual(t.Body.AsSpan(from, field - from)))
+            {
+                return false;
+            }
+
+            var offset = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(body[field..]);
+            var inline = offset == (uint)(start + field + 4);
+            if (referenced is null)
+            {
+                if (!inline)
+                {
+                    return false;
+                }
+
+                from = field + 8;
+                continue;
+            }
+
+            if (inline || offset >= (uint)chunk.Length || !string.Equals(NameAt(chunk, (int)offset), referenced, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            from = field + 4;
+        }
+
+        return body[from..].SequenceEqual(t.Body.AsSpan(from));
+    }
+
+    /// <summary>The name stored at <paramref name="offset"/> as <see cref="ReadName"/> reads it there, or null when it does not read.</summary>
+    private string? NameAt(ReadOnlySpan<byte> chunk, int offset)
+    {
+        if (_names.TryGet(offset, out var cached))
+        {
+            return cached.Name;
+        }
+
+        try
+        {
+            var name = DecodeName(chunk, offset, out var length);
+            _names.Set(offset, (name, length));
+            return name;
+        }
+        catch (EvtxFormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads a template body once into ops (null when it cannot).</summary>
+    private CompiledTemplate? CompileTemplate(ReadOnlySpan<byte> chunk, TemplateBody body)
+    {
+        var ops = new List<TemplateOp>(Math.Min(body.End - body.Start, 256));
+        var nameFields = new List<(int, string?)>();
         try
         {
             var c = new EvtxCursor(chunk, body.Start, body.End);
             while (!c.AtEnd)
             {
-                var op = new TemplateOp { Position = c.Position };
+                var op = new TemplateOp { Position = c.Position - body.Start };
                 var token = c.U8("token");
                 switch (token)
                 {
@@ -884,14 +1001,14 @@ internal sealed class BinXmlRenderer
                     case 0x41:
                         c.U16("element dependency id"); // always present in template definitions
                         c.U32("element data size");
-                        op.Name = ReadName(ref c, chunk);
+                        op.Name = ReadBodyName(ref c, chunk, body.Start, nameFields);
                         if ((token & 0x40) != 0)
                         {
                             c.U32("attribute list size");
                         }
 
                         op.Kind = OpStartElement;
-                        op.Offset = c.Position;
+                        op.Offset = c.Position - body.Start;
                         break;
                     case 0x02:
                         op.Kind = OpCloseStart;
@@ -908,7 +1025,7 @@ internal sealed class BinXmlRenderer
                             // Rendered now in both escapings (values render the same wherever
                             // they are), so replaying it is a copy.
                             op.Kind = OpValue;
-                            var type = ReadValueToken(ref c, op.Position, out var bytes);
+                            var type = ReadValueToken(ref c, body.Start + op.Position, out var bytes);
                             _scratch.Clear();
                             EvtxValues.Append(_scratch, type, bytes, attribute: false);
                             op.Text = _scratch.ToString();
@@ -917,10 +1034,11 @@ internal sealed class BinXmlRenderer
                             op.AttributeText = _scratch.Equals(op.Text.AsSpan()) ? op.Text : _scratch.ToString();
                             break;
                         }
+
                     case 0x06:
                     case 0x46:
                         op.Kind = OpAttribute;
-                        op.Name = ReadName(ref c, chunk);
+                        op.Name = ReadBodyName(ref c, chunk, body.Start, nameFields);
                         break;
                     case 0x0d:
                     case 0x0e:
@@ -934,16 +1052,10 @@ internal sealed class BinXmlRenderer
                         op.Kind = OpNothing;
                         break;
                     default:
-                        _opCount = first;
-                        return body with { OpCount = -1 };
+                        return null;
                 }
 
-                if (_opCount == _ops.Length)
-                {
-                    Array.Resize(ref _ops, _ops.Length * 2);
-                }
-
-                _ops[_opCount++] = op;
+                ops.Add(op);
                 if (token == 0x00)
                 {
                     break; // the fragment ends here; RenderFragment reads no further either
@@ -952,30 +1064,36 @@ internal sealed class BinXmlRenderer
         }
         catch (EvtxFormatException)
         {
-            _opCount = first;
-            return body with { OpCount = -1 };
+            return null;
         }
 
         // An empty body renders nothing: left to RenderFragment, which does the same.
-        return _opCount == first ? body with { OpCount = -1 } : body with { OpStart = first, OpCount = _opCount - first };
+        return ops.Count == 0 ? null : new CompiledTemplate(chunk[body.Start..body.End].ToArray(), [.. nameFields], [.. ops]);
+    }
+
+    /// <summary>Reads a name in a template body, noting where the body refers to it (see <see cref="CompiledTemplate.NameFields"/>).</summary>
+    private string ReadBodyName(ref EvtxCursor c, ReadOnlySpan<byte> chunk, int bodyStart, List<(int, string?)> nameFields)
+    {
+        var field = c.Position;
+        var name = ReadName(ref c, chunk);
+        var inline = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(chunk[field..]) == (uint)(field + 4);
+        nameFields.Add((field - bodyStart, inline ? null : name));
+        return name;
     }
 
     /// <summary>Renders a compiled template body: <see cref="RenderFragment"/> step for step, without decoding.</summary>
-    private void RunTemplate(ReadOnlySpan<byte> chunk, TemplateBody body, int subBase, int subCount, int nesting)
+    private void RunTemplate(ReadOnlySpan<byte> chunk, int start, TemplateOp[] ops, int subBase, int subCount, int nesting)
     {
         if (nesting > MaxNesting)
         {
-            throw new EvtxFormatException("binary XML", body.Start, $"nesting deeper than {MaxNesting} (template instances / embedded binary XML)");
+            throw new EvtxFormatException("binary XML", start, $"nesting deeper than {MaxNesting} (template instances / embedded binary XML)");
         }
 
-        var end = body.OpStart + body.OpCount;
-        for (var i = body.OpStart; i < end; i++)
+        foreach (ref readonly var op in ops.AsSpan())
         {
-            // Read from the field each time: a nested template compiled meanwhile may have grown the array.
-            ref readonly var op = ref _ops[i];
             if (++_tokens > MaxTokensPerRecord || _sb.Length > MaxCharsPerRecord)
             {
-                throw new EvtxFormatException("binary XML", op.Position, "the event expands beyond the size limit");
+                throw new EvtxFormatException("binary XML", start + op.Position, "the event expands beyond the size limit");
             }
 
             switch (op.Kind)
@@ -984,22 +1102,22 @@ internal sealed class BinXmlRenderer
                     return;
                 case OpStartElement:
                     EndAttribute();
-                    StartElement(op.Name!, op.Offset);
+                    StartElement(op.Name!, start + op.Offset);
                     break;
                 case OpCloseStart:
-                    CloseStartElement(op.Position);
+                    CloseStartElement(start + op.Position);
                     break;
                 case OpCloseEmpty:
-                    CloseEmptyElement(op.Position);
+                    CloseEmptyElement(start + op.Position);
                     break;
                 case OpEndElement:
-                    EndElement(op.Position);
+                    EndElement(start + op.Position);
                     break;
                 case OpValue:
                     EmitText(op.Text!, op.AttributeText!);
                     break;
                 case OpAttribute:
-                    CheckAttribute(op.Position);
+                    CheckAttribute(start + op.Position);
                     StartAttribute(op.Name!);
                     break;
                 case OpSubstitution:

@@ -313,6 +313,52 @@ public class EvtxBinXmlTests
         return new BinXmlRenderer().Render(b.Chunk, start, b.Pos);
     }
 
+    /// <summary>
+    /// A record with an inline template definition (GUID zero) placed after <paramref name="padding"/>
+    /// bytes, rendered by <paramref name="renderer"/> as the first record of a new chunk.
+    /// </summary>
+    private static string RenderInChunk(BinXmlRenderer renderer, int padding, Action<Builder> body, Action<Builder>? before = null)
+    {
+        var b = new Builder();
+        before?.Invoke(b);
+        b.Pos = EvtxFile.ChunkHeaderSize + padding;
+        var start = b.Pos;
+        b.U8(0x0f).U8(1).U8(1).U8(0);
+        b.U8(0x0c).U8(1).U32(1).U32((uint)(b.Pos + 4));
+        b.U32(0).Raw(new byte[16]);
+        var sizeAt = b.Pos;
+        b.U32(0);
+        var bodyStart = b.Pos;
+        b.U8(0x0f).U8(1).U8(1).U8(0);
+        body(b);
+        b.U8(0x00);
+        BinaryPrimitives.WriteUInt32LittleEndian(b.Chunk.AsSpan(sizeAt), (uint)(b.Pos - bodyStart));
+        b.U32(0);
+        b.U8(0x00);
+        renderer.ResetChunk();
+        return renderer.Render(b.Chunk, start, b.Pos);
+    }
+
+    [Fact]
+    public void EvtxTemplatesReusedAcrossChunksOnlyWhenTheyReadTheSame()
+    {
+        // The same template GUID and size in later chunks, at other offsets: reused when the body
+        // is the same, not when a name differs, inline or stored elsewhere in the chunk.
+        var r = new BinXmlRenderer();
+        Assert.Equal("<Data>x</Data>", RenderInChunk(r, 0, b => b.Open("Data").U8(0x02).Text("x").U8(0x04)));
+        Assert.Equal("<Data>x</Data>", RenderInChunk(r, 100, b => b.Open("Data").U8(0x02).Text("x").U8(0x04)));
+        Assert.Equal("<Dbta>x</Dbta>", RenderInChunk(r, 37, b => b.Open("Dbta").U8(0x02).Text("x").U8(0x04)));
+        Assert.Equal("<Dbta>y</Dbta>", RenderInChunk(r, 37, b => b.Open("Dbta").U8(0x02).Text("y").U8(0x04)));
+
+        // A name stored before the record and referenced by offset from the template.
+        const int NameAt = EvtxFile.ChunkHeaderSize;
+        Action<Builder> Stored(string name) => b => b.U32(0).U16(0).U16(name.Length).Raw(Encoding.Unicode.GetBytes(name)).U16(0);
+        Action<Builder> Referencing() => b => b.U8(0x01).U16(0xffff).U32(0).U32(NameAt).U8(0x02).Text("z").U8(0x04);
+        Assert.Equal("<Abcd>z</Abcd>", RenderInChunk(r, 64, Referencing(), Stored("Abcd")));
+        Assert.Equal("<Abcd>z</Abcd>", RenderInChunk(r, 80, Referencing(), Stored("Abcd")));
+        Assert.Equal("<Wxyz>z</Wxyz>", RenderInChunk(r, 64, Referencing(), Stored("Wxyz")));
+    }
+
     [Fact]
     public void EvtxTemplateSubstitutionsRenderInPlace()
     {
