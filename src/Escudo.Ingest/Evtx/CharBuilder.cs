@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Escudo.Ingest.Evtx;
 
@@ -64,13 +66,36 @@ internal sealed class CharBuilder(int capacity)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public CharBuilder Append(scoped ReadOnlySpan<char> s)
     {
-        if (s.Length > _chars.Length - _length)
+        var n = s.Length;
+        if (n > _chars.Length - _length)
         {
-            Grow(s.Length);
+            Grow(n);
         }
 
-        s.CopyTo(_chars.AsSpan(_length));
-        _length += s.Length;
+        // Most appends are names and short values: 4 to 16 characters are copied here with two
+        // overlapping moves (both inside the source and the reserved space) instead of a call.
+        ref var dst = ref Unsafe.As<char, byte>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_chars), _length));
+        ref var src = ref Unsafe.As<char, byte>(ref MemoryMarshal.GetReference(s));
+        if ((uint)(n - 8) <= 8)
+        {
+            var head = Unsafe.ReadUnaligned<Vector128<byte>>(ref src);
+            var tail = Unsafe.ReadUnaligned<Vector128<byte>>(ref Unsafe.Add(ref src, (n - 8) * 2));
+            Unsafe.WriteUnaligned(ref dst, head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, (n - 8) * 2), tail);
+        }
+        else if ((uint)(n - 4) <= 3)
+        {
+            var head = Unsafe.ReadUnaligned<ulong>(ref src);
+            var tail = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref src, (n - 4) * 2));
+            Unsafe.WriteUnaligned(ref dst, head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, (n - 4) * 2), tail);
+        }
+        else
+        {
+            s.CopyTo(_chars.AsSpan(_length));
+        }
+
+        _length += n;
         return this;
     }
 

@@ -75,6 +75,31 @@ public class EvtxCursorTests
     }
 }
 
+public class EvtxCharBuilderTests
+{
+    [Fact]
+    public void EvtxCharBuilderAppendsEveryLengthExactly()
+    {
+        // Short appends take a copy path of their own (two overlapping moves); every length and
+        // offset must come out exactly, growing the array as it goes.
+        var text = string.Concat(Enumerable.Range(0, 100).Select(i => (char)('a' + (i % 26))));
+        var sb = new CharBuilder(3);
+        var expected = new StringBuilder();
+        for (var offset = 0; offset < 5; offset++)
+        {
+            for (var length = 0; length <= 40; length++)
+            {
+                sb.Append(text.AsSpan(offset, length)).Append('|');
+                expected.Append(text, offset, length).Append('|');
+            }
+        }
+
+        Assert.Equal(expected.ToString(), sb.ToString());
+        sb.Length = 5;
+        Assert.Equal(expected.ToString(0, 5), sb.ToString());
+    }
+}
+
 public class EvtxValueTests
 {
     private static string Render(byte type, byte[] bytes, bool attribute = false)
