@@ -36,7 +36,7 @@ internal sealed class BinXmlRenderer
     // (and file) of a log, so they are kept across chunks, by template GUID and size, and reused
     // when the body's bytes are the same. Bounded: hostile input with endless distinct templates
     // starts the set again, and a chunk compiles at most a few chunks' worth of bodies.
-    private const int MaxSharedTemplateBytes = 8 << 20;
+    private const int MaxSharedTemplateBytes = 4 << 20; // the 775 templates of the sample logs together count 2.6 MiB
     private const int MaxCompiledBytesPerChunk = 4 * EvtxFile.ChunkSize;
     private readonly Dictionary<(ulong, ulong, int), CompiledTemplate> _shared = [];
     private int _sharedBytes;
