@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Escudo.Ingest.Evtx;
 
 /// <summary>
@@ -23,7 +21,8 @@ internal sealed class BinXmlRenderer
     private const byte StateContent = 2;        // ">" written
     private const byte StateRepeated = 3;       // element already written once per array item; its end tag is done
 
-    private readonly StringBuilder _sb = new(4096);
+    private readonly CharBuilder _sb = new(4096);
+    private readonly CharBuilder _scratch = new(256);
     private readonly ChunkOffsetCache<(string Name, int Length)> _names = new();
 
     // Chunks of a file (and files of a set) share the same few dozen names; interning them by
@@ -31,7 +30,17 @@ internal sealed class BinXmlRenderer
     // input with endless distinct names cannot grow it without limit.
     private const int MaxInternedNames = 4096;
     private readonly Dictionary<string, string> _internedNames = new(StringComparer.Ordinal);
-    private readonly ChunkOffsetCache<(int Start, int End)> _templates = new();
+    private readonly ChunkOffsetCache<TemplateBody> _templates = new();
+
+    // Compiled template bodies (see CompileTemplate). The same templates come back in every chunk
+    // (and file) of a log, so they are kept across chunks, by template GUID and size, and reused
+    // when the body's bytes are the same. Bounded: hostile input with endless distinct templates
+    // starts the set again, and a chunk compiles at most a few chunks' worth of bodies.
+    private const int MaxSharedTemplateBytes = 4 << 20; // the 775 templates of the sample logs together count 2.6 MiB
+    private const int MaxCompiledBytesPerChunk = 4 * EvtxFile.ChunkSize;
+    private readonly Dictionary<(ulong, ulong, int), CompiledTemplate> _shared = [];
+    private int _sharedBytes;
+    private int _compiledThisChunk;
     private Substitution[] _subs = new Substitution[256];
     private int _subTop;
     private readonly string[] _elemNames = new string[MaxElementDepth];
@@ -62,7 +71,58 @@ internal sealed class BinXmlRenderer
     /// <summary>The last event held CDATA or processing instructions, whose text the spans do not describe.</summary>
     public bool HasUnusualContent => _unusual;
 
-    private readonly record struct Substitution(byte Type, int Offset, int Size);
+    private record struct Substitution(byte Type, int Offset, int Size);
+
+    /// <summary>
+    /// A template definition's body in the chunk and, once compiled, its ops; <see cref="Interpret"/>
+    /// when the body has tokens the ops do not cover (or was over the compile budget).
+    /// </summary>
+    private record struct TemplateBody(int Start, int End, CompiledTemplate? Compiled, bool Interpret);
+
+    /// <summary>
+    /// A template body read into ops. Positions in the ops are relative to the body's start, so
+    /// the ops serve the same template wherever a chunk holds it.
+    /// </summary>
+    private sealed class CompiledTemplate(byte[] body, (int Field, string? Referenced)[] nameFields, TemplateOp[] ops)
+    {
+        /// <summary>The body it was compiled from.</summary>
+        public readonly byte[] Body = body;
+
+        /// <summary>
+        /// Where the body refers to its names: the name offsets depend on where the chunk holds
+        /// the body (and, for a name inline in the body, so does the name's own next-name offset
+        /// after it); a name stored elsewhere in the chunk is given (<c>Referenced</c>) to be checked there.
+        /// </summary>
+        public readonly (int Field, string? Referenced)[] NameFields = nameFields;
+
+        public readonly TemplateOp[] Ops = ops;
+    }
+
+    private const byte OpEndOfFragment = 0;
+    private const byte OpStartElement = 1;
+    private const byte OpCloseStart = 2;
+    private const byte OpCloseEmpty = 3;
+    private const byte OpEndElement = 4;
+    private const byte OpValue = 5;
+    private const byte OpAttribute = 6;
+    private const byte OpSubstitution = 7;
+    private const byte OpNothing = 8;
+
+    /// <summary>
+    /// One token of a template body with its operands already read: names resolved, values
+    /// rendered. <see cref="Position"/> is the token's offset from the body's start, for the errors
+    /// the token can raise.
+    /// </summary>
+    private struct TemplateOp
+    {
+        public string? Name;
+        public string? Text;            // value: rendered for element content
+        public string? AttributeText;   // value: rendered for an attribute (the same string when no quote needs escaping)
+        public int Position;
+        public int Offset;      // start element: end of its header (from the body's start); substitution: its index
+        public byte Kind;
+        public bool Optional;   // optional substitution
+    }
 
     private static readonly System.Collections.Concurrent.ConcurrentBag<BinXmlRenderer> Pool = [];
 
@@ -88,8 +148,15 @@ internal sealed class BinXmlRenderer
         renderer._sb.Clear();
         if (renderer._sb.Capacity > 1 << 20)
         {
-            renderer._sb.Capacity = 4096;
+            renderer._sb.Reset(4096);
         }
+
+        if (renderer._scratch.Capacity > 1 << 20)
+        {
+            renderer._scratch.Reset(256);
+        }
+
+        renderer._templates.Reset();
 
         Pool.Add(renderer);
     }
@@ -98,6 +165,7 @@ internal sealed class BinXmlRenderer
     {
         _names.Reset();
         _templates.Reset();
+        _compiledThisChunk = 0;
     }
 
     /// <summary>Renders the binary XML in chunk[start..end) (a record's event data) to a string.</summary>
@@ -151,106 +219,27 @@ internal sealed class BinXmlRenderer
                     OpenStartElement(ref c, chunk, (token & 0x40) != 0, inTemplate);
                     break;
                 case 0x02:
-                    EndAttribute();
-                    if (_elemDepth == 0)
-                    {
-                        throw new EvtxFormatException("close start element", tokenOffset, "no element is open");
-                    }
-
-                    _elemState[_elemDepth - 1] = StatePending;
+                    CloseStartElement(tokenOffset);
                     break;
                 case 0x03:
-                    EndAttribute();
-                    if (_elemDepth == 0)
-                    {
-                        throw new EvtxFormatException("close empty element", tokenOffset, "no element is open");
-                    }
-
-                    SpanSelfClosed(_elemDepth - 1);
-                    _sb.Append("/>");
-                    _elemDepth--;
+                    CloseEmptyElement(tokenOffset);
                     break;
                 case 0x04:
-                    EndAttribute();
-                    if (_elemDepth == 0)
-                    {
-                        throw new EvtxFormatException("end element", tokenOffset, "no element is open");
-                    }
-
-                    _elemDepth--;
-                    if (_elemState[_elemDepth] == StateContent)
-                    {
-                        if (CollectElements)
-                        {
-                            _spans[_elemSpan[_elemDepth]].ContentEnd = _sb.Length;
-                        }
-
-                        _sb.Append("</").Append(_elemNames[_elemDepth]).Append('>');
-                    }
-                    else if (_elemState[_elemDepth] == StateRepeated)
-                    {
-                        // end tags were written with each array item
-                    }
-                    else if (_elemDropIfEmpty[_elemDepth])
-                    {
-                        // Its only content was an optional substitution without a value: Windows
-                        // leaves the element out (e.g. <Binary> of classic events without data).
-                        DropElement(_elemDepth);
-                    }
-                    else
-                    {
-                        SpanSelfClosed(_elemDepth);
-                        _sb.Append("/>");
-                    }
-
+                    EndElement(tokenOffset);
                     break;
                 case 0x05:
                 case 0x45:
                     {
-                        var type = c.U8("value type");
-                        ReadOnlySpan<byte> bytes;
-                        if (type is EvtxValueType.String)
-                        {
-                            int count = c.U16("value string length");
-                            bytes = c.Bytes(count * 2, "value string");
-                        }
-                        else if (type is EvtxValueType.AnsiString or EvtxValueType.Binary)
-                        {
-                            int count = c.U16("value length");
-                            bytes = c.Bytes(count, "value bytes");
-                        }
-                        else
-                        {
-                            var size = EvtxValueType.FixedSize(type);
-                            if (size == 0)
-                            {
-                                throw new EvtxFormatException("value", tokenOffset, $"unsupported value type 0x{type:x2} in a value token");
-                            }
-
-                            bytes = c.Bytes(size, "value");
-                        }
-
+                        var type = ReadValueToken(ref c, tokenOffset, out var bytes);
                         EmitValue(type, bytes);
                         break;
                     }
 
                 case 0x06:
                 case 0x46:
-                    {
-                        EndAttribute();
-                        if (_elemDepth == 0 || _elemState[_elemDepth - 1] != StateInStartTag)
-                        {
-                            throw new EvtxFormatException("attribute", tokenOffset, "attribute outside a start tag");
-                        }
-
-                        var name = ReadName(ref c, chunk);
-                        _attrStart = _sb.Length;
-                        _sb.Append(' ').Append(name).Append("='");
-                        _attrValueStart = _sb.Length;
-                        _inAttr = true;
-                        _attrOptionalEmpty = false;
-                        break;
-                    }
+                    CheckAttribute(tokenOffset);
+                    StartAttribute(ReadName(ref c, chunk));
+                    break;
 
                 case 0x07:
                 case 0x47:
@@ -280,7 +269,9 @@ internal sealed class BinXmlRenderer
                             BeginContent();
                         }
 
-                        _sb.Append("&#").Append(code).Append(';');
+                        _sb.Append("&#");
+                        EvtxValues.AppendSigned(_sb, code);
+                        _sb.Append(';');
                         break;
                     }
 
@@ -328,15 +319,7 @@ internal sealed class BinXmlRenderer
                     {
                         int index = c.U16("substitution index");
                         c.U8("substitution type");
-                        if (index < subCount)
-                        {
-                            EmitSubstitution(chunk, _subs[subBase + index], optional: token == 0x0e, nesting);
-                        }
-                        else if (token == 0x0e && _inAttr)
-                        {
-                            _attrOptionalEmpty = true;
-                        }
-
+                        SubstitutionToken(chunk, index, optional: token == 0x0e, subBase, subCount, nesting);
                         break;
                     }
 
@@ -346,6 +329,124 @@ internal sealed class BinXmlRenderer
                 default:
                     throw new EvtxFormatException("token", tokenOffset, $"unknown binary XML token 0x{token:x2}");
             }
+        }
+    }
+
+    /// <summary>Reads a value token after its token byte: returns the value type and its bytes.</summary>
+    private static byte ReadValueToken(ref EvtxCursor c, int tokenOffset, out ReadOnlySpan<byte> bytes)
+    {
+        var type = c.U8("value type");
+        if (type is EvtxValueType.String)
+        {
+            int count = c.U16("value string length");
+            bytes = c.Bytes(count * 2, "value string");
+        }
+        else if (type is EvtxValueType.AnsiString or EvtxValueType.Binary)
+        {
+            int count = c.U16("value length");
+            bytes = c.Bytes(count, "value bytes");
+        }
+        else
+        {
+            var size = EvtxValueType.FixedSize(type);
+            if (size == 0)
+            {
+                throw new EvtxFormatException("value", tokenOffset, $"unsupported value type 0x{type:x2} in a value token");
+            }
+
+            bytes = c.Bytes(size, "value");
+        }
+
+        return type;
+    }
+
+    private void CloseStartElement(int tokenOffset)
+    {
+        EndAttribute();
+        if (_elemDepth == 0)
+        {
+            throw new EvtxFormatException("close start element", tokenOffset, "no element is open");
+        }
+
+        _elemState[_elemDepth - 1] = StatePending;
+    }
+
+    private void CloseEmptyElement(int tokenOffset)
+    {
+        EndAttribute();
+        if (_elemDepth == 0)
+        {
+            throw new EvtxFormatException("close empty element", tokenOffset, "no element is open");
+        }
+
+        SpanSelfClosed(_elemDepth - 1);
+        _sb.Append("/>");
+        _elemDepth--;
+    }
+
+    private void EndElement(int tokenOffset)
+    {
+        EndAttribute();
+        if (_elemDepth == 0)
+        {
+            throw new EvtxFormatException("end element", tokenOffset, "no element is open");
+        }
+
+        _elemDepth--;
+        if (_elemState[_elemDepth] == StateContent)
+        {
+            if (CollectElements)
+            {
+                _spans[_elemSpan[_elemDepth]].ContentEnd = _sb.Length;
+            }
+
+            _sb.Append("</").Append(_elemNames[_elemDepth]).Append('>');
+        }
+        else if (_elemState[_elemDepth] == StateRepeated)
+        {
+            // end tags were written with each array item
+        }
+        else if (_elemDropIfEmpty[_elemDepth])
+        {
+            // Its only content was an optional substitution without a value: Windows
+            // leaves the element out (e.g. <Binary> of classic events without data).
+            DropElement(_elemDepth);
+        }
+        else
+        {
+            SpanSelfClosed(_elemDepth);
+            _sb.Append("/>");
+        }
+    }
+
+    /// <summary>An attribute token: ends the previous attribute and checks a start tag is open (before its name is read).</summary>
+    private void CheckAttribute(int tokenOffset)
+    {
+        EndAttribute();
+        if (_elemDepth == 0 || _elemState[_elemDepth - 1] != StateInStartTag)
+        {
+            throw new EvtxFormatException("attribute", tokenOffset, "attribute outside a start tag");
+        }
+    }
+
+    private void StartAttribute(string name)
+    {
+        _attrStart = _sb.Length;
+        _sb.Append(' ').Append(name).Append("='");
+        _attrValueStart = _sb.Length;
+        _inAttr = true;
+        _attrOptionalEmpty = false;
+    }
+
+    private void SubstitutionToken(ReadOnlySpan<byte> chunk, int index, bool optional, int subBase, int subCount, int nesting)
+    {
+        if (index < subCount)
+        {
+            EmitSubstitution(chunk, _subs[subBase + index], optional, nesting);
+        }
+        else if (optional && _inAttr)
+        {
+            _attrOptionalEmpty = true;
         }
     }
 
@@ -377,9 +478,15 @@ internal sealed class BinXmlRenderer
             c.U32("attribute list size");
         }
 
+        StartElement(name, c.Position);
+    }
+
+    /// <summary>Writes the start of element <paramref name="name"/>, whose header ends at <paramref name="position"/>.</summary>
+    private void StartElement(string name, int position)
+    {
         if (_elemDepth >= MaxElementDepth)
         {
-            throw new EvtxFormatException("element", c.Position, $"elements nested deeper than {MaxElementDepth}");
+            throw new EvtxFormatException("element", position, $"elements nested deeper than {MaxElementDepth}");
         }
 
         var restore = -1;
@@ -524,6 +631,29 @@ internal sealed class BinXmlRenderer
         BeginContent();
         var afterOpen = _sb.Length;
         EvtxValues.Append(_sb, type, bytes, attribute: false);
+        if (_sb.Length == afterOpen && top >= 0 && state != StateContent)
+        {
+            // Nothing rendered: undo the ">" so the element can still self-close.
+            _sb.Length = before;
+            _elemState[top] = state;
+        }
+    }
+
+    /// <summary><see cref="EmitValue"/> for a value rendered beforehand.</summary>
+    private void EmitText(string text, string attributeText)
+    {
+        if (_inAttr)
+        {
+            _sb.Append(attributeText);
+            return;
+        }
+
+        var top = _elemDepth - 1;
+        var before = _sb.Length;
+        var state = top >= 0 ? _elemState[top] : StateContent;
+        BeginContent();
+        var afterOpen = _sb.Length;
+        _sb.Append(text);
         if (_sb.Length == afterOpen && top >= 0 && state != StateContent)
         {
             // Nothing rendered: undo the ">" so the element can still self-close.
@@ -677,12 +807,16 @@ internal sealed class BinXmlRenderer
         c.U8("template instance");
         c.U32("template id");
         var defOffset = (int)Math.Min(c.U32("template definition offset"), int.MaxValue);
-        (int Start, int End) body;
+        TemplateBody body;
         if (defOffset == c.Position)
         {
             // Definition inline: it follows here and later records of the chunk may point to it.
-            body = ReadTemplateDefinition(ref c);
-            _templates.Set(defOffset, body);
+            var (start, end) = ReadTemplateDefinition(ref c);
+            if (!_templates.TryGet(defOffset, out body) || body.Start != start || body.End != end)
+            {
+                body = new TemplateBody(start, end, null, false);
+                _templates.Set(defOffset, body);
+            }
         }
         else if (!_templates.TryGet(defOffset, out body))
         {
@@ -692,7 +826,8 @@ internal sealed class BinXmlRenderer
             }
 
             var tc = new EvtxCursor(chunk, defOffset, chunk.Length);
-            body = ReadTemplateDefinition(ref tc);
+            var (start, end) = ReadTemplateDefinition(ref tc);
+            body = new TemplateBody(start, end, null, false);
             _templates.Set(defOffset, body);
         }
 
@@ -708,27 +843,290 @@ internal sealed class BinXmlRenderer
             Array.Resize(ref _subs, Math.Max(_subs.Length * 2, _subTop + n));
         }
 
+        // The count check above keeps the descriptors (4 bytes each) inside the data.
         var subBase = _subTop;
-        for (var i = 0; i < n; i++)
+        var descriptors = c.Bytes(4 * n, "substitution descriptors");
+        var subs = _subs.AsSpan(subBase, n);
+        for (var i = 0; i < subs.Length; i++)
         {
-            int size = c.U16("substitution size");
-            var type = c.U8("substitution type");
-            c.U8("substitution padding");
-            _subs[subBase + i] = new Substitution(type, 0, size);
-        }
-
-        for (var i = 0; i < n; i++)
-        {
-            var d = _subs[subBase + i];
-            var offset = c.Position;
-            c.Skip(d.Size, "substitution value");
-            _subs[subBase + i] = d with { Offset = offset };
+            var size = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(descriptors[(4 * i)..]);
+            subs[i] = new Substitution(descriptors[(4 * i) + 2], c.Position, size);
+            c.Skip(size, "substitution value");
         }
 
         _subTop += n;
-        var bc = new EvtxCursor(chunk, body.Start, body.End);
-        RenderFragment(ref bc, chunk, subBase, n, inTemplate: true, nesting + 1);
+        if (body.Compiled is null && !body.Interpret)
+        {
+            body = FindOrCompileTemplate(chunk, body);
+            _templates.Set(defOffset, body);
+        }
+
+        if (body.Compiled is { } compiled)
+        {
+            RunTemplate(chunk, body.Start, compiled.Ops, subBase, n, nesting + 1);
+        }
+        else
+        {
+            var bc = new EvtxCursor(chunk, body.Start, body.End);
+            RenderFragment(ref bc, chunk, subBase, n, inTemplate: true, nesting + 1);
+        }
+
         _subTop = subBase;
+    }
+
+    /// <summary>
+    /// The template body as ops, so the records that use the template replay its tokens without
+    /// decoding them again (most records of a log share a handful of templates): the ops of the
+    /// same body seen in an earlier chunk, or read now. The ops call the same rendering steps as
+    /// <see cref="RenderFragment"/>, in the same order, so the output and the errors are the same;
+    /// bodies holding tokens the ops do not cover (rare: CDATA, references, processing
+    /// instructions, nested templates) or that do not read cleanly are left to
+    /// <see cref="RenderFragment"/>, which reports the damage where it is.
+    /// </summary>
+    private TemplateBody FindOrCompileTemplate(ReadOnlySpan<byte> chunk, TemplateBody body)
+    {
+        // The definition's GUID and data size precede the body.
+        var guid = chunk.Slice(body.Start - 20, 16);
+        var key = (System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(guid), System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(guid[8..]), body.End - body.Start);
+        if (_shared.TryGetValue(key, out var known) && Matches(known, chunk, body.Start, body.End))
+        {
+            return body with { Compiled = known };
+        }
+
+        _compiledThisChunk += body.End - body.Start;
+        if (_compiledThisChunk > MaxCompiledBytesPerChunk)
+        {
+            return body with { Interpret = true };
+        }
+
+        var compiled = CompileTemplate(chunk, body);
+        if (compiled is null)
+        {
+            return body with { Interpret = true };
+        }
+
+        if (_sharedBytes > MaxSharedTemplateBytes)
+        {
+            _shared.Clear();
+            _sharedBytes = 0;
+        }
+
+        _shared[key] = compiled;
+        _sharedBytes += compiled.Body.Length + (48 * compiled.Ops.Length); // about what an op takes
+        return body with { Compiled = compiled };
+    }
+
+    /// <summary>
+    /// Whether the body at chunk[start..end) reads as <paramref name="t"/>: the same bytes but for
+    /// its name offsets, its inline names at the same places and its other names the same.
+    /// </summary>
+    private bool Matches(CompiledTemplate t, ReadOnlySpan<byte> chunk, int start, int end)
+    {
+        var body = chunk[start..end];
+        if (body.Length != t.Body.Length)
+        {
+            return false;
+        }
+
+        var from = 0;
+        foreach (var (field, referenced) in t.NameFields)
+        {
+            if (!body[from..field].SequenceEqual(t.Body.AsSpan(from, field - from)))
+            {
+                return false;
+            }
+
+            var offset = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(body[field..]);
+            var inline = offset == (uint)(start + field + 4);
+            if (referenced is null)
+            {
+                if (!inline)
+                {
+                    return false;
+                }
+
+                from = field + 8;
+                continue;
+            }
+
+            if (inline || offset >= (uint)chunk.Length || !string.Equals(NameAt(chunk, (int)offset), referenced, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            from = field + 4;
+        }
+
+        return body[from..].SequenceEqual(t.Body.AsSpan(from));
+    }
+
+    /// <summary>The name stored at <paramref name="offset"/> as <see cref="ReadName"/> reads it there, or null when it does not read.</summary>
+    private string? NameAt(ReadOnlySpan<byte> chunk, int offset)
+    {
+        if (_names.TryGet(offset, out var cached))
+        {
+            return cached.Name;
+        }
+
+        try
+        {
+            var name = DecodeName(chunk, offset, out var length);
+            _names.Set(offset, (name, length));
+            return name;
+        }
+        catch (EvtxFormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads a template body once into ops (null when it cannot).</summary>
+    private CompiledTemplate? CompileTemplate(ReadOnlySpan<byte> chunk, TemplateBody body)
+    {
+        var ops = new List<TemplateOp>(Math.Min(body.End - body.Start, 256));
+        var nameFields = new List<(int, string?)>();
+        try
+        {
+            var c = new EvtxCursor(chunk, body.Start, body.End);
+            while (!c.AtEnd)
+            {
+                var op = new TemplateOp { Position = c.Position - body.Start };
+                var token = c.U8("token");
+                switch (token)
+                {
+                    case 0x00:
+                        op.Kind = OpEndOfFragment;
+                        break;
+                    case 0x01:
+                    case 0x41:
+                        c.U16("element dependency id"); // always present in template definitions
+                        c.U32("element data size");
+                        op.Name = ReadBodyName(ref c, chunk, body.Start, nameFields);
+                        if ((token & 0x40) != 0)
+                        {
+                            c.U32("attribute list size");
+                        }
+
+                        op.Kind = OpStartElement;
+                        op.Offset = c.Position - body.Start;
+                        break;
+                    case 0x02:
+                        op.Kind = OpCloseStart;
+                        break;
+                    case 0x03:
+                        op.Kind = OpCloseEmpty;
+                        break;
+                    case 0x04:
+                        op.Kind = OpEndElement;
+                        break;
+                    case 0x05:
+                    case 0x45:
+                        {
+                            // Rendered now in both escapings (values render the same wherever
+                            // they are), so replaying it is a copy.
+                            op.Kind = OpValue;
+                            var type = ReadValueToken(ref c, body.Start + op.Position, out var bytes);
+                            _scratch.Clear();
+                            EvtxValues.Append(_scratch, type, bytes, attribute: false);
+                            op.Text = _scratch.ToString();
+                            _scratch.Clear();
+                            EvtxValues.Append(_scratch, type, bytes, attribute: true);
+                            op.AttributeText = _scratch.Equals(op.Text.AsSpan()) ? op.Text : _scratch.ToString();
+                            break;
+                        }
+
+                    case 0x06:
+                    case 0x46:
+                        op.Kind = OpAttribute;
+                        op.Name = ReadBodyName(ref c, chunk, body.Start, nameFields);
+                        break;
+                    case 0x0d:
+                    case 0x0e:
+                        op.Kind = OpSubstitution;
+                        op.Offset = c.U16("substitution index");
+                        c.U8("substitution type");
+                        op.Optional = token == 0x0e;
+                        break;
+                    case 0x0f:
+                        c.Skip(3, "fragment header");
+                        op.Kind = OpNothing;
+                        break;
+                    default:
+                        return null;
+                }
+
+                ops.Add(op);
+                if (token == 0x00)
+                {
+                    break; // the fragment ends here; RenderFragment reads no further either
+                }
+            }
+        }
+        catch (EvtxFormatException)
+        {
+            return null;
+        }
+
+        // An empty body renders nothing: left to RenderFragment, which does the same.
+        return ops.Count == 0 ? null : new CompiledTemplate(chunk[body.Start..body.End].ToArray(), [.. nameFields], [.. ops]);
+    }
+
+    /// <summary>Reads a name in a template body, noting where the body refers to it (see <see cref="CompiledTemplate.NameFields"/>).</summary>
+    private string ReadBodyName(ref EvtxCursor c, ReadOnlySpan<byte> chunk, int bodyStart, List<(int, string?)> nameFields)
+    {
+        var field = c.Position;
+        var name = ReadName(ref c, chunk);
+        var inline = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(chunk[field..]) == (uint)(field + 4);
+        nameFields.Add((field - bodyStart, inline ? null : name));
+        return name;
+    }
+
+    /// <summary>Renders a compiled template body: <see cref="RenderFragment"/> step for step, without decoding.</summary>
+    private void RunTemplate(ReadOnlySpan<byte> chunk, int start, TemplateOp[] ops, int subBase, int subCount, int nesting)
+    {
+        if (nesting > MaxNesting)
+        {
+            throw new EvtxFormatException("binary XML", start, $"nesting deeper than {MaxNesting} (template instances / embedded binary XML)");
+        }
+
+        foreach (ref readonly var op in ops.AsSpan())
+        {
+            if (++_tokens > MaxTokensPerRecord || _sb.Length > MaxCharsPerRecord)
+            {
+                throw new EvtxFormatException("binary XML", start + op.Position, "the event expands beyond the size limit");
+            }
+
+            switch (op.Kind)
+            {
+                case OpEndOfFragment:
+                    return;
+                case OpStartElement:
+                    EndAttribute();
+                    StartElement(op.Name!, start + op.Offset);
+                    break;
+                case OpCloseStart:
+                    CloseStartElement(start + op.Position);
+                    break;
+                case OpCloseEmpty:
+                    CloseEmptyElement(start + op.Position);
+                    break;
+                case OpEndElement:
+                    EndElement(start + op.Position);
+                    break;
+                case OpValue:
+                    EmitText(op.Text!, op.AttributeText!);
+                    break;
+                case OpAttribute:
+                    CheckAttribute(start + op.Position);
+                    StartAttribute(op.Name!);
+                    break;
+                case OpSubstitution:
+                    SubstitutionToken(chunk, op.Offset, op.Optional, subBase, subCount, nesting);
+                    break;
+                default:
+                    break;
+            }
+        }
     }
 
     private static (int Start, int End) ReadTemplateDefinition(ref EvtxCursor c)

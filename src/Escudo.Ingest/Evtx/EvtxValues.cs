@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -57,10 +58,14 @@ internal static class EvtxValues
 {
     private static readonly SearchValues<char> TextSpecials = SearchValues.Create("&<>");
     private static readonly SearchValues<char> AttrSpecials = SearchValues.Create("&<>'\"");
+    private static readonly SearchValues<char> TextSpecialsOrNul = SearchValues.Create("\0&<>");
+    private static readonly SearchValues<char> AttrSpecialsOrNul = SearchValues.Create("\0&<>'\"");
+    private const string HexUpper = "0123456789ABCDEF";
+    private const string HexLower = "0123456789abcdef";
     private const long FileTimeEpochTicks = 504911232000000000; // 1601-01-01 in DateTime ticks
 
     /// <summary>Appends text, XML-escaped for element content or for a single-quoted attribute.</summary>
-    public static void AppendEscaped(StringBuilder sb, ReadOnlySpan<char> s, bool attribute)
+    public static void AppendEscaped(CharBuilder sb, ReadOnlySpan<char> s, bool attribute)
     {
         var specials = attribute ? AttrSpecials : TextSpecials;
         while (true)
@@ -85,6 +90,55 @@ internal static class EvtxValues
         }
     }
 
+    /// <summary>
+    /// <see cref="Utf16"/> then <see cref="AppendEscaped"/> in one pass: string values are most of
+    /// an event's text, and one search finds both the end (a NUL) and the characters to escape.
+    /// </summary>
+    public static void AppendUtf16Escaped(CharBuilder sb, ReadOnlySpan<byte> bytes, bool attribute)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            AppendEscaped(sb, Utf16(bytes), attribute);
+            return;
+        }
+
+        var s = MemoryMarshal.Cast<byte, char>(bytes[..(bytes.Length & ~1)]);
+        var specials = attribute ? AttrSpecialsOrNul : TextSpecialsOrNul;
+        while (true)
+        {
+            var i = s.IndexOfAny(specials);
+            if (i < 0)
+            {
+                sb.Append(s);
+                return;
+            }
+
+            sb.Append(s[..i]);
+            switch (s[i])
+            {
+                case '\0':
+                    return;
+                case '&':
+                    sb.Append("&amp;");
+                    break;
+                case '<':
+                    sb.Append("&lt;");
+                    break;
+                case '>':
+                    sb.Append("&gt;");
+                    break;
+                case '\'':
+                    sb.Append("&apos;");
+                    break;
+                default:
+                    sb.Append("&quot;");
+                    break;
+            }
+
+            s = s[(i + 1)..];
+        }
+    }
+
     /// <summary>UTF-16LE bytes to chars, cut at the first NUL (Windows stops there too).</summary>
     public static ReadOnlySpan<char> Utf16(ReadOnlySpan<byte> bytes)
     {
@@ -103,7 +157,7 @@ internal static class EvtxValues
     /// Returns false for types this renderer does not know (caller decides what to do).
     /// Nested binary XML (0x21) is not handled here.
     /// </summary>
-    public static bool Append(StringBuilder sb, byte type, ReadOnlySpan<byte> v, bool attribute)
+    public static bool Append(CharBuilder sb, byte type, ReadOnlySpan<byte> v, bool attribute)
     {
         if ((type & EvtxValueType.ArrayFlag) != 0)
         {
@@ -116,7 +170,7 @@ internal static class EvtxValues
             case EvtxValueType.Null:
                 return true;
             case EvtxValueType.String:
-                AppendEscaped(sb, Utf16(v), attribute);
+                AppendUtf16Escaped(sb, v, attribute);
                 return true;
             case EvtxValueType.AnsiString:
                 {
@@ -127,28 +181,28 @@ internal static class EvtxValues
                 }
 
             case EvtxValueType.Int8 when v.Length >= 1:
-                sb.Append((sbyte)v[0]);
+                AppendSigned(sb, (sbyte)v[0]);
                 return true;
             case EvtxValueType.UInt8 when v.Length >= 1:
-                sb.Append(v[0]);
+                AppendDecimal(sb, v[0]);
                 return true;
             case EvtxValueType.Int16 when v.Length >= 2:
-                sb.Append(BinaryPrimitives.ReadInt16LittleEndian(v));
+                AppendSigned(sb, BinaryPrimitives.ReadInt16LittleEndian(v));
                 return true;
             case EvtxValueType.UInt16 when v.Length >= 2:
-                sb.Append(BinaryPrimitives.ReadUInt16LittleEndian(v));
+                AppendDecimal(sb, BinaryPrimitives.ReadUInt16LittleEndian(v));
                 return true;
             case EvtxValueType.Int32 when v.Length >= 4:
-                sb.Append(BinaryPrimitives.ReadInt32LittleEndian(v));
+                AppendSigned(sb, BinaryPrimitives.ReadInt32LittleEndian(v));
                 return true;
             case EvtxValueType.UInt32 when v.Length >= 4:
-                sb.Append(BinaryPrimitives.ReadUInt32LittleEndian(v));
+                AppendDecimal(sb, BinaryPrimitives.ReadUInt32LittleEndian(v));
                 return true;
             case EvtxValueType.Int64 when v.Length >= 8:
-                sb.Append(BinaryPrimitives.ReadInt64LittleEndian(v));
+                AppendSigned(sb, BinaryPrimitives.ReadInt64LittleEndian(v));
                 return true;
             case EvtxValueType.UInt64 when v.Length >= 8:
-                sb.Append(BinaryPrimitives.ReadUInt64LittleEndian(v));
+                AppendDecimal(sb, BinaryPrimitives.ReadUInt64LittleEndian(v));
                 return true;
             case EvtxValueType.Real32 when v.Length >= 4:
                 sb.Append(BinaryPrimitives.ReadSingleLittleEndian(v).ToString("R", CultureInfo.InvariantCulture));
@@ -193,10 +247,10 @@ internal static class EvtxValues
                 AppendHex(sb, BinaryPrimitives.ReadUInt64LittleEndian(v));
                 return true;
             case EvtxValueType.EvtHandle when v.Length == 4:
-                sb.Append(BinaryPrimitives.ReadUInt32LittleEndian(v));
+                AppendDecimal(sb, BinaryPrimitives.ReadUInt32LittleEndian(v));
                 return true;
             case EvtxValueType.EvtHandle when v.Length >= 8:
-                sb.Append(BinaryPrimitives.ReadUInt64LittleEndian(v));
+                AppendDecimal(sb, BinaryPrimitives.ReadUInt64LittleEndian(v));
                 return true;
             default:
                 // Unknown type or a fixed-size value with too few bytes: show the raw bytes.
@@ -210,7 +264,7 @@ internal static class EvtxValues
         }
     }
 
-    private static void AppendArray(StringBuilder sb, byte type, ReadOnlySpan<byte> v, bool attribute)
+    private static void AppendArray(CharBuilder sb, byte type, ReadOnlySpan<byte> v, bool attribute)
     {
         var first = true;
         if (type == EvtxValueType.String)
@@ -295,61 +349,141 @@ internal static class EvtxValues
         }
     }
 
-    public static void AppendHexUpper(StringBuilder sb, ReadOnlySpan<byte> v)
+    public static void AppendHexUpper(CharBuilder sb, ReadOnlySpan<byte> v)
     {
-        const string digits = "0123456789ABCDEF";
-        Span<char> buf = stackalloc char[256];
-        while (!v.IsEmpty)
+        var buf = sb.AppendSpan(2 * v.Length);
+        for (var i = 0; i < v.Length; i++)
         {
-            var n = Math.Min(v.Length, 128);
-            for (var i = 0; i < n; i++)
-            {
-                buf[2 * i] = digits[v[i] >> 4];
-                buf[(2 * i) + 1] = digits[v[i] & 0xf];
-            }
-
-            sb.Append(buf[..(2 * n)]);
-            v = v[n..];
+            buf[2 * i] = HexUpper[v[i] >> 4];
+            buf[(2 * i) + 1] = HexUpper[v[i] & 0xf];
         }
     }
 
     /// <summary>0x followed by lower-case hex without padding (0x0 for zero), as Windows renders HexInt.</summary>
-    public static void AppendHex(StringBuilder sb, ulong value)
+    public static void AppendHex(CharBuilder sb, ulong value)
     {
-        Span<char> buf = stackalloc char[18];
+        var digits = Math.Max(1, (67 - BitOperations.LeadingZeroCount(value)) / 4);
+        var buf = sb.AppendSpan(digits + 2);
         buf[0] = '0';
         buf[1] = 'x';
-        value.TryFormat(buf[2..], out var n, "x", CultureInfo.InvariantCulture);
-        sb.Append(buf[..(2 + n)]);
-    }
-
-    public static void AppendGuid(StringBuilder sb, ReadOnlySpan<byte> v)
-    {
-        var g = new Guid(v[..16]);
-        Span<char> buf = stackalloc char[38];
-        g.TryFormat(buf, out _, "B");
-        for (var i = 0; i < buf.Length; i++)
+        for (var i = digits + 1; i >= 2; i--)
         {
-            buf[i] = char.ToUpperInvariant(buf[i]);
+            buf[i] = HexLower[(int)(value & 0xf)];
+            value >>= 4;
         }
-
-        sb.Append(buf);
     }
 
-    /// <summary>FILETIME (100 ns ticks since 1601) as 2020-10-08T11:03:46.617920300Z; raw number when out of range.</summary>
-    public static void AppendFileTime(StringBuilder sb, ulong fileTime)
+    /// <summary>Unsigned decimal, written here rather than through the culture-aware formatting (integers are most values).</summary>
+    public static void AppendDecimal(CharBuilder sb, ulong value)
     {
-        if (fileTime > (ulong)(DateTime.MaxValue.Ticks - FileTimeEpochTicks))
+        if (value < 10)
         {
-            sb.Append(fileTime);
+            sb.Append((char)('0' + (int)value));
             return;
         }
 
-        var dt = new DateTime((long)fileTime + FileTimeEpochTicks, DateTimeKind.Utc);
-        Span<char> buf = stackalloc char[40];
-        dt.TryFormat(buf, out var n, "O", CultureInfo.InvariantCulture); // yyyy-MM-ddTHH:mm:ss.fffffffZ (fast path)
-        sb.Append(buf[..(n - 1)]);
-        sb.Append("00Z");
+        // Digit count from the bit length (log10 2 ~ 1233/4096), corrected by one comparison.
+        var estimate = (int)((uint)(64 - BitOperations.LeadingZeroCount(value)) * 1233 >> 12);
+        var digits = estimate + (value >= PowersOf10[estimate] ? 1 : 0);
+        var buf = sb.AppendSpan(digits);
+        for (var i = buf.Length - 1; i > 0; i--)
+        {
+            var q = value / 10;
+            buf[i] = (char)('0' + (int)(value - (q * 10)));
+            value = q;
+        }
+
+        buf[0] = (char)('0' + (int)value);
+    }
+
+    private static ReadOnlySpan<ulong> PowersOf10 =>
+    [
+        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000,
+        100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000,
+        10000000000000000, 100000000000000000, 1000000000000000000, 10000000000000000000,
+    ];
+
+    /// <summary>Signed decimal with an ASCII minus sign, as Windows writes it whatever the culture.</summary>
+    public static void AppendSigned(CharBuilder sb, long value)
+    {
+        if (value < 0)
+        {
+            sb.Append('-');
+            AppendDecimal(sb, (ulong)(-(value + 1)) + 1);
+            return;
+        }
+
+        AppendDecimal(sb, (ulong)value);
+    }
+
+    /// <summary>Upper-case braced GUID ({5770385F-C22A-43E0-BF4C-06F5698FFBD9}): the first three fields little-endian, the rest in byte order.</summary>
+    public static void AppendGuid(CharBuilder sb, ReadOnlySpan<byte> v)
+    {
+        var buf = sb.AppendSpan(38);
+        buf[0] = '{';
+        WriteHex(buf.Slice(1, 8), BinaryPrimitives.ReadUInt32LittleEndian(v));
+        buf[9] = '-';
+        WriteHex(buf.Slice(10, 4), BinaryPrimitives.ReadUInt16LittleEndian(v[4..]));
+        buf[14] = '-';
+        WriteHex(buf.Slice(15, 4), BinaryPrimitives.ReadUInt16LittleEndian(v[6..]));
+        buf[19] = '-';
+        WriteHex(buf.Slice(20, 4), BinaryPrimitives.ReadUInt16BigEndian(v[8..]));
+        buf[24] = '-';
+        WriteHex(buf.Slice(25, 12), BinaryPrimitives.ReadUInt64BigEndian(v[8..]) & 0xFFFFFFFFFFFF);
+        buf[37] = '}';
+    }
+
+    /// <summary>Fills <paramref name="buf"/> with the low digits of <paramref name="value"/> in upper-case hex, zero-padded.</summary>
+    private static void WriteHex(Span<char> buf, ulong value)
+    {
+        for (var i = buf.Length - 1; i >= 0; i--)
+        {
+            buf[i] = HexUpper[(int)(value & 0xf)];
+            value >>= 4;
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> as exactly buf.Length decimal digits.</summary>
+    private static void WriteDigits(Span<char> buf, long value)
+    {
+        for (var i = buf.Length - 1; i >= 0; i--)
+        {
+            var q = value / 10;
+            buf[i] = (char)('0' + (int)(value - (q * 10)));
+            value = q;
+        }
+    }
+
+    /// <summary>FILETIME (100 ns ticks since 1601) as 2020-10-08T11:03:46.617920300Z; raw number when out of range.</summary>
+    public static void AppendFileTime(CharBuilder sb, ulong fileTime)
+    {
+        if (fileTime > (ulong)(DateTime.MaxValue.Ticks - FileTimeEpochTicks))
+        {
+            AppendDecimal(sb, fileTime);
+            return;
+        }
+
+        var ticks = (long)fileTime + FileTimeEpochTicks;
+        var (year, month, day) = new DateTime(ticks, DateTimeKind.Utc);
+        var timeOfDay = ticks % TimeSpan.TicksPerDay;
+        var seconds = timeOfDay / TimeSpan.TicksPerSecond;
+        var buf = sb.AppendSpan(30);
+        WriteDigits(buf[..4], year);
+        buf[4] = '-';
+        WriteDigits(buf.Slice(5, 2), month);
+        buf[7] = '-';
+        WriteDigits(buf.Slice(8, 2), day);
+        buf[10] = 'T';
+        WriteDigits(buf.Slice(11, 2), seconds / 3600);
+        buf[13] = ':';
+        WriteDigits(buf.Slice(14, 2), seconds / 60 % 60);
+        buf[16] = ':';
+        WriteDigits(buf.Slice(17, 2), seconds % 60);
+        buf[19] = '.';
+        WriteDigits(buf.Slice(20, 7), timeOfDay % TimeSpan.TicksPerSecond);
+        buf[27] = '0';
+        buf[28] = '0';
+        buf[29] = 'Z';
     }
 
     public static DateTime FileTimeToDateTime(ulong fileTime) =>
@@ -358,7 +492,7 @@ internal static class EvtxValues
             : new DateTime((long)fileTime + FileTimeEpochTicks, DateTimeKind.Utc);
 
     /// <summary>SYSTEMTIME (year, month, day-of-week, day, hour, minute, second, milliseconds as u16).</summary>
-    public static void AppendSystemTime(StringBuilder sb, ReadOnlySpan<byte> v)
+    public static void AppendSystemTime(CharBuilder sb, ReadOnlySpan<byte> v)
     {
         Span<int> f = stackalloc int[8];
         for (var i = 0; i < 8; i++)
@@ -366,11 +500,11 @@ internal static class EvtxValues
             f[i] = BinaryPrimitives.ReadUInt16LittleEndian(v[(2 * i)..]);
         }
 
-        sb.Append(CultureInfo.InvariantCulture, $"{f[0]:D4}-{f[1]:D2}-{f[3]:D2}T{f[4]:D2}:{f[5]:D2}:{f[6]:D2}.{f[7]:D3}000000Z");
+        sb.Append(string.Create(CultureInfo.InvariantCulture, $"{f[0]:D4}-{f[1]:D2}-{f[3]:D2}T{f[4]:D2}:{f[5]:D2}:{f[6]:D2}.{f[7]:D3}000000Z"));
     }
 
     /// <summary>SID: revision, sub-authority count, 48-bit big-endian authority, 32-bit LE sub-authorities.</summary>
-    public static void AppendSid(StringBuilder sb, ReadOnlySpan<byte> v)
+    public static void AppendSid(CharBuilder sb, ReadOnlySpan<byte> v)
     {
         if (v.Length < 8)
         {
@@ -385,19 +519,22 @@ internal static class EvtxValues
             authority = (authority << 8) | v[i];
         }
 
-        sb.Append("S-").Append(v[0]).Append('-');
+        sb.Append("S-");
+        AppendDecimal(sb, v[0]);
+        sb.Append('-');
         if (authority >= 1UL << 32)
         {
             AppendHex(sb, authority);
         }
         else
         {
-            sb.Append(authority);
+            AppendDecimal(sb, authority);
         }
 
         for (var i = 0; i < count && 8 + (4 * i) + 4 <= v.Length; i++)
         {
-            sb.Append('-').Append(BinaryPrimitives.ReadUInt32LittleEndian(v[(8 + (4 * i))..]));
+            sb.Append('-');
+            AppendDecimal(sb, BinaryPrimitives.ReadUInt32LittleEndian(v[(8 + (4 * i))..]));
         }
     }
 }

@@ -75,11 +75,36 @@ public class EvtxCursorTests
     }
 }
 
+public class EvtxCharBuilderTests
+{
+    [Fact]
+    public void EvtxCharBuilderAppendsEveryLengthExactly()
+    {
+        // Short appends take a copy path of their own (two overlapping moves); every length and
+        // offset must come out exactly, growing the array as it goes.
+        var text = string.Concat(Enumerable.Range(0, 100).Select(i => (char)('a' + (i % 26))));
+        var sb = new CharBuilder(3);
+        var expected = new StringBuilder();
+        for (var offset = 0; offset < 5; offset++)
+        {
+            for (var length = 0; length <= 40; length++)
+            {
+                sb.Append(text.AsSpan(offset, length)).Append('|');
+                expected.Append(text, offset, length).Append('|');
+            }
+        }
+
+        Assert.Equal(expected.ToString(), sb.ToString());
+        sb.Length = 5;
+        Assert.Equal(expected.ToString(0, 5), sb.ToString());
+    }
+}
+
 public class EvtxValueTests
 {
     private static string Render(byte type, byte[] bytes, bool attribute = false)
     {
-        var sb = new StringBuilder();
+        var sb = new CharBuilder(4);
         EvtxValues.Append(sb, type, bytes, attribute);
         return sb.ToString();
     }
@@ -163,12 +188,53 @@ public class EvtxValueTests
     }
 
     [Fact]
+    public void EvtxNumbersGuidsAndTimesAgreeWithInvariantFormattingForRandomValues()
+    {
+        // The renderer formats these itself; the framework's invariant formatting is the reference.
+        var random = new Random(11);
+        var v = new byte[16];
+        for (var n = 0; n < 20000; n++)
+        {
+            random.NextBytes(v);
+
+            // Small magnitudes too, where the digit count changes.
+            if (n % 2 == 0)
+            {
+                v.AsSpan(1 + (n % 7)).Clear();
+            }
+
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            Assert.Equal(((sbyte)v[0]).ToString(inv), Render(EvtxValueType.Int8, v[..1]));
+            Assert.Equal(v[0].ToString(inv), Render(EvtxValueType.UInt8, v[..1]));
+            Assert.Equal(BinaryPrimitives.ReadInt16LittleEndian(v).ToString(inv), Render(EvtxValueType.Int16, v[..2]));
+            Assert.Equal(BinaryPrimitives.ReadUInt16LittleEndian(v).ToString(inv), Render(EvtxValueType.UInt16, v[..2]));
+            Assert.Equal(BinaryPrimitives.ReadInt32LittleEndian(v).ToString(inv), Render(EvtxValueType.Int32, v[..4]));
+            Assert.Equal(BinaryPrimitives.ReadUInt32LittleEndian(v).ToString(inv), Render(EvtxValueType.UInt32, v[..4]));
+            Assert.Equal(BinaryPrimitives.ReadInt64LittleEndian(v).ToString(inv), Render(EvtxValueType.Int64, v[..8]));
+            Assert.Equal(BinaryPrimitives.ReadUInt64LittleEndian(v).ToString(inv), Render(EvtxValueType.UInt64, v[..8]));
+            Assert.Equal("0x" + BinaryPrimitives.ReadUInt64LittleEndian(v).ToString("x", inv), Render(EvtxValueType.HexInt64, v[..8]));
+            Assert.Equal("0x" + BinaryPrimitives.ReadUInt32LittleEndian(v).ToString("x", inv), Render(EvtxValueType.HexInt32, v[..4]));
+            Assert.Equal(new Guid(v).ToString("B").ToUpperInvariant(), Render(EvtxValueType.Guid, v));
+            var ticks = (long)(BinaryPrimitives.ReadUInt64LittleEndian(v) % (ulong)(DateTime.MaxValue.Ticks - new DateTime(1601, 1, 1).Ticks));
+            var fileTime = BitConverter.GetBytes(ticks);
+            var expected = new DateTime(ticks + new DateTime(1601, 1, 1).Ticks, DateTimeKind.Utc).ToString("yyyy-MM-ddTHH:mm:ss.fffffff", inv) + "00Z";
+            Assert.Equal(expected, Render(EvtxValueType.FileTime, fileTime));
+        }
+
+        Assert.Equal(long.MinValue.ToString(System.Globalization.CultureInfo.InvariantCulture), Render(EvtxValueType.Int64, BitConverter.GetBytes(long.MinValue)));
+        Assert.Equal("9999-12-31T23:59:59.999999900Z", Render(EvtxValueType.FileTime, BitConverter.GetBytes(DateTime.MaxValue.Ticks - new DateTime(1601, 1, 1).Ticks)));
+    }
+
+    [Fact]
     public void EvtxStringsAreEscapedAndCutAtNul()
     {
         var s = Encoding.Unicode.GetBytes("a<b>&'\"c\0junk");
         Assert.Equal("a&lt;b&gt;&amp;'\"c", Render(EvtxValueType.String, s));
         Assert.Equal("a&lt;b&gt;&amp;&apos;&quot;c", Render(EvtxValueType.String, s, attribute: true));
         Assert.Equal("caf\u00e9", Render(EvtxValueType.AnsiString, [0x63, 0x61, 0x66, 0xe9, 0]));
+        Assert.Equal("&amp;", Render(EvtxValueType.String, Encoding.Unicode.GetBytes("&\0<")));
+        Assert.Equal("", Render(EvtxValueType.String, Encoding.Unicode.GetBytes("\0&")));
+        Assert.Equal("ab", Render(EvtxValueType.String, [0x61, 0, 0x62, 0, 0x63]));
     }
 
     [Fact]
@@ -270,6 +336,52 @@ public class EvtxBinXmlTests
 
         b.U8(0x00);
         return new BinXmlRenderer().Render(b.Chunk, start, b.Pos);
+    }
+
+    /// <summary>
+    /// A record with an inline template definition (GUID zero) placed after <paramref name="padding"/>
+    /// bytes, rendered by <paramref name="renderer"/> as the first record of a new chunk.
+    /// </summary>
+    private static string RenderInChunk(BinXmlRenderer renderer, int padding, Action<Builder> body, Action<Builder>? before = null)
+    {
+        var b = new Builder();
+        before?.Invoke(b);
+        b.Pos = EvtxFile.ChunkHeaderSize + padding;
+        var start = b.Pos;
+        b.U8(0x0f).U8(1).U8(1).U8(0);
+        b.U8(0x0c).U8(1).U32(1).U32((uint)(b.Pos + 4));
+        b.U32(0).Raw(new byte[16]);
+        var sizeAt = b.Pos;
+        b.U32(0);
+        var bodyStart = b.Pos;
+        b.U8(0x0f).U8(1).U8(1).U8(0);
+        body(b);
+        b.U8(0x00);
+        BinaryPrimitives.WriteUInt32LittleEndian(b.Chunk.AsSpan(sizeAt), (uint)(b.Pos - bodyStart));
+        b.U32(0);
+        b.U8(0x00);
+        renderer.ResetChunk();
+        return renderer.Render(b.Chunk, start, b.Pos);
+    }
+
+    [Fact]
+    public void EvtxTemplatesReusedAcrossChunksOnlyWhenTheyReadTheSame()
+    {
+        // The same template GUID and size in later chunks, at other offsets: reused when the body
+        // is the same, not when a name differs, inline or stored elsewhere in the chunk.
+        var r = new BinXmlRenderer();
+        Assert.Equal("<Data>x</Data>", RenderInChunk(r, 0, b => b.Open("Data").U8(0x02).Text("x").U8(0x04)));
+        Assert.Equal("<Data>x</Data>", RenderInChunk(r, 100, b => b.Open("Data").U8(0x02).Text("x").U8(0x04)));
+        Assert.Equal("<Dbta>x</Dbta>", RenderInChunk(r, 37, b => b.Open("Dbta").U8(0x02).Text("x").U8(0x04)));
+        Assert.Equal("<Dbta>y</Dbta>", RenderInChunk(r, 37, b => b.Open("Dbta").U8(0x02).Text("y").U8(0x04)));
+
+        // A name stored before the record and referenced by offset from the template.
+        const int NameAt = EvtxFile.ChunkHeaderSize;
+        Action<Builder> Stored(string name) => b => b.U32(0).U16(0).U16(name.Length).Raw(Encoding.Unicode.GetBytes(name)).U16(0);
+        Action<Builder> Referencing() => b => b.U8(0x01).U16(0xffff).U32(0).U32(NameAt).U8(0x02).Text("z").U8(0x04);
+        Assert.Equal("<Abcd>z</Abcd>", RenderInChunk(r, 64, Referencing(), Stored("Abcd")));
+        Assert.Equal("<Abcd>z</Abcd>", RenderInChunk(r, 80, Referencing(), Stored("Abcd")));
+        Assert.Equal("<Wxyz>z</Wxyz>", RenderInChunk(r, 64, Referencing(), Stored("Wxyz")));
     }
 
     [Fact]
