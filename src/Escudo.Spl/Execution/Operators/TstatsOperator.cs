@@ -54,7 +54,7 @@ public sealed class TstatsOperator(
             return row;
         }
 
-        var r = row.Clone();
+        var r = row.CopyOnWrite();
         if (!fillValue.IsNull)
         {
             foreach (var id in byIds)
