@@ -50,6 +50,50 @@ public class MemoryStoreIndexTests
         Assert.Equal(full, indexed);
     }
 
+    [Theory]
+    [InlineData("process=\"*powershell*\"")]
+    [InlineData("process=\"*POWERSHELL*\" OR process=\"*cmd.exe*\"")]
+    [InlineData("process=\"C:\\\\Windows\\\\*\" user=u1")]
+    [InlineData("process=*ß*")]
+    [InlineData("process IN (\"*rundll32*\", \"other\")")]
+    [InlineData("tag=*b*")]
+    [InlineData("tag=alpha OR process=*cmd*")]
+    [InlineData("n=*7*")]
+    [InlineData("id=*99*")]
+    [InlineData("missing=*x*")]
+    [InlineData("process=*powershell* NOT user=u2 | where n > 10")]
+    public void LexiconScansReturnWhatAFullScanReturns(string search)
+    {
+        var events = new List<Row>();
+        string[] processes = ["powershell.exe -nop", "C:\\Windows\\System32\\cmd.exe /c x", "POWERSHELL.EXE", "RunDll32.exe a,b", "other", "straße.exe", "STRASSE.EXE"];
+        for (var i = 0; i < 3000; i++)
+        {
+            var r = new Row();
+            r.Set(FieldTable.Time, Value.FromNumber(1_700_000_000 + i));
+            if (i % 5 != 0)
+            {
+                r.Set(FieldTable.Intern("process"), Value.FromString(processes[i % processes.Length]));
+            }
+
+            if (i % 4 == 0)
+            {
+                r.Set(FieldTable.Intern("tag"), Value.FromMulti(["alpha", i % 8 == 0 ? "beta" : "gamma"]));
+            }
+
+            r.Set(FieldTable.Intern("user"), Value.FromString("u" + (i % 4)));
+            r.Set(FieldTable.Intern("n"), i % 3 == 0 ? Value.FromNumber(i) : Value.FromString(i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            r.Set(FieldTable.Intern("id"), Value.FromString("id-" + i)); // all distinct: no lexicon
+            events.Add(r);
+        }
+
+        Assert.Null(ScanKeys.Required(((Spl.Syntax.Ast.SearchCommand)SplEngine.Parse("search " + search).Value!.Commands[0]).Expr));
+        var store = new MemoryStore(events);
+        var full = Run(new ViewStore(events, new Dictionary<DataModelDataset, List<Row>>(), DataModelCatalog.Cim), search);
+        Assert.True(full.Count > 0 || search.StartsWith("missing", StringComparison.Ordinal), "the case should match some events");
+        Assert.Equal(full, Run(store, search));
+        Assert.Equal(full, Run(store, search)); // from the lexicon built by the first
+    }
+
     private static List<string> Run(Escudo.Core.Storage.IStore store, string search)
     {
         var compiled = SplEngine.Compile(search + " | table n", new SearchContext { Events = store, DataModels = store });
