@@ -12,9 +12,9 @@ namespace Escudo.Core.Events;
 /// A row made by <see cref="CopyOnWrite"/> is an overlay: it reads through to a shared base row
 /// and holds only what was changed, so an eval over shared events costs its own fields rather
 /// than a copy of every event. The overlay keeps the fields it added (in order, after the base's
-/// fields) in <c>_ids</c>/<c>_values</c>, and new values for base fields in <c>_overIds</c>/<c>_overValues</c>;
-/// anything an overlay cannot express (removing or renaming a base field, reordering) first turns
-/// it into a plain row with its own copy.
+/// fields) in <c>_ids</c>/<c>_values</c>, and new values for base fields (which keep their place)
+/// in <see cref="Overlay"/>; anything it cannot express (removing or renaming a base field,
+/// reordering) first turns it into a plain row with its own copy.
 /// </remarks>
 public sealed class Row
 {
@@ -22,11 +22,17 @@ public sealed class Row
     private Value[] _values;
     private int _count;
 
-    // Overlay state (see remarks); _base is null for a plain row.
-    private Row? _base;
-    private int[]? _overIds;
-    private Value[]? _overValues;
-    private int _overCount;
+    // Overlay state (see remarks), null for a plain row: one reference, so plain rows (every
+    // stored event) pay 8 bytes for it.
+    private Overlay? _overlay;
+
+    private sealed class Overlay(Row shared)
+    {
+        public readonly Row Base = shared;
+        public int[]? Ids;
+        public Value[]? Values;
+        public int Count;
+    }
 
     // A 256-bit Bloom filter of the ids present: a field that is not there (the common case for
     // add-on rules and search predicates) is answered without scanning the id array. Bits are never
@@ -42,11 +48,11 @@ public sealed class Row
         _values = new Value[_ids.Length];
     }
 
-    public int Count => _base is null ? _count : _base._count + _count;
+    public int Count => _overlay is null ? _count : _overlay.Base._count + _count;
 
     public int IdAt(int i)
     {
-        if (_base is not { } b)
+        if (_overlay?.Base is not { } b)
         {
             return _ids[i];
         }
@@ -56,7 +62,7 @@ public sealed class Row
 
     public Value ValueAt(int i)
     {
-        if (_base is not { } b)
+        if (_overlay?.Base is not { } b)
         {
             return _values[i];
         }
@@ -67,13 +73,13 @@ public sealed class Row
         }
 
         var o = OverrideIndex(b._ids[i]);
-        return o >= 0 ? _overValues![o] : b._values[i];
+        return o >= 0 ? _overlay!.Values![o] : b._values[i];
     }
 
     public string NameAt(int i) => FieldTable.NameOf(IdAt(i));
 
     /// <summary>True while this row reads through to a shared base (see <see cref="CopyOnWrite"/>).</summary>
-    public bool IsOverlay => _base is not null;
+    public bool IsOverlay => _overlay is not null;
 
     /// <summary>
     /// A copy for a search to change, made cheaply: it shares this row's fields and holds only what
@@ -82,7 +88,7 @@ public sealed class Row
     /// </summary>
     public Row CopyOnWrite()
     {
-        if (_base is not null)
+        if (_overlay is not null)
         {
             return Clone(); // an overlay over an overlay would see its base change
         }
@@ -92,17 +98,17 @@ public sealed class Row
 
     private Row(Row shared)
     {
-        _base = shared;
+        _overlay = new Overlay(shared);
         _ids = [];
         _values = [];
     }
 
     private int OverrideIndex(int id)
     {
-        var ids = _overIds;
-        for (var k = 0; k < _overCount; k++)
+        var o = _overlay!;
+        for (var k = 0; k < o.Count; k++)
         {
-            if (ids![k] == id)
+            if (o.Ids![k] == id)
             {
                 return k;
             }
@@ -114,7 +120,7 @@ public sealed class Row
     /// <summary>Turns an overlay into a plain row with its own arrays, keeping the field order and values.</summary>
     private void Materialize()
     {
-        if (_base is not { } b)
+        if (_overlay?.Base is not { } b)
         {
             return;
         }
@@ -127,9 +133,10 @@ public sealed class Row
         var values = new Value[ids.Length];
         Array.Copy(b._ids, ids, b._count);
         Array.Copy(b._values, values, b._count);
-        for (var k = 0; k < _overCount; k++)
+        var overlay = _overlay!;
+        for (var k = 0; k < overlay.Count; k++)
         {
-            values[Array.IndexOf(b._ids, _overIds![k], 0, b._count)] = _overValues![k];
+            values[Array.IndexOf(b._ids, overlay.Ids![k], 0, b._count)] = overlay.Values![k];
         }
 
         Array.Copy(addedIds, 0, ids, b._count, added);
@@ -141,10 +148,7 @@ public sealed class Row
         _bloom1 |= b._bloom1;
         _bloom2 |= b._bloom2;
         _bloom3 |= b._bloom3;
-        _base = null;
-        _overIds = null;
-        _overValues = null;
-        _overCount = 0;
+        _overlay = null;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -176,7 +180,7 @@ public sealed class Row
     /// <summary>The position of a field in <see cref="IdAt"/>/<see cref="ValueAt"/> order, or -1.</summary>
     public int IndexOf(int id)
     {
-        if (_base is not { } b)
+        if (_overlay?.Base is not { } b)
         {
             return Find(id);
         }
@@ -216,7 +220,7 @@ public sealed class Row
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Value Get(int id)
     {
-        if (_base is not null)
+        if (_overlay is not null)
         {
             return GetOverlay(id);
         }
@@ -233,22 +237,23 @@ public sealed class Row
             return _values[i];
         }
 
-        if (_overCount > 0 && OverrideIndex(id) is var o and >= 0)
+        var overlay = _overlay!;
+        if (overlay.Count > 0 && OverrideIndex(id) is var o and >= 0)
         {
-            return _overValues![o];
+            return overlay.Values![o];
         }
 
-        return _base!.Get(id);
+        return overlay.Base.Get(id);
     }
 
     public Value Get(string name) => FieldTable.TryGet(name, out var id) ? Get(id) : Value.Null;
 
-    public bool Has(int id) => _base is null ? Find(id) >= 0 : !GetOverlay(id).IsNull; // nulls are never stored
+    public bool Has(int id) => _overlay is null ? Find(id) >= 0 : !GetOverlay(id).IsNull; // nulls are never stored
 
     /// <summary>Sets a field; setting null removes it, as eval does in Splunk.</summary>
     public void Set(int id, Value value)
     {
-        if (_base is not null && SetOverlay(id, value))
+        if (_overlay is not null && SetOverlay(id, value))
         {
             return;
         }
@@ -291,7 +296,7 @@ public sealed class Row
             return true;
         }
 
-        if (_base!.Find(id) < 0)
+        if (_overlay!.Base.Find(id) < 0)
         {
             if (!value.IsNull)
             {
@@ -307,20 +312,21 @@ public sealed class Row
             return false;
         }
 
+        var overlay = _overlay!;
         var o = OverrideIndex(id);
         if (o < 0)
         {
-            if (_overIds is null || _overCount == _overIds.Length)
+            if (overlay.Ids is null || overlay.Count == overlay.Ids.Length)
             {
-                Array.Resize(ref _overIds, Math.Max(4, _overCount * 2));
-                Array.Resize(ref _overValues, _overIds.Length);
+                Array.Resize(ref overlay.Ids, Math.Max(4, overlay.Count * 2));
+                Array.Resize(ref overlay.Values, overlay.Ids.Length);
             }
 
-            o = _overCount++;
-            _overIds[o] = id;
+            o = overlay.Count++;
+            overlay.Ids[o] = id;
         }
 
-        _overValues![o] = value;
+        overlay.Values![o] = value;
         return true;
     }
 
@@ -342,7 +348,7 @@ public sealed class Row
     /// <summary>Adds without checking for an existing field; the caller guarantees the id is new.</summary>
     public void Append(int id, Value value)
     {
-        if (_base is not null && _base.Find(id) >= 0)
+        if (_overlay is not null && _overlay.Base.Find(id) >= 0)
         {
             Materialize(); // not new after all; keep the row right rather than trust the caller
         }
@@ -361,7 +367,7 @@ public sealed class Row
 
     public void Remove(int id)
     {
-        if (_base is not null)
+        if (_overlay is not null)
         {
             Set(id, Value.Null);
             return;
@@ -412,7 +418,7 @@ public sealed class Row
 
     public Row Clone()
     {
-        if (_base is not null)
+        if (_overlay is not null)
         {
             var full = new Row(Count + 4);
             for (var i = 0; i < Count; i++)
@@ -436,12 +442,9 @@ public sealed class Row
 
     public void Clear()
     {
-        if (_base is not null)
+        if (_overlay is not null)
         {
-            _base = null;
-            _overIds = null;
-            _overValues = null;
-            _overCount = 0;
+            _overlay = null;
             if (_ids.Length == 0)
             {
                 _ids = new int[4];
