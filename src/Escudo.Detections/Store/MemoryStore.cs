@@ -17,7 +17,7 @@ public sealed class MemoryStore(IReadOnlyList<Row> events, DataModelCatalog? cat
 {
     private readonly ConcurrentDictionary<DataModelDataset, Lazy<List<Row>>> _dataModelRows = new();
     private readonly Lazy<Dictionary<string, List<int>>> _postings = new(() => BuildPostings(events));
-    private readonly ConcurrentDictionary<int, Lazy<Lexicon?>> _lexicons = new();
+    private readonly ConcurrentDictionary<(DataModelDataset? Dataset, int Field), Lazy<Lexicon?>> _lexicons = new();
 
     public IReadOnlyList<Row> Events { get; } = events;
 
@@ -41,7 +41,7 @@ public sealed class MemoryStore(IReadOnlyList<Row> events, DataModelCatalog? cat
 
         if (request.RequiredKeys is not { Count: > 0 } keys)
         {
-            return request.RequiredLiterals is { Count: > 0 } literals && Containing(literals) is { } found
+            return request.RequiredLiterals is { Count: > 0 } literals && Containing(null, Events, literals) is { } found
                 ? MemoryEventSource.ScanList(new PositionView(Events, found), request)
                 : MemoryEventSource.ScanList(Events, request);
         }
@@ -128,13 +128,13 @@ public sealed class MemoryStore(IReadOnlyList<Row> events, DataModelCatalog? cat
     /// its text (ignoring case), or null when a field has no lexicon (too many distinct values).
     /// Each distinct value is tested once, however many events hold it.
     /// </summary>
-    private int[]? Containing(IReadOnlyList<(string Field, string Literal)> literals)
+    private int[]? Containing(DataModelDataset? dataset, IReadOnlyList<Row> rows, IReadOnlyList<(string Field, string Literal)> literals)
     {
-        var hit = new ulong[(Events.Count + 63) >> 6];
+        var hit = new ulong[(rows.Count + 63) >> 6];
         foreach (var group in literals.GroupBy(l => l.Field, StringComparer.Ordinal))
         {
             var id = FieldTable.Intern(group.Key);
-            if (_lexicons.GetOrAdd(id, f => new Lazy<Lexicon?>(() => Lexicon.Build(Events, f))).Value is not { } lexicon)
+            if (_lexicons.GetOrAdd((dataset, id), k => new Lazy<Lexicon?>(() => Lexicon.Build(rows, k.Field))).Value is not { } lexicon)
             {
                 return null;
             }
@@ -267,8 +267,21 @@ public sealed class MemoryStore(IReadOnlyList<Row> events, DataModelCatalog? cat
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
-    public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request) =>
-        _dataModelRows.GetOrAdd(dataset, ds => new Lazy<List<Row>>(() => Build(ds))).Value;
+    /// <summary>
+    /// The dataset's rows; when the request needs text in a field (tstats <c>where
+    /// Processes.process_name IN (...)</c>), only the rows whose value contains it (a superset of
+    /// the matches: the caller still applies its filter).
+    /// </summary>
+    public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request)
+    {
+        var rows = RowsOf(dataset);
+        if (rows.Count >= 1024 && request.RequiredLiterals is { Count: > 0 } literals && Containing(dataset, rows, literals) is { } found)
+        {
+            return new PositionView(rows, found);
+        }
+
+        return rows;
+    }
 
     public IReadOnlyList<Row> RowsOf(DataModelDataset dataset) =>
         _dataModelRows.GetOrAdd(dataset, ds => new Lazy<List<Row>>(() => Build(ds))).Value;
