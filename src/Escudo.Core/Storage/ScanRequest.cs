@@ -19,5 +19,12 @@ public sealed record ScanRequest(TimeRange Time, Func<Row, bool>? Filter = null,
     /// </summary>
     public IReadOnlyCollection<string>? RequiredKeys { get; init; }
 
+    /// <summary>
+    /// (field, text) alternatives one of which every matching event has: a value of the field that
+    /// contains the text, ignoring case (ordinal). Null when the search implies none. A store that
+    /// keeps the distinct values of a field may read only the events whose values contain one.
+    /// </summary>
+    public IReadOnlyList<(string Field, string Literal)>? RequiredLiterals { get; init; }
+
     public static readonly ScanRequest All = new(TimeRange.All);
 }

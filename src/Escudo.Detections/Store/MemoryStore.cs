@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Escudo.Core.DataModels;
 using Escudo.Core.Events;
 using Escudo.Core.Storage;
+using Escudo.Core.Values;
 using Escudo.Spl.Execution;
 
 namespace Escudo.Detections.Store;
@@ -14,6 +17,7 @@ public sealed class MemoryStore(IReadOnlyList<Row> events, DataModelCatalog? cat
 {
     private readonly ConcurrentDictionary<DataModelDataset, Lazy<List<Row>>> _dataModelRows = new();
     private readonly Lazy<Dictionary<string, List<int>>> _postings = new(() => BuildPostings(events));
+    private readonly ConcurrentDictionary<(DataModelDataset? Dataset, int Field), Lazy<Lexicon?>> _lexicons = new();
 
     public IReadOnlyList<Row> Events { get; } = events;
 
@@ -25,12 +29,21 @@ public sealed class MemoryStore(IReadOnlyList<Row> events, DataModelCatalog? cat
     /// Reads the events in range that pass the filter. When the search names keys of indexed
     /// fields (EventCode, source, ...), only the events holding one are read, through postings
     /// lists built on first use (as Splunk's index answers indexed fields), in input order.
+    /// Otherwise, when it needs some text in a field's value (<c>process="*powershell*"</c>), only
+    /// the events whose value contains it are read, found through the field's lexicon.
     /// </summary>
     public IEnumerable<Row> Scan(ScanRequest request)
     {
-        if (request.RequiredKeys is not { Count: > 0 } keys || Events.Count < 1024)
+        if (Events.Count < 1024)
         {
             return MemoryEventSource.ScanList(Events, request);
+        }
+
+        if (request.RequiredKeys is not { Count: > 0 } keys)
+        {
+            return request.RequiredLiterals is { Count: > 0 } literals && Containing(null, Events, literals) is { } found
+                ? MemoryEventSource.ScanList(new PositionView(Events, found), request)
+                : MemoryEventSource.ScanList(Events, request);
         }
 
         var postings = _postings.Value;
@@ -110,6 +123,132 @@ public sealed class MemoryStore(IReadOnlyList<Row> events, DataModelCatalog? cat
         return postings;
     }
 
+    /// <summary>
+    /// The positions, in input order, of the events with a value of one of the fields containing
+    /// its text (ignoring case), or null when a field has no lexicon (too many distinct values).
+    /// Each distinct value is tested once, however many events hold it.
+    /// </summary>
+    private int[]? Containing(DataModelDataset? dataset, IReadOnlyList<Row> rows, IReadOnlyList<(string Field, string Literal)> literals)
+    {
+        var hit = new ulong[(rows.Count + 63) >> 6];
+        foreach (var group in literals.GroupBy(l => l.Field, StringComparer.Ordinal))
+        {
+            var id = FieldTable.Intern(group.Key);
+            if (_lexicons.GetOrAdd((dataset, id), k => new Lazy<Lexicon?>(() => Lexicon.Build(rows, k.Field))).Value is not { } lexicon)
+            {
+                return null;
+            }
+
+            // The same comparison as the search's own matcher (WildcardPattern), so no match is lost.
+            var texts = group.Select(l => l.Literal).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+            for (var v = 0; v < lexicon.Values.Length; v++)
+            {
+                var value = lexicon.Values[v];
+                foreach (var text in texts)
+                {
+                    if (value.Contains(text, StringComparison.OrdinalIgnoreCase))
+                    {
+                        Mark(hit, lexicon.Postings[v]);
+                        break;
+                    }
+                }
+            }
+
+            Mark(hit, lexicon.Others);
+        }
+
+        var n = 0;
+        foreach (var word in hit)
+        {
+            n += BitOperations.PopCount(word);
+        }
+
+        var positions = new int[n];
+        n = 0;
+        for (var w = 0; w < hit.Length; w++)
+        {
+            for (var word = hit[w]; word != 0; word &= word - 1)
+            {
+                positions[n++] = (w << 6) + BitOperations.TrailingZeroCount(word);
+            }
+        }
+
+        return positions;
+    }
+
+    private static void Mark(ulong[] hit, int[] positions)
+    {
+        foreach (var p in positions)
+        {
+            hit[p >> 6] |= 1UL << p;
+        }
+    }
+
+    /// <summary>
+    /// A field's distinct values with the positions of the events holding each (every item of a
+    /// multivalue), like the lexicon of Splunk's index; values that are not text (numbers set by a
+    /// program, never read from a recording) are kept apart and always read.
+    /// </summary>
+    private sealed class Lexicon(string[] values, int[][] postings, int[] others)
+    {
+        public string[] Values { get; } = values;
+
+        public int[][] Postings { get; } = postings;
+
+        public int[] Others { get; } = others;
+
+        /// <summary>The lexicon of a field, or null when it would not pay: most values distinct.</summary>
+        public static Lexicon? Build(IReadOnlyList<Row> events, int field)
+        {
+            var byValue = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            var others = new List<int>();
+            var holders = 0;
+            for (var i = 0; i < events.Count; i++)
+            {
+                var v = events[i].Get(field);
+                switch (v.Kind)
+                {
+                    case ValueKind.Null:
+                        continue;
+                    case ValueKind.String:
+                        Add(byValue, v.RawString!, i);
+                        break;
+                    case ValueKind.Multi:
+                        foreach (var item in v.Items)
+                        {
+                            Add(byValue, item, i);
+                        }
+
+                        break;
+                    default:
+                        others.Add(i);
+                        break;
+                }
+
+                holders++;
+            }
+
+            // A lexicon of mostly distinct values (a record id, _raw) is as slow to search as the
+            // events and costs memory per event: read the events instead.
+            if (byValue.Count > 4096 && byValue.Count > holders / 4)
+            {
+                return null;
+            }
+
+            return new Lexicon([.. byValue.Keys], [.. byValue.Values.Select(l => l.ToArray())], [.. others]);
+        }
+
+        private static void Add(Dictionary<string, List<int>> byValue, string item, int position)
+        {
+            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(byValue, item, out _);
+            list ??= [];
+            if (list.Count == 0 || list[^1] != position)
+            {
+                list.Add(position);
+            }
+        }
+    }
+
     /// <summary>The events at some positions, as a list.</summary>
     private sealed class PositionView(IReadOnlyList<Row> events, IReadOnlyList<int> positions) : IReadOnlyList<Row>
     {
@@ -128,8 +267,21 @@ public sealed class MemoryStore(IReadOnlyList<Row> events, DataModelCatalog? cat
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
-    public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request) =>
-        _dataModelRows.GetOrAdd(dataset, ds => new Lazy<List<Row>>(() => Build(ds))).Value;
+    /// <summary>
+    /// The dataset's rows; when the request needs text in a field (tstats <c>where
+    /// Processes.process_name IN (...)</c>), only the rows whose value contains it (a superset of
+    /// the matches: the caller still applies its filter).
+    /// </summary>
+    public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request)
+    {
+        var rows = RowsOf(dataset);
+        if (rows.Count >= 1024 && request.RequiredLiterals is { Count: > 0 } literals && Containing(dataset, rows, literals) is { } found)
+        {
+            return new PositionView(rows, found);
+        }
+
+        return rows;
+    }
 
     public IReadOnlyList<Row> RowsOf(DataModelDataset dataset) =>
         _dataModelRows.GetOrAdd(dataset, ds => new Lazy<List<Row>>(() => Build(ds))).Value;

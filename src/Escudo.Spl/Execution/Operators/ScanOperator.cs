@@ -26,7 +26,7 @@ public sealed class ScanOperator(IEventSource source, ScanRequest request, strin
                 continue;
             }
 
-            yield return copyRows ? row.Clone() : row;
+            yield return copyRows ? row.CopyOnWrite() : row;
         }
     }
 }

@@ -54,7 +54,7 @@ public sealed class TstatsOperator(
             return row;
         }
 
-        var r = row.Clone();
+        var r = row.CopyOnWrite();
         if (!fillValue.IsNull)
         {
             foreach (var id in byIds)
@@ -81,7 +81,9 @@ public sealed class TstatsOperator(
             yield break;
         }
 
-        foreach (var row in source.Rows(Dataset, new ScanRequest(time, filter)))
+        // The where clause's necessary text lets a store with lexicons hand over fewer rows.
+        var request = new ScanRequest(time, filter) { RequiredLiterals = NecessaryLiterals.Of(Where) };
+        foreach (var row in source.Rows(Dataset, request))
         {
             if (Prepare(row) is { } r)
             {
