@@ -204,17 +204,8 @@ public sealed class Row
             return -1;
         }
 
-        var ids = _ids;
-        var n = _count;
-        for (var i = 0; i < n; i++)
-        {
-            if (ids[i] == id)
-            {
-                return i;
-            }
-        }
-
-        return -1;
+        // Events hold tens of fields: a vectorized search compares 8 or 16 ids at a time.
+        return new ReadOnlySpan<int>(_ids, 0, _count).IndexOf(id);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -169,7 +169,7 @@ public sealed class StreamingPipeline
             return;
         }
 
-        var r = _copy ? row.Clone() : row;
+        var r = _copy ? row.CopyOnWrite() : row;
         foreach (var step in _prefix)
         {
             if (!step.Apply(r))

@@ -88,7 +88,7 @@ public class MemoryStoreIndexTests
 
         Assert.Null(ScanKeys.Required(((Spl.Syntax.Ast.SearchCommand)SplEngine.Parse("search " + search).Value!.Commands[0]).Expr));
         var store = new MemoryStore(events);
-        var full = Run(new ViewStore(events, new Dictionary<DataModelDataset, List<Row>>(), DataModelCatalog.Cim), search);
+        var full = Run(new ViewStore(events, new Dictionary<DataModelDataset, IEnumerable<Row>>(), DataModelCatalog.Cim), search);
         Assert.True(full.Count > 0 || search.StartsWith("missing", StringComparison.Ordinal), "the case should match some events");
         Assert.Equal(full, Run(store, search));
         Assert.Equal(full, Run(store, search)); // from the lexicon built by the first
@@ -117,7 +117,7 @@ public class MemoryStoreIndexTests
 
         var spl = $"| tstats count min(_time) as first from datamodel=Endpoint.Processes where {where} by Processes.process_name Processes.user";
         var store = new MemoryStore(events);
-        var view = new ViewStore(events, new Dictionary<DataModelDataset, List<Row>> { [ds] = [.. store.RowsOf(ds)] }, DataModelCatalog.Cim);
+        var view = new ViewStore(events, new Dictionary<DataModelDataset, IEnumerable<Row>> { [ds] = store.RowsOf(ds).ToList() }, DataModelCatalog.Cim);
         var expected = RunRows(view, spl);
         Assert.NotEmpty(expected);
         Assert.Equal(expected, RunRows(store, spl));
