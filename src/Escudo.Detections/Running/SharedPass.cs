@@ -607,6 +607,19 @@ public sealed partial class SharedPass
     /// </summary>
     public List<DetectionRun> Run()
     {
+        var runs = new DetectionRun[_plans.Count];
+        Run((i, run) => runs[i] = run);
+        return [.. runs];
+    }
+
+    /// <summary>
+    /// Finishes every detection as <see cref="Run()"/> does, but hands each run to
+    /// <paramref name="finished"/> (with its detection's index, from any thread, one call at a
+    /// time per detection) instead of keeping it: a caller that writes results out as they come
+    /// holds no more than the detections being finished.
+    /// </summary>
+    public void Run(Action<int, DetectionRun> finished)
+    {
         Flush();
         var dataModelRows = new Dictionary<DataModelDataset, IEnumerable<Row>>();
         for (var d = 0; d < _datasets.Length; d++)
@@ -617,29 +630,29 @@ public sealed partial class SharedPass
             }
         }
 
-        var runs = new DetectionRun[_plans.Count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = _parallelism };
         Parallel.For(0, _plans.Count, options, i =>
         {
             var plan = _plans[i];
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            DetectionRun run;
             if (plan.Error is not null)
             {
-                runs[i] = new DetectionRun(plan.Detection, [], [], [], plan.Error, plan.ExpandedSearch ?? plan.Detection.Search);
+                run = new DetectionRun(plan.Detection, [], [], [], plan.Error, plan.ExpandedSearch ?? plan.Detection.Search);
             }
             else if (plan.Stream is { } stream)
             {
-                runs[i] = DetectionEngine.Complete(plan.Detection, stream.Finish, plan.ExpandedSearch!, plan.Warnings, _now);
+                run = DetectionEngine.Complete(plan.Detection, stream.Finish, plan.ExpandedSearch!, plan.Warnings, _now);
                 stream.Release();
             }
             else
             {
                 var view = new ViewStore(plan.Events.Rows(), dataModelRows, _catalog);
-                runs[i] = _engine.Run(plan.Detection, view, _now, _range);
+                run = _engine.Run(plan.Detection, view, _now, _range);
                 plan.Events.Release();
             }
 
-            runs[i] = runs[i] with { Seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds };
+            finished(i, run with { Seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds });
         });
         foreach (var kept in _retainedRows)
         {
@@ -647,7 +660,6 @@ public sealed partial class SharedPass
         }
 
         _spill?.Dispose();
-        return [.. runs];
     }
 
     /// <summary>
