@@ -23,4 +23,24 @@ public abstract class Aggregator
     /// mode()'s tie order as they would be in one pass.
     /// </summary>
     public abstract void Merge(BinaryReader reader);
+
+    /// <summary>Writes a count, then the items: the form of every state made of strings.</summary>
+    protected static void WriteItems(BinaryWriter writer, IReadOnlyCollection<string> items)
+    {
+        writer.Write(items.Count);
+        foreach (var item in items)
+        {
+            writer.Write(item);
+        }
+    }
+
+    /// <summary>Reads what <see cref="WriteItems"/> wrote, handing each item over in order.</summary>
+    protected static void ReadItems(BinaryReader reader, Action<string> take)
+    {
+        var n = reader.ReadInt32();
+        for (var i = 0; i < n; i++)
+        {
+            take(reader.ReadString());
+        }
+    }
 }

@@ -75,34 +75,10 @@ internal abstract class DistinctItemsAggregator : Aggregator
         }
     }
 
-    public override void Write(BinaryWriter writer)
-    {
-        if (Set is not null)
-        {
-            writer.Write(Set.Count);
-            foreach (var item in Set)
-            {
-                writer.Write(item);
-            }
-        }
-        else
-        {
-            writer.Write(_single is null ? 0 : 1);
-            if (_single is not null)
-            {
-                writer.Write(_single);
-            }
-        }
-    }
+    public override void Write(BinaryWriter writer) =>
+        WriteItems(writer, Set is not null ? [.. Set] : _single is null ? [] : [_single]);
 
-    public override void Merge(BinaryReader reader)
-    {
-        var n = reader.ReadInt32();
-        for (var i = 0; i < n; i++)
-        {
-            AddItem(reader.ReadString());
-        }
-    }
+    public override void Merge(BinaryReader reader) => ReadItems(reader, AddItem);
 }
 
 internal sealed class DistinctCountAggregator : DistinctItemsAggregator
@@ -137,27 +113,15 @@ internal sealed class ListAggregator : Aggregator
 
     public override Value Result() => Value.FromMulti(_values);
 
-    public override void Write(BinaryWriter writer)
-    {
-        writer.Write(_values.Count);
-        foreach (var item in _values)
-        {
-            writer.Write(item);
-        }
-    }
+    public override void Write(BinaryWriter writer) => WriteItems(writer, _values);
 
-    public override void Merge(BinaryReader reader)
+    public override void Merge(BinaryReader reader) => ReadItems(reader, item =>
     {
-        var n = reader.ReadInt32();
-        for (var i = 0; i < n; i++)
+        if (_values.Count < Limit)
         {
-            var item = reader.ReadString();
-            if (_values.Count < Limit)
-            {
-                _values.Add(item);
-            }
+            _values.Add(item);
         }
-    }
+    });
 }
 
 internal sealed class ExtremeAggregator(bool max) : Aggregator
