@@ -43,9 +43,10 @@ public sealed class SpillDirectory(string? parent = null) : IDisposable
                 {
                     Directory.Delete(_path, recursive: true);
                 }
-                catch (IOException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    // A file still open elsewhere; the folder is in the temporary area and is named as ours.
+                    // A file still open elsewhere, or no right to remove it: the folder is in the
+                    // temporary area and named as ours, and the run's results are already made.
                 }
             }
 
