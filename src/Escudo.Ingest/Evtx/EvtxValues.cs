@@ -78,14 +78,7 @@ internal static class EvtxValues
             }
 
             sb.Append(s[..i]);
-            sb.Append(s[i] switch
-            {
-                '&' => "&amp;",
-                '<' => "&lt;",
-                '>' => "&gt;",
-                '\'' => "&apos;",
-                _ => "&quot;",
-            });
+            sb.Append(Entity(s[i]));
             s = s[(i + 1)..];
         }
     }
@@ -114,30 +107,25 @@ internal static class EvtxValues
             }
 
             sb.Append(s[..i]);
-            switch (s[i])
+            if (s[i] == '\0')
             {
-                case '\0':
-                    return;
-                case '&':
-                    sb.Append("&amp;");
-                    break;
-                case '<':
-                    sb.Append("&lt;");
-                    break;
-                case '>':
-                    sb.Append("&gt;");
-                    break;
-                case '\'':
-                    sb.Append("&apos;");
-                    break;
-                default:
-                    sb.Append("&quot;");
-                    break;
+                return;
             }
 
+            sb.Append(Entity(s[i]));
             s = s[(i + 1)..];
         }
     }
+
+    /// <summary>The XML entity for one of the characters either escaping replaces.</summary>
+    private static string Entity(char c) => c switch
+    {
+        '&' => "&amp;",
+        '<' => "&lt;",
+        '>' => "&gt;",
+        '\'' => "&apos;",
+        _ => "&quot;",
+    };
 
     /// <summary>UTF-16LE bytes to chars, cut at the first NUL (Windows stops there too).</summary>
     public static ReadOnlySpan<char> Utf16(ReadOnlySpan<byte> bytes)

@@ -42,7 +42,7 @@ public partial class StatsSpillTests
 
     [Theory]
     [InlineData("* | stats count dc(user) as users values(user) as vs list(n) as l by host")]
-    [InlineData("* | stats min(n) max(n) sum(n) avg(n) stdev(n) var(n) range(n) median(n) perc90(n) mode(user) by host, port")]
+    [InlineData("* | stats min(n) max(n) sum(n) sumsq(n) avg(n) stdev(n) var(n) range(n) median(n) perc90(n) mode(user) by host, port")]
     [InlineData("* | stats first(n) last(n) earliest(user) latest(user) earliest_time(n) latest_time(n) min(_time) as firstTime by user")]
     [InlineData("* | stats count sum(port) as s by port | where s > 1000")]
     [InlineData("* | bin _time span=10m | stats count values(host) as hosts by _time")]

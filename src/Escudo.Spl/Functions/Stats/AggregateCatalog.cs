@@ -24,7 +24,7 @@ public static class AggregateCatalog
             case "min": return new(n, true, () => new ExtremeAggregator(max: false));
             case "max": return new(n, true, () => new ExtremeAggregator(max: true));
             case "sum": return new(n, true, () => new SumAggregator());
-            case "sumsq": return new(n, true, () => new SumSquaresAggregator());
+            case "sumsq": return new(n, true, () => new SumAggregator(squares: true));
             case "avg":
             case "mean":
                 return new(n, true, () => new MomentAggregator(MomentKind.Mean));

@@ -201,7 +201,8 @@ internal sealed class ExtremeAggregator(bool max) : Aggregator
     }
 }
 
-internal sealed class SumAggregator : Aggregator
+/// <summary>sum(), or with <paramref name="squares"/> sumsq(): the sum of the numbers, or of their squares.</summary>
+internal sealed class SumAggregator(bool squares = false) : Aggregator
 {
     private double _sum;
     private bool _any;
@@ -210,7 +211,7 @@ internal sealed class SumAggregator : Aggregator
     {
         foreach (var d in Numbers(value))
         {
-            _sum += d;
+            _sum += squares ? d * d : d;
             _any = true;
         }
     }
@@ -229,35 +230,6 @@ internal sealed class SumAggregator : Aggregator
             {
                 yield return d;
             }
-        }
-    }
-
-    public override Value Result() => _any ? Value.FromNumber(_sum) : Value.Null;
-
-    public override void Write(BinaryWriter writer)
-    {
-        writer.Write(_sum);
-        writer.Write(_any);
-    }
-
-    public override void Merge(BinaryReader reader)
-    {
-        _sum += reader.ReadDouble();
-        _any |= reader.ReadBoolean();
-    }
-}
-
-internal sealed class SumSquaresAggregator : Aggregator
-{
-    private double _sum;
-    private bool _any;
-
-    public override void Add(Value value, double time)
-    {
-        foreach (var d in SumAggregator.Numbers(value))
-        {
-            _sum += d * d;
-            _any = true;
         }
     }
 
