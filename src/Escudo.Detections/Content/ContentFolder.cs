@@ -60,7 +60,7 @@ public sealed class ContentFolder
         c.HasDetectionsFolder = Directory.Exists(detDir);
         if (c.HasDetectionsFolder)
         {
-            foreach (var file in Directory.EnumerateFiles(detDir, "*.yml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            foreach (var file in YamlFiles(detDir))
             {
                 var rel = Path.GetRelativePath(root, file).Replace('\\', '/');
                 var d = ReadDetection(file, rel, out var invalid);
@@ -119,7 +119,7 @@ public sealed class ContentFolder
             return;
         }
 
-        foreach (var file in Directory.EnumerateFiles(folder, "*.yml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var file in YamlFiles(folder))
         {
             var m = ContentYaml.Read<MacroFile>(file, out var error);
             if (m is null)
@@ -135,6 +135,59 @@ public sealed class ContentFolder
             }
 
             into.Add(new MacroDefinition(m.Name, m.Arguments ?? [], m.Definition));
+        }
+    }
+
+    /// <summary>
+    /// The <c>.yml</c> files under a folder and its subfolders, in ordinal path order. Linked folders
+    /// are followed, but each real folder is read once: a link back to a parent would otherwise make
+    /// the walk endless (two such links made `check` run for minutes and count files many times).
+    /// </summary>
+    internal static List<string> YamlFiles(string folder)
+    {
+        var files = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>();
+        pending.Push(Path.GetFullPath(folder));
+        while (pending.Count > 0)
+        {
+            var dir = pending.Pop();
+            var real = RealPath(dir);
+            if (real is null || !seen.Add(real))
+            {
+                continue;
+            }
+
+            files.AddRange(Directory.EnumerateFiles(dir, "*.yml"));
+            foreach (var sub in Directory.EnumerateDirectories(dir))
+            {
+                pending.Push(sub);
+            }
+        }
+
+        files.Sort(StringComparer.Ordinal);
+        return files;
+    }
+
+    /// <summary>The folder with every link in its path resolved; null for a dangling link.</summary>
+    private static string? RealPath(string dir)
+    {
+        var info = new DirectoryInfo(dir);
+        if (info.LinkTarget is null)
+        {
+            var parent = info.Parent;
+            return parent is null ? info.FullName : RealPath(parent.FullName) is { } p ? Path.Combine(p, info.Name) : null;
+        }
+
+        try
+        {
+            var target = info.ResolveLinkTarget(returnFinalTarget: true);
+            return target is { Exists: true } ? RealPath(target.FullName) : null;
+        }
+        catch (IOException)
+        {
+            // Links that point at each other: there is no folder to read.
+            return null;
         }
     }
 

@@ -109,4 +109,31 @@ public class ContentLoadingTests
         Assert.Equal(macro, file);
         Assert.StartsWith("YAML error at line 2, column 13:", reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void LinkedFoldersThatLoopAreReadOnce()
+    {
+        using var c = TempContent.Empty();
+        c.Write("detections/a/x.yml", Valid);
+        Directory.CreateSymbolicLink(Path.Combine(c.Detections, "a", "up"), "..");
+        Directory.CreateSymbolicLink(Path.Combine(c.Detections, "a", "again"), "../a");
+        Directory.CreateSymbolicLink(Path.Combine(c.Detections, "dangling"), "no-such-folder");
+        Directory.CreateSymbolicLink(Path.Combine(c.Detections, "l1"), "l2");
+        Directory.CreateSymbolicLink(Path.Combine(c.Detections, "l2"), "l1");
+        var folder = ContentFolder.Load(c.Root);
+        Assert.Equal("detections/a/x.yml", Assert.Single(folder.Detections).File);
+        Assert.Empty(folder.Invalid);
+    }
+
+    [Fact]
+    public void ALinkedFolderOutsideIsFollowed()
+    {
+        using var outside = TempContent.Empty();
+        outside.Write("endpoint/x.yml", Valid);
+        using var c = TempContent.Empty();
+        Directory.CreateDirectory(c.Detections);
+        Directory.CreateSymbolicLink(Path.Combine(c.Detections, "linked"), outside.Root);
+        var folder = ContentFolder.Load(c.Root);
+        Assert.Equal("detections/linked/endpoint/x.yml", Assert.Single(folder.Detections).File);
+    }
 }
