@@ -112,8 +112,10 @@ internal static class TestCommandHandler
         if (skipped > 0 && passed + failed == 0)
         {
             // The contract keeps a skip from failing the run; it must not look like a tested one either.
-            var reasons = outcomes.Select(o => o.Reason ?? "skipped").Distinct(StringComparer.Ordinal).ToList();
-            Console.Error.WriteLine($"escudo: warning: all {skipped} tests were skipped, nothing was tested{(datasets is null ? " (no --datasets folder given)" : string.Empty)}: {(reasons.Count == 1 ? reasons[0] : reasons.Count + " different reasons, e.g. " + reasons[0])}");
+            // Reasons grouped by their kind ("dataset not available locally: <url>" -> the words before the colon).
+            var reasons = outcomes.GroupBy(o => (o.Reason ?? "skipped").Split(": ", 2)[0], StringComparer.Ordinal)
+                .Select(g => $"{g.Key} ({g.Count()})");
+            Console.Error.WriteLine($"escudo: warning: all {skipped} tests were skipped, nothing was tested{(datasets is null ? " (no --datasets folder given)" : string.Empty)}: {string.Join(", ", reasons)}");
         }
 
         Console.WriteLine($"{passed} passed, {failed} failed, {skipped} skipped");

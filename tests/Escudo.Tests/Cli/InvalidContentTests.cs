@@ -98,4 +98,24 @@ public class InvalidContentTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("No Search (detections/endpoint/no_search.yml): cannot run: invalid detection: no `search`", r.Stdout, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("tags: ~", "YAML error at line 4, column 1: a key has no value where the detection format requires one")]
+    [InlineData("status: ~", "YAML error at line 4, column 1: a key has no value where the detection format requires one")]
+    [InlineData("type: ~", "YAML error at line 4, column 1: a key has no value where the detection format requires one")]
+    [InlineData("tags: {observable: [~]}", "invalid detection: `tags.observable` has an empty entry (item 1)")]
+    public void AnEmptyValueWhereOneIsRequiredIsUnsupportedNotACrash(string line, string reason)
+    {
+        // Each of these ended the whole hunt with an unhandled NullReferenceException (main at 7bfbd5f).
+        using var c = TempContent.Founding();
+        c.Write("detections/endpoint/empty_value.yml", $"name: Empty Value\nid: 00000000-0000-0000-0000-00000000000c\nsearch: '`sysmon` EventID=3'\n{line}\n");
+        var r = EscudoProcess.Run("hunt", "--content", c.Root, "--input", RegasmEvents, "--format", "json");
+        Assert.Equal(0, r.ExitCode);
+        Assert.DoesNotContain("exception", r.Stderr, StringComparison.OrdinalIgnoreCase);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(1, doc.RootElement.GetProperty("detections").GetProperty("fired").GetInt32());
+        var unsupported = Assert.Single(doc.RootElement.GetProperty("unsupported").EnumerateArray());
+        Assert.Equal("detections/endpoint/empty_value.yml", unsupported.GetProperty("file").GetString());
+        Assert.Equal(reason, unsupported.GetProperty("reason").GetString());
+    }
 }

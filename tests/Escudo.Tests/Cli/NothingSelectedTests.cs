@@ -98,7 +98,7 @@ public class NothingSelectedTests
         var r = EscudoProcess.Run("test", "--content", Founding, "--only", "*regasm with network*");
         Assert.Equal(0, r.ExitCode);
         Assert.EndsWith("0 passed, 0 failed, 2 skipped", r.Stdout.TrimEnd(), StringComparison.Ordinal);
-        Assert.Contains("warning: all 2 tests were skipped, nothing was tested (no --datasets folder given)", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("warning: all 2 tests were skipped, nothing was tested (no --datasets folder given): dataset not available locally (2)", r.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -136,4 +136,18 @@ public class ContentLoadingTests
         var folder = ContentFolder.Load(c.Root);
         Assert.Equal("detections/linked/endpoint/x.yml", Assert.Single(folder.Detections).File);
     }
+
+    [Fact]
+    public void ATestDatasetUrlCannotReachOutsideTheDatasetsFolder()
+    {
+        using var datasets = TempContent.Empty();
+        datasets.Write("escudo/x/sysmon.log", "<Event/>\n");
+        using var c = TempContent.Empty();
+        c.Write("detections/x.yml", Valid);
+        var runner = new Escudo.Detections.Testing.DetectionTestRunner(ContentFolder.Load(c.Root), datasets.Root);
+        Assert.Equal(Path.Combine(datasets.Root, "escudo", "x", "sysmon.log"), runner.LocalPath("https://media.githubusercontent.com/media/splunk/attack_data/master/datasets/escudo/x/sysmon.log"));
+        Assert.Null(runner.LocalPath("https://example.com/datasets/../../../../etc/passwd"));
+        Assert.Null(runner.LocalPath("https://example.com/datasets/"));
+        Assert.Null(runner.LocalPath("/etc/passwd"));
+    }
 }
