@@ -12,14 +12,15 @@ namespace Escudo.Tests.Content;
 /// <summary>
 /// Mutation fuzzing of detection content (issue 14): real ESCU detections, damaged by
 /// <see cref="DetectionMutator"/>, go through what `escudo check` does (load, expand macros, parse,
-/// plan) and a short in-process hunt over generated Sysmon events. No exception may escape, every
+/// plan) and a short in-process hunt over generated Sysmon events, then `escudo check` and
+/// `escudo hunt` run over all of them as processes. No exception may escape, every
 /// mutant must be a detection or be listed invalid with a reason, and no engine failure may hide
 /// behind a reason. The default run is a few hundred mutants; run it longer by hand with
 /// ESCUDO_FUZZ_ITERATIONS and ESCUDO_FUZZ_SEED (CONTRIBUTING.md).
 /// </summary>
 public class DetectionFuzzTests(ITestOutputHelper output)
 {
-    private const int DefaultIterations = 300;
+    private const int DefaultIterations = 200;
     private const int DefaultSeed = 14;
 
     private static int Setting(string name, int fallback) =>
@@ -83,13 +84,13 @@ public class DetectionFuzzTests(ITestOutputHelper output)
 
         // A short hunt: the shared pass over generated Sysmon events, every detection gets a run.
         var xml = DemoData.XmlLines(new DateTime(2024, 3, 4, 10, 0, 0, DateTimeKind.Utc));
-        var events = XmlWinEventLogReader.Read(new StringReader(xml), "fuzz", EventReadOptions.Default, null).ToList();
+        var generated = XmlWinEventLogReader.Read(new StringReader(xml), "fuzz", EventReadOptions.Default, null).ToList();
         var now = new DateTimeOffset(2024, 3, 4, 11, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds();
         List<DetectionRun> runs = [];
         try
         {
             var pass = new SharedPass(engine, folder.Detections, now);
-            foreach (var e in events)
+            foreach (var e in generated)
             {
                 pass.Add(e);
             }
@@ -111,7 +112,36 @@ public class DetectionFuzzTests(ITestOutputHelper output)
             failures.Add($"hunt: {Case(run.Detection.File)}: {run.Error}");
         }
 
-        output.WriteLine($"seed {seed}: {iterations} mutants; {folder.Invalid.Count} invalid files, {folder.Detections.Count} detections of which {unsupported} unsupported at check; hunt over {events.Count} events: {runs.Count(r => r.Error is null)} ran, {runs.Count(r => r.Fired)} fired");
+        // The commands themselves, as CI calls them: an exit code and totals that count every mutant.
+        var events = Path.Combine(content.Root, "events.log");
+        File.WriteAllText(events, xml);
+        var check = EscudoProcess.Run("check", "--content", content.Root, "--include-deprecated", "--format", "json");
+        if (check.ExitCode != 0 || check.Stderr.Contains("Unhandled exception", StringComparison.Ordinal))
+        {
+            failures.Add($"escudo check: exit {check.ExitCode}: {check.Stderr}");
+        }
+        else
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(check.Stdout);
+            Assert.Equal(iterations, doc.RootElement.GetProperty("total").GetInt32());
+            Assert.Equal(folder.Detections.Count - unsupported, doc.RootElement.GetProperty("supported").GetInt32());
+        }
+
+        var hunt = EscudoProcess.Run("hunt", "--content", content.Root, "--input", events, "--now", now.ToString(CultureInfo.InvariantCulture), "--format", "json");
+        if (hunt.ExitCode is not (0 or 1) || hunt.Stderr.Contains("Unhandled exception", StringComparison.Ordinal))
+        {
+            failures.Add($"escudo hunt: exit {hunt.ExitCode}: {hunt.Stderr}");
+        }
+        else
+        {
+            // Experimental detections are left out unless asked; every other mutant is run or listed unsupported.
+            using var doc = System.Text.Json.JsonDocument.Parse(hunt.Stdout);
+            var detections = doc.RootElement.GetProperty("detections");
+            Assert.Equal(iterations, detections.GetProperty("total").GetInt32() + detections.GetProperty("not_selected").GetInt32());
+            Assert.Equal(detections.GetProperty("total").GetInt32(), detections.GetProperty("run").GetInt32() + detections.GetProperty("unsupported").GetInt32());
+        }
+
+        output.WriteLine($"seed {seed}: {iterations} mutants; {folder.Invalid.Count} invalid files, {folder.Detections.Count} detections of which {unsupported} unsupported at check; hunt over {generated.Count} events: {runs.Count(r => r.Error is null)} ran, {runs.Count(r => r.Fired)} fired");
         foreach (var f in failures)
         {
             output.WriteLine(f);
