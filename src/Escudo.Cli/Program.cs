@@ -19,7 +19,9 @@ public static class Program
         root.Subcommands.Add(ExplainCommand());
         root.Subcommands.Add(NewTestCommand());
         root.Subcommands.Add(Escudo.Server.ServeCommand.Create());
-        return root.Parse(args).Invoke();
+        // No response files: System.CommandLine would read `@d` (a Splunk time modifier, as in
+        // `--earliest @d`) as "expand the file named d". Every argument reaches its option as text.
+        return root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).Invoke();
     }
 
     private static Option<string[]> InputOption() => new("--input", "-i") { Description = "A file or folder of events (EVTX, XmlWinEventLog, JSON lines, zip); repeatable.", AllowMultipleArgumentsPerToken = true };
@@ -147,6 +149,8 @@ public static class Program
         var which = new Argument<string>("detection") { Description = "A detection's name, file name or id (globs allowed)." };
         var content = new Option<string>("--content") { Description = "An ESCU-layout content folder.", Required = true };
         var input = InputOption();
+        // Explaining a detection over no events says nothing about why it fires or not.
+        input.Required = true;
         var macros = MacrosOption();
         var source = SourceOption();
         var sourcetype = SourceTypeOption();

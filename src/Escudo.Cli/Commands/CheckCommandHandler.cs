@@ -17,6 +17,11 @@ internal static class CheckCommandHandler
             return 1;
         }
 
+        if (!DetectionSelection.RequireDetectionFiles(content, contentDir))
+        {
+            return 1;
+        }
+
         var engine = new DetectionEngine(content);
         var detections = content.Detections.Where(d => includeDeprecated || !d.IsDeprecated).ToList();
         var unsupported = new List<(Detection D, string Reason)>();
@@ -28,8 +33,16 @@ internal static class CheckCommandHandler
             }
         }
 
-        var loadProblems = content.Problems.Where(p => p.File.Contains("detections", StringComparison.Ordinal)).ToList();
+        // Files that are not runnable detections count in the total and are listed with their error.
+        var invalid = content.Invalid.Where(d => includeDeprecated || !d.IsDeprecated).ToList();
+        var loadProblems = invalid.Select(d => (d.File, d.Name, d.Reason)).ToList();
         var total = detections.Count + loadProblems.Count;
+        if (total == 0)
+        {
+            Console.Error.WriteLine($"escudo: nothing to check in {contentDir}: all {content.Detections.Count + content.Invalid.Count} detections are deprecated (use --include-deprecated)");
+            return 1;
+        }
+
         if (format == "json")
         {
             using var stdout = Console.OpenStandardOutput();
@@ -47,11 +60,11 @@ internal static class CheckCommandHandler
                 w.WriteEndObject();
             }
 
-            foreach (var (file, reason) in loadProblems)
+            foreach (var (file, name, reason) in loadProblems)
             {
                 w.WriteStartObject();
                 w.WriteString("file", file);
-                w.WriteString("detection", Path.GetFileNameWithoutExtension(file));
+                w.WriteString("detection", name);
                 w.WriteString("reason", reason);
                 w.WriteEndObject();
             }
@@ -69,7 +82,7 @@ internal static class CheckCommandHandler
             table.AddRow(Markup.Escape(d.File), Markup.Escape(reason));
         }
 
-        foreach (var (file, reason) in loadProblems)
+        foreach (var (file, _, reason) in loadProblems)
         {
             table.AddRow(Markup.Escape(file), Markup.Escape(reason));
         }

@@ -32,9 +32,22 @@ internal static class CliIo
     /// <summary>Loads a content folder, or says why it cannot on stderr (the commands then exit 1).</summary>
     public static Detections.Content.ContentFolder? LoadContent(string dir, IEnumerable<string> macroFolders)
     {
+        // A --macros folder that is not there would leave its macros undefined and every detection
+        // using one "unsupported" for a reason that hides the real one.
+        foreach (var folder in macroFolders)
+        {
+            if (!Directory.Exists(folder))
+            {
+                Console.Error.WriteLine($"escudo: --macros folder not found: {folder}");
+                return null;
+            }
+        }
+
         try
         {
-            return Detections.Content.ContentFolder.Load(dir, macroFolders);
+            var content = Detections.Content.ContentFolder.Load(dir, macroFolders);
+            DetectionSelection.ReportContentProblems(content);
+            return content;
         }
         catch (Exception e) when (e is DirectoryNotFoundException or IOException or UnauthorizedAccessException)
         {

@@ -15,6 +15,9 @@ namespace Escudo.Cli.Commands;
 /// </summary>
 internal static class DemoCommandHandler
 {
+    /// <summary>Regasm with a network connection, and the Remote Manipulator System registry write.</summary>
+    private const int FoundingDetections = 2;
+
     public static int Run(string? format)
     {
         var contentDir = ExtractContent();
@@ -28,7 +31,20 @@ internal static class DemoCommandHandler
             var store = new MemoryStore(events);
             var engine = new DetectionEngine(content);
             var nowEpoch = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+            if (content.Invalid.Count > 0 || content.Detections.Count != FoundingDetections)
+            {
+                // The content is built into the binary: anything but the two detections is a broken build.
+                Console.Error.WriteLine($"escudo: the demo content is damaged: {content.Detections.Count} of {FoundingDetections} detections load{string.Concat(content.Invalid.Select(i => $"; {i.File}: {i.Reason}"))}");
+                return 1;
+            }
+
             var runs = content.Detections.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => engine.Run(d, store, nowEpoch)).ToList();
+            var silent = runs.Where(r => r.Error is null && !r.Fired).Select(r => r.Detection.Name).ToList();
+            if (silent.Count > 0)
+            {
+                // The generated sample holds both founding scenarios: a detection that stays quiet is a failed demo.
+                Console.Error.WriteLine($"escudo: demo: {string.Join(", ", silent)} returned no results over the generated events, which contain its scenario");
+            }
             if (format == "json")
             {
                 foreach (var run in runs)
@@ -44,7 +60,7 @@ internal static class DemoCommandHandler
                     }
                 }
 
-                return runs.Any(r => r.Error is not null) ? 1 : 0;
+                return runs.Any(r => r.Error is not null || !r.Fired) ? 1 : 0;
             }
 
             AnsiConsole.MarkupLine($"[bold]Escudo demo[/]: {events.Count} generated Sysmon events (XmlWinEventLog), {runs.Count} ESCU detections.");
@@ -75,7 +91,7 @@ internal static class DemoCommandHandler
                 }
             }
 
-            return runs.Any(r => r.Error is not null) ? 1 : 0;
+            return runs.Any(r => r.Error is not null || !r.Fired) ? 1 : 0;
         }
         finally
         {

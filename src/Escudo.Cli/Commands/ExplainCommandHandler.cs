@@ -20,18 +20,26 @@ internal static class ExplainCommandHandler
         }
 
         var matches = content.Detections.Where(d => Glob.MatchesDetection(which, d) || d.Name.Equals(which, StringComparison.OrdinalIgnoreCase)).ToList();
-        if (matches.Count == 0)
+        var invalid = content.Invalid.Where(d => DetectionSelection.Matches(which, d) || d.Name.Equals(which, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (matches.Count + invalid.Count == 0)
         {
-            Console.Error.WriteLine($"escudo: no detection matches `{which}`");
+            Console.Error.WriteLine($"escudo: no detection matches `{which}` (by name, file or id) among the {content.Detections.Count + content.Invalid.Count} in {contentDir}");
             return 1;
+        }
+
+        foreach (var d in invalid)
+        {
+            Console.WriteLine($"{d.Name} ({d.File}): cannot run: {d.Reason}");
         }
 
         var store = CliIo.LoadStore(inputs, options, out _);
         var engine = new DetectionEngine(content);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        var failed = invalid.Count;
         foreach (var d in matches)
         {
             var run = engine.Run(d, store, now);
+            failed += run.Error is null ? 0 : 1;
             Console.WriteLine($"{d.Name} ({d.File}): {(run.Error is not null ? "cannot run: " + run.Error : run.Results.Count + " result(s)")}");
             if (run.Error is null)
             {
@@ -42,6 +50,7 @@ internal static class ExplainCommandHandler
             }
         }
 
-        return 0;
+        // The explanation of a detection that cannot run is its error: a script must see it failed.
+        return failed > 0 ? 1 : 0;
     }
 }

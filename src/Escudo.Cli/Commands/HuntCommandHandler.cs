@@ -56,8 +56,32 @@ internal static class HuntCommandHandler
             return 1;
         }
 
-        var now = o.Now is not null && double.TryParse(o.Now, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        if (!DetectionSelection.RequireDetectionFiles(content, o.Content) || !DetectionSelection.CheckTypes(o.Types, content))
+        {
+            return 1;
+        }
+
+        double now;
+        if (o.Now is null)
+        {
+            now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        }
+        else if (!double.TryParse(o.Now, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out now)
+            || !(now >= DateTimeOffset.MinValue.ToUnixTimeSeconds() && now <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()))
+        {
+            // Outside the years 1..9999 no time can be formatted: relative times and strftime would fail later, per detection.
+            Console.Error.WriteLine($"escudo: --now must be epoch seconds between {DateTimeOffset.MinValue.ToUnixTimeSeconds()} and {DateTimeOffset.MaxValue.ToUnixTimeSeconds()}, not `{o.Now}`");
+            return 1;
+        }
+
         var selected = Select(content, o);
+        var selectedInvalid = SelectInvalid(content, o);
+        if (selected.Count + selectedInvalid.Count == 0)
+        {
+            Console.Error.WriteLine(NothingSelected(content, o));
+            return 1;
+        }
+
         var engine = new DetectionEngine(content);
         TimeRange? range = o.UseTimeRange ? new TimeRange(RelativeTime.Resolve("-70m@m", now), RelativeTime.Resolve("-10m@m", now)) : null;
 
@@ -82,9 +106,13 @@ internal static class HuntCommandHandler
             WriteOutputs(o.Out, runs);
         }
 
+        // Files that are not runnable detections are unsupported runs with their error, so they count.
+        runs.AddRange(selectedInvalid.Select(DetectionSelection.AsUnsupportedRun));
+
         // As in the contract's example, total = run + unsupported (the detections selected); the
         // ones left out (experimental unless asked, --only/--exclude/--type) are counted apart.
-        var summary = new HuntSummary(pass.EventCount, runs.Count, content.Detections.Count(d => !d.IsDeprecated) - runs.Count, runs, clock.Elapsed.TotalSeconds);
+        var available = content.Detections.Count(d => !d.IsDeprecated) + content.Invalid.Count(d => !d.IsDeprecated);
+        var summary = new HuntSummary(pass.EventCount, runs.Count, available - runs.Count, runs, clock.Elapsed.TotalSeconds);
         if (o.Report is not null)
         {
             HuntReport.WriteHtml(o.Report, summary);
@@ -104,7 +132,37 @@ internal static class HuntCommandHandler
             WriteTableSummary(summary);
         }
 
+        if (runs.All(r => r.Error is not null))
+        {
+            Console.Error.WriteLine($"escudo: none of the {runs.Count} selected detections could run; the unsupported list says why");
+            return 1;
+        }
+
         return 0;
+    }
+
+    private static List<InvalidDetection> SelectInvalid(ContentFolder content, HuntOptions o) => content.Invalid
+        .Where(d => !d.IsDeprecated)
+        .Where(d => o.IncludeExperimental || !d.IsExperimental)
+        .Where(d => o.Only.Count == 0 || o.Only.Any(p => DetectionSelection.Matches(p, d)))
+        .Where(d => !o.Exclude.Any(p => DetectionSelection.Matches(p, d)))
+        // A file whose YAML does not parse has no known type: it stays listed whatever --type asks.
+        .Where(d => o.Types.Count == 0 || d.Type is null || o.Types.Any(t => t.Equals(d.Type, StringComparison.OrdinalIgnoreCase)))
+        .ToList();
+
+    /// <summary>Why the selection is empty, naming the selectors (or the statuses that left everything out).</summary>
+    private static string NothingSelected(ContentFolder content, HuntOptions o)
+    {
+        var selectors = DetectionSelection.Describe(o.Only, o.Exclude, o.Types);
+        var available = content.Detections.Count(d => !d.IsDeprecated) + content.Invalid.Count(d => !d.IsDeprecated);
+        if (selectors.Length > 0)
+        {
+            return $"escudo: no detection matches {selectors} (among {available} in {o.Content}{(o.IncludeExperimental ? string.Empty : ", experimental ones left out")})";
+        }
+
+        return available == 0
+            ? $"escudo: no detection to run in {o.Content}: all are deprecated"
+            : $"escudo: no detection to run in {o.Content}: all {available} are experimental (use --include-experimental)";
     }
 
     private static List<Detection> Select(ContentFolder content, HuntOptions o) => content.Detections

@@ -36,11 +36,21 @@ internal static class NewTestCommandHandler
             events = compiled.Search!.Run();
         }
 
+        // The events are in memory already; listing them first means an empty dataset is never written.
+        var selected = events.ToList();
+        if (selected.Count == 0)
+        {
+            Console.Error.WriteLine(search is null
+                ? $"escudo: no events read from {string.Join(", ", inputs)}: nothing written to {output}"
+                : $"escudo: no event matches --search `{search}` among the {store.Events.Count} read: nothing written to {output}");
+            return 1;
+        }
+
         var count = 0;
         var sources = new HashSet<string>(StringComparer.Ordinal);
         using (var w = new StreamWriter(output))
         {
-            foreach (var e in events)
+            foreach (var e in selected)
             {
                 var raw = e.Get(FieldTable.Raw).ToDisplayString().Replace("\r", string.Empty, StringComparison.Ordinal).Replace('\n', ' ');
                 w.WriteLine(raw);

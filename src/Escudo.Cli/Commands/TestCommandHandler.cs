@@ -16,9 +16,41 @@ internal static class TestCommandHandler
             return 1;
         }
 
-        var selected = content.Detections.Where(d => !d.IsDeprecated && d.Tests is { Count: > 0 })
+        if (!DetectionSelection.RequireDetectionFiles(content, contentDir))
+        {
+            return 1;
+        }
+
+        if (datasets is not null && !Directory.Exists(datasets))
+        {
+            Console.Error.WriteLine($"escudo: --datasets folder not found: {datasets}");
+            return 1;
+        }
+
+        var matched = content.Detections.Where(d => !d.IsDeprecated)
             .Where(d => only.Count == 0 || only.Any(p => Glob.MatchesDetection(p, d)))
             .ToList();
+
+        // A detection file that does not load cannot be tested: it fails, with its error, so that
+        // broken content turns the run red instead of leaving the totals.
+        var invalid = content.Invalid.Where(d => !d.IsDeprecated)
+            .Where(d => only.Count == 0 || only.Any(p => DetectionSelection.Matches(p, d)))
+            .ToList();
+        if (matched.Count + invalid.Count == 0)
+        {
+            Console.Error.WriteLine(only.Count > 0
+                ? $"escudo: no detection matches {DetectionSelection.Describe(only, [], [])} in {contentDir}"
+                : $"escudo: no detection to test in {contentDir}: all are deprecated");
+            return 1;
+        }
+
+        var selected = matched.Where(d => d.Tests is { Count: > 0 }).ToList();
+        if (selected.Count + invalid.Count == 0)
+        {
+            Console.Error.WriteLine($"escudo: nothing to test: none of the {matched.Count} detections{(only.Count > 0 ? " matching " + DetectionSelection.Describe(only, [], []) : string.Empty)} in {contentDir} has a tests: block");
+            return 1;
+        }
+
         if (changedSince is not null)
         {
             var changed = ChangedFiles(contentDir, changedSince);
@@ -28,11 +60,25 @@ internal static class TestCommandHandler
                 return 1;
             }
 
-            selected = selected.Where(d => changed.Contains(Path.GetFullPath(Path.Combine(content.Root, d.File)))).ToList();
+            bool Changed(string file) => changed.Contains(Path.GetFullPath(Path.Combine(content.Root, file)));
+            selected = selected.Where(d => Changed(d.File)).ToList();
+            invalid = invalid.Where(d => Changed(d.File)).ToList();
+            if (selected.Count + invalid.Count == 0)
+            {
+                // Not an error: in CI most changes touch no detection. It is said, not silent.
+                Console.Error.WriteLine($"escudo: no detection with tests changed since {changedSince}: nothing to test");
+            }
         }
 
         var runner = new DetectionTestRunner(content, datasets);
         var outcomes = new List<TestOutcome>();
+        foreach (var d in invalid)
+        {
+            var outcome = new TestOutcome(DetectionSelection.AsUnsupportedRun(d).Detection, "load", TestStatus.Failed, 0, $"{d.File}: {d.Reason}", null, 0);
+            outcomes.Add(outcome);
+            Console.WriteLine($"FAIL {d.Name} :: load (0 results, 0.00s) - {outcome.Reason}");
+        }
+
         foreach (var d in selected)
         {
             foreach (var outcome in runner.Run(d))
@@ -63,6 +109,15 @@ internal static class TestCommandHandler
         var passed = outcomes.Count(o => o.Status == TestStatus.Passed);
         var failed = outcomes.Count(o => o.Status == TestStatus.Failed);
         var skipped = outcomes.Count(o => o.Status == TestStatus.Skipped);
+        if (skipped > 0 && passed + failed == 0)
+        {
+            // The contract keeps a skip from failing the run; it must not look like a tested one either.
+            // Reasons grouped by their kind ("dataset not available locally: <url>" -> the words before the colon).
+            var reasons = outcomes.GroupBy(o => (o.Reason ?? "skipped").Split(": ", 2)[0], StringComparer.Ordinal)
+                .Select(g => $"{g.Key} ({g.Count()})");
+            Console.Error.WriteLine($"escudo: warning: all {skipped} tests were skipped, nothing was tested{(datasets is null ? " (no --datasets folder given)" : string.Empty)}: {string.Join(", ", reasons)}");
+        }
+
         Console.WriteLine($"{passed} passed, {failed} failed, {skipped} skipped");
         return failed > 0 ? 1 : 0;
     }

@@ -1,22 +1,15 @@
 using Escudo.Spl.Execution;
 using Escudo.Spl.Macros;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Escudo.Detections.Content;
 
 /// <summary>
-/// An ESCU-layout content folder loaded as it is: detections, macros and lookups. Files that do
-/// not load are kept as problems with the file and the reason; the rest load.
+/// An ESCU-layout content folder loaded as it is: detections, macros and lookups. Detection files
+/// that are not runnable detections are kept in <see cref="Invalid"/> with the reason, macro and
+/// lookup files that do not load in <see cref="Problems"/>; the rest load.
 /// </summary>
 public sealed class ContentFolder
 {
-    private static readonly IDeserializer Yaml = new DeserializerBuilder()
-        .WithNamingConvention(UnderscoredNamingConvention.Instance)
-        .IgnoreUnmatchedProperties()
-        .Build();
-
     private ContentFolder(string root)
     {
         Root = root;
@@ -25,6 +18,12 @@ public sealed class ContentFolder
     public string Root { get; }
 
     public List<Detection> Detections { get; } = [];
+
+    /// <summary>Files under <c>detections/</c> that are not runnable detections, with the reason, in file order.</summary>
+    public List<InvalidDetection> Invalid { get; } = [];
+
+    /// <summary>Whether the folder has a <c>detections/</c> folder at all (an empty one is still an answer).</summary>
+    public bool HasDetectionsFolder { get; private set; }
 
     public DictionaryMacroSource ContentMacros { get; } = new();
 
@@ -58,26 +57,20 @@ public sealed class ContentFolder
         c.Lookups = LookupStore.Load(Path.Combine(root, "lookups"), c.Problems);
 
         var detDir = Path.Combine(root, "detections");
-        if (Directory.Exists(detDir))
+        c.HasDetectionsFolder = Directory.Exists(detDir);
+        if (c.HasDetectionsFolder)
         {
-            foreach (var file in Directory.EnumerateFiles(detDir, "*.yml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            foreach (var file in YamlFiles(detDir))
             {
                 var rel = Path.GetRelativePath(root, file).Replace('\\', '/');
-                try
+                var d = ReadDetection(file, rel, out var invalid);
+                if (d is not null)
                 {
-                    var d = Yaml.Deserialize<Detection>(File.ReadAllText(file));
-                    if (d is null || string.IsNullOrWhiteSpace(d.Name))
-                    {
-                        c.Problems.Add((rel, "not a detection (no name)"));
-                        continue;
-                    }
-
-                    d.File = rel;
                     c.Detections.Add(d);
                 }
-                catch (YamlException e)
+                else
                 {
-                    c.Problems.Add((rel, $"YAML error at line {e.Start.Line}: {e.InnerException?.Message ?? e.Message}"));
+                    c.Invalid.Add(invalid!);
                 }
             }
         }
@@ -85,12 +78,38 @@ public sealed class ContentFolder
         return c;
     }
 
-    /// <summary>Loads a single detection file (for tests and `escudo test --only`).</summary>
-    public static Detection LoadDetection(string file)
+    /// <summary>Loads a single detection file (for tests), or throws with the reason it is not a runnable detection.</summary>
+    public static Detection LoadDetection(string file) =>
+        ReadDetection(file, file, out var invalid) ?? throw new InvalidDataException($"{file}: {invalid!.Reason}");
+
+    /// <summary>
+    /// One detection file: the detection when it is runnable, else null and why not. A runnable
+    /// detection has a name, an id and a search; without a search it would match every event.
+    /// </summary>
+    internal static Detection? ReadDetection(string file, string relativePath, out InvalidDetection? invalid)
     {
-        var d = Yaml.Deserialize<Detection>(File.ReadAllText(file)) ?? throw new InvalidDataException($"{file}: empty");
-        d.File = file;
-        return d;
+        var stem = Path.GetFileNameWithoutExtension(file);
+        var d = ContentYaml.Read<Detection>(file, out var error);
+        invalid = null;
+        if (d is null)
+        {
+            invalid = new InvalidDetection(relativePath, stem, null, null, null, error ?? "not a detection");
+            return null;
+        }
+
+        d.File = relativePath;
+        var reason = string.IsNullOrWhiteSpace(d.Name) ? "not a detection: no `name`"
+            : string.IsNullOrWhiteSpace(d.Id) ? "not a detection: no `id`"
+            : string.IsNullOrWhiteSpace(d.Search) ? "invalid detection: no `search` (an empty search would match every event)"
+            : ContentYaml.FindEmptyListEntry(d) is { } empty ? "invalid detection: " + empty
+            : null;
+        if (reason is null)
+        {
+            return d;
+        }
+
+        invalid = new InvalidDetection(relativePath, string.IsNullOrWhiteSpace(d.Name) ? stem : d.Name, string.IsNullOrWhiteSpace(d.Id) ? null : d.Id, d.Type, d.Status, reason);
+        return null;
     }
 
     public static void LoadMacros(string folder, DictionaryMacroSource into, List<(string File, string Reason)> problems)
@@ -100,23 +119,75 @@ public sealed class ContentFolder
             return;
         }
 
-        foreach (var file in Directory.EnumerateFiles(folder, "*.yml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var file in YamlFiles(folder))
         {
-            try
+            var m = ContentYaml.Read<MacroFile>(file, out var error);
+            if (m is null)
             {
-                var m = Yaml.Deserialize<MacroFile>(File.ReadAllText(file));
-                if (m?.Name is null || m.Definition is null)
-                {
-                    problems.Add((file, "macro without name or definition"));
-                    continue;
-                }
+                problems.Add((file, error ?? "not a macro"));
+                continue;
+            }
 
-                into.Add(new MacroDefinition(m.Name, m.Arguments ?? [], m.Definition));
-            }
-            catch (YamlException e)
+            if (m.Name is null || m.Definition is null || m.Arguments?.Any(a => a is null) == true)
             {
-                problems.Add((file, $"YAML error at line {e.Start.Line}: {e.Message}"));
+                problems.Add((file, "macro without name or definition"));
+                continue;
             }
+
+            into.Add(new MacroDefinition(m.Name, m.Arguments ?? [], m.Definition));
+        }
+    }
+
+    /// <summary>
+    /// The <c>.yml</c> files under a folder and its subfolders, in ordinal path order. Linked folders
+    /// are followed, but each real folder is read once: a link back to a parent would otherwise make
+    /// the walk endless (two such links made `check` run for minutes and count files many times).
+    /// </summary>
+    internal static List<string> YamlFiles(string folder)
+    {
+        var files = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>();
+        pending.Push(Path.GetFullPath(folder));
+        while (pending.Count > 0)
+        {
+            var dir = pending.Pop();
+            var real = RealPath(dir);
+            if (real is null || !seen.Add(real))
+            {
+                continue;
+            }
+
+            files.AddRange(Directory.EnumerateFiles(dir, "*.yml"));
+            foreach (var sub in Directory.EnumerateDirectories(dir))
+            {
+                pending.Push(sub);
+            }
+        }
+
+        files.Sort(StringComparer.Ordinal);
+        return files;
+    }
+
+    /// <summary>The folder with every link in its path resolved; null for a dangling link.</summary>
+    private static string? RealPath(string dir)
+    {
+        var info = new DirectoryInfo(dir);
+        if (info.LinkTarget is null)
+        {
+            var parent = info.Parent;
+            return parent is null ? info.FullName : RealPath(parent.FullName) is { } p ? Path.Combine(p, info.Name) : null;
+        }
+
+        try
+        {
+            var target = info.ResolveLinkTarget(returnFinalTarget: true);
+            return target is { Exists: true } ? RealPath(target.FullName) : null;
+        }
+        catch (IOException)
+        {
+            // Links that point at each other: there is no folder to read.
+            return null;
         }
     }
 

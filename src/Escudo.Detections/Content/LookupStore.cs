@@ -1,7 +1,5 @@
 using Escudo.Spl.Execution;
-using YamlDotNet.Core;
 using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Escudo.Detections.Content;
 
@@ -13,11 +11,6 @@ namespace Escudo.Detections.Content;
 /// </summary>
 public sealed class LookupStore : ILookupSource
 {
-    private static readonly IDeserializer Yaml = new DeserializerBuilder()
-        .WithNamingConvention(UnderscoredNamingConvention.Instance)
-        .IgnoreUnmatchedProperties()
-        .Build();
-
     private readonly Dictionary<string, Lazy<LookupTable?>> _tables = new(StringComparer.Ordinal);
 
     public static readonly LookupStore Empty = new();
@@ -54,18 +47,14 @@ public sealed class LookupStore : ILookupSource
 
         foreach (var file in Directory.EnumerateFiles(folder, "*.yml").Order(StringComparer.Ordinal))
         {
-            LookupDefinition? def;
-            try
+            var def = ContentYaml.Read<LookupDefinition>(file, out var error);
+            if (def is null)
             {
-                def = Yaml.Deserialize<LookupDefinition>(File.ReadAllText(file));
-            }
-            catch (YamlException e)
-            {
-                problems.Add((file, $"YAML error: {e.Message}"));
+                problems.Add((file, error ?? "not a lookup definition"));
                 continue;
             }
 
-            if (def?.Name is null)
+            if (def.Name is null)
             {
                 continue;
             }

@@ -29,20 +29,55 @@ public sealed class DetectionEngine(ContentFolder content)
     /// <summary>Loads, expands, parses and plans a detection without data; the reason when it cannot run.</summary>
     public string? Check(Detection d)
     {
-        var result = SplEngine.Compile(d.Search, ContextFor(new MemoryStore([]), 0));
-        return result.Success ? null : Describe(result);
+        if (NotRunnable(d) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var result = Compile(d, ContextFor(new MemoryStore([]), 0), out var error);
+        return error ?? (result!.Success ? null : Describe(result));
     }
+
+    /// <summary>
+    /// Expands, parses and plans a detection's search; a failure of the engine on this one search
+    /// (a bug, not a diagnostic) is its error in <paramref name="error"/>, so the others still run.
+    /// </summary>
+    public static CompileResult? Compile(Detection d, SearchContext ctx, out string? error)
+    {
+        error = null;
+        try
+        {
+            return SplEngine.Compile(d.Search, ctx);
+        }
+        catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException or ThreadAbortException))
+        {
+            error = "internal error while compiling: " + e.GetType().Name + ": " + e.Message;
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Why a detection cannot run whatever its SPL: it has no search. The loader never yields one,
+    /// but a detection built in code can; an empty search would otherwise match every event.
+    /// </summary>
+    public static string? NotRunnable(Detection d) =>
+        string.IsNullOrWhiteSpace(d.Search) ? "invalid detection: no `search` (an empty search would match every event)" : null;
 
     public static string Describe(CompileResult result) => result.Diagnostic is { } diag ? diag.Format(result.Text) : "unknown error";
 
     public DetectionRun Run(Detection d, IStore store, double now, TimeRange? range = null)
     {
+        if (NotRunnable(d) is { } invalid)
+        {
+            return new DetectionRun(d, [], [], [], invalid, d.Search);
+        }
+
         var warnings = new List<Diagnostic>();
         var ctx = ContextFor(store, now, range, warnings.Add);
-        var compiled = SplEngine.Compile(d.Search, ctx);
-        if (!compiled.Success)
+        var compiled = Compile(d, ctx, out var error);
+        if (compiled is null || !compiled.Success)
         {
-            return new DetectionRun(d, [], [], [], Describe(compiled), compiled.Text);
+            return new DetectionRun(d, [], [], [], error ?? Describe(compiled!), compiled?.Text ?? d.Search);
         }
 
         return Complete(d, () => compiled.Search!.Run(), compiled.Text, warnings, now);

@@ -137,12 +137,18 @@ public sealed partial class SharedPass
         {
             var plan = new Plan(d, _plans.Count);
             _plans.Add(plan);
-            var ctx = engine.ContextFor(empty, now, range, plan.Warnings.Add);
-            var compiled = SplEngine.Compile(d.Search, ctx);
-            plan.ExpandedSearch = compiled.Text ?? d.Search;
-            if (!compiled.Success)
+            if (DetectionEngine.NotRunnable(d) is { } invalid)
             {
-                plan.Error = DetectionEngine.Describe(compiled);
+                plan.Error = invalid;
+                continue;
+            }
+
+            var ctx = engine.ContextFor(empty, now, range, plan.Warnings.Add);
+            var compiled = DetectionEngine.Compile(d, ctx, out var error);
+            plan.ExpandedSearch = compiled?.Text ?? d.Search;
+            if (compiled is null || !compiled.Success)
+            {
+                plan.Error = error ?? DetectionEngine.Describe(compiled!);
                 continue;
             }
 

@@ -42,7 +42,15 @@ public sealed class DetectionTestRunner(ContentFolder content, string? datasetsR
 
         var marker = url.IndexOf("/datasets/", StringComparison.Ordinal);
         var relative = marker >= 0 ? url[(marker + "/datasets/".Length)..] : url;
-        var path = Path.Combine(datasetsRoot, relative.Replace('/', Path.DirectorySeparatorChar));
+        var root = Path.GetFullPath(datasetsRoot);
+        var path = Path.GetFullPath(Path.Combine(root, relative.Replace('/', Path.DirectorySeparatorChar)));
+
+        // A URL with `..` (or an empty path) must not reach files outside the datasets folder, nor all of it.
+        if (!path.StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
         return File.Exists(path) || Directory.Exists(path) ? path : null;
     }
 

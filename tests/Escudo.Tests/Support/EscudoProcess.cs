@@ -7,14 +7,17 @@ public static class EscudoProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunIn(SharedData.RepoRoot, args);
+
+    /// <summary>Runs escudo with <paramref name="workingDirectory"/> as its current folder.</summary>
+    public static Result RunIn(string workingDirectory, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "escudo.dll");
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = SharedData.RepoRoot,
+            WorkingDirectory = workingDirectory,
         };
         psi.ArgumentList.Add(dll);
         foreach (var a in args)
