@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Escudo.Core.Events;
+using Escudo.Core.Time;
 using Escudo.Core.Values;
 using Escudo.Ingest.Json;
 using Escudo.Ingest.Sources;
@@ -13,9 +14,15 @@ using Microsoft.AspNetCore.Http;
 namespace Escudo.Server.Http;
 
 /// <summary>The HTTP Event Collector endpoints, answering as Splunk's HEC does.</summary>
-internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks, ServeStats stats, TimeProvider time, long maxRequestBytes)
+internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks, ServeStats stats, TimeProvider time, long maxRequestBytes, int maxFieldNames = 100_000)
 {
-    public Task Health(HttpContext ctx) => queue.QueuedRequests > 400 ? HecAnswers.Unhealthy(ctx) : HecAnswers.Healthy(ctx);
+    /// <summary>Where an event's indexed fields go, as <c>name=value</c> items, when it would grow the field-name table past its limit.</summary>
+    public const string UnindexedFields = "escudo_unindexed_fields";
+
+    private static readonly int UnindexedFieldsId = FieldTable.Intern(UnindexedFields);
+
+    /// <summary>Unhealthy (503) when commits fail or the queue is nearly full: a load balancer then sends elsewhere.</summary>
+    public Task Health(HttpContext ctx) => queue.Health.IsDegraded || queue.QueuedRequests > 400 ? HecAnswers.Unhealthy(ctx) : HecAnswers.Healthy(ctx);
 
     public async Task Event(HttpContext ctx)
     {
@@ -55,22 +62,57 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
                     return;
                 }
 
+                Row row;
+                List<string>? unindexed = null;
                 if (ev.ValueKind is not (JsonValueKind.String or JsonValueKind.Object))
                 {
                     // Numbers, booleans, arrays: Splunk indexes their text.
-                    using var wrapped = JsonDocument.Parse(WrapAsText(root, ev));
-                    rows.Add(ToRow(wrapped.RootElement, token!, now));
+                    using var wrapped = JsonDocument.Parse(WrapAsText(root, ev, keepFields: null));
+                    row = ToRow(wrapped.RootElement, token!, now);
+                }
+                else if (FieldTable.Count >= maxFieldNames && BringsNewNames(root, ev))
+                {
+                    // The table is full: keep the whole event (its JSON as _raw text, searchable and
+                    // extractable at search time) without adding a single name to the table.
+                    unindexed = [];
+                    using var wrapped = JsonDocument.Parse(WrapAsText(root, ev, unindexed));
+                    row = ToRow(wrapped.RootElement, token!, now);
+                    if (unindexed.Count > 0)
+                    {
+                        row.Set(UnindexedFieldsId, Value.FromMulti(unindexed));
+                    }
+
+                    stats.FieldNamesRefusedOnce();
                 }
                 else
                 {
-                    rows.Add(ToRow(root, token!, now));
+                    row = ToRow(root, token!, now);
                 }
 
+                // Checked here, per event, so one bad event fails its own request only and never the group commit it would share.
+                if (!SaneEventTime.IsValid(row.Time))
+                {
+                    Rejected(ctx, n + 1, $"event {n}: {SaneEventTime.Describe(row.Time)}");
+                    await HecAnswers.InvalidDataFormat(ctx, n);
+                    return;
+                }
+
+                var index = row.Get(FieldTable.Index).FirstString() ?? "main";
+                if (!token!.MayWrite(index))
+                {
+                    Rejected(ctx, n + 1, $"event {n}: index '{index}' is not allowed for this token");
+                    await HecAnswers.IncorrectIndex(ctx, n);
+                    return;
+                }
+
+                rows.Add(row);
                 n++;
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
+            // InvalidOperationException: a string that is not valid UTF-8 (System.Text.Json checks on reading it).
+            Rejected(ctx, n + 1, $"event {n}: {e.Message}");
             await HecAnswers.InvalidDataFormat(ctx, n);
             return;
         }
@@ -89,6 +131,13 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
         var q = ctx.Request.Query;
         string? Q(string name) => q.TryGetValue(name, out var v) && v.Count > 0 && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
         var index = (Q("index") ?? token!.Index ?? "main").ToLowerInvariant();
+        if (!token!.MayWrite(index))
+        {
+            Rejected(ctx, 0, $"index '{index}' is not allowed for this token");
+            await HecAnswers.IncorrectIndex(ctx, null);
+            return;
+        }
+
         var source = Q("source") ?? token!.Source;
         var sourcetype = Q("sourcetype") ?? token!.SourceType;
         var host = Q("host") ?? token!.Host;
@@ -124,6 +173,13 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
             if (double.IsNaN(row.Time))
             {
                 row.Set(FieldTable.Time, Value.FromNumber(now));
+            }
+
+            if (!SaneEventTime.IsValid(row.Time))
+            {
+                Rejected(ctx, rows.Count + 1, $"line {rows.Count}: {SaneEventTime.Describe(row.Time)}");
+                await HecAnswers.InvalidDataFormat(ctx, rows.Count);
+                return;
             }
 
             rows.Add(row);
@@ -279,7 +335,9 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // The commit queue has logged the failure and marked the store degraded; the client retries.
             stats.CommitFailed();
+            Rejected(ctx, rows.Count, $"commit failed: {e.Message}");
             await HecAnswers.ServerBusy(ctx);
             return;
         }
@@ -320,7 +378,35 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
         return row;
     }
 
-    private static string WrapAsText(JsonElement root, JsonElement ev)
+    private void Rejected(HttpContext ctx, int events, string reason)
+    {
+        stats.Rejected(events);
+        ctx.Items[HecAnswers.ReasonKey] = reason;
+    }
+
+    /// <summary>Whether reading this event would intern a field name never seen before (its object's flattened names, its <c>fields</c>).</summary>
+    private static bool BringsNewNames(JsonElement root, JsonElement ev)
+    {
+        var found = false;
+        if (ev.ValueKind == JsonValueKind.Object)
+        {
+            Escudo.Core.Text.JsonFlattener.Flatten(ev, string.Empty, (name, value) => found |= !FieldTable.TryGet(name, out var known));
+        }
+
+        if (!found && root.TryGetProperty("fields", out var fields) && fields.ValueKind == JsonValueKind.Object)
+        {
+            found = fields.EnumerateObject().Any(p => !FieldTable.TryGet(p.Name, out _));
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// The envelope with <c>event</c> as its JSON text. With <paramref name="keepFields"/>, the
+    /// <c>fields</c> whose names are not interned leave the envelope and are collected there as
+    /// <c>name=value</c> (so nothing is lost and no name is added).
+    /// </summary>
+    private static string WrapAsText(JsonElement root, JsonElement ev, List<string>? keepFields)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -331,6 +417,23 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
                 if (p.NameEquals("event"))
                 {
                     w.WriteString("event", ev.GetRawText());
+                }
+                else if (keepFields is not null && p.NameEquals("fields") && p.Value.ValueKind == JsonValueKind.Object)
+                {
+                    w.WriteStartObject("fields");
+                    foreach (var f in p.Value.EnumerateObject())
+                    {
+                        if (FieldTable.TryGet(f.Name, out _))
+                        {
+                            f.WriteTo(w);
+                        }
+                        else
+                        {
+                            keepFields.Add(f.Name + "=" + Escudo.Core.Text.JsonFlattener.Scalar(f.Value));
+                        }
+                    }
+
+                    w.WriteEndObject();
                 }
                 else
                 {
