@@ -70,6 +70,12 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
                     using var wrapped = JsonDocument.Parse(WrapAsText(root, ev, keepFields: null));
                     row = ToRow(wrapped.RootElement, token!, now);
                 }
+                else if (FieldTable.Count >= maxFieldNames && ev.ValueKind == JsonValueKind.String && WindowsXmlWithNewNames(ev.GetString()!) is { } xml)
+                {
+                    // Windows XML whose Data names are new: mapped without them (they stay in _raw and under escudo_unindexed_fields).
+                    row = XmlRowWithoutNewNames(root, xml.Event, xml.Text, token!, now);
+                    stats.FieldNamesRefusedOnce();
+                }
                 else if (FieldTable.Count >= maxFieldNames && BringsNewNames(root, ev))
                 {
                     // The table is full: keep the whole event (its JSON as _raw text, searchable and
@@ -157,7 +163,13 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
             Row row;
             if (xml?.EventId is not null)
             {
+                var unindexed = FieldTable.Count >= maxFieldNames ? TakeNewDataNames(xml) : null;
                 row = WindowsEventMapper.ToRow(xml, line, source, sourcetype, host, index);
+                if (unindexed is not null)
+                {
+                    row.Set(UnindexedFieldsId, Value.FromMulti(unindexed));
+                    stats.FieldNamesRefusedOnce();
+                }
             }
             else
             {
@@ -350,6 +362,77 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
     {
         var options = new EventReadOptions(Index: (token.Index ?? "main").ToLowerInvariant());
         var row = JsonEventReader.FromJson(root, root.GetRawText(), options)!;
+        return WithTokenDefaults(row, root, token, now);
+    }
+
+    /// <summary>A Windows XML event string whose Data items would add new field names, parsed; null otherwise.</summary>
+    private static (WindowsEvent Event, string Text)? WindowsXmlWithNewNames(string text)
+    {
+        if (!text.Contains("<Event", StringComparison.Ordinal) || WindowsXmlParser.Parse(text) is not { EventId: not null } xml)
+        {
+            return null;
+        }
+
+        return xml.Data.Any(d => !string.IsNullOrEmpty(d.Key) && !FieldTable.TryGet(d.Key, out _)) ? (xml, text) : null;
+    }
+
+    /// <summary>Removes the Data items whose names are not interned, returning them as <c>name=value</c> (null when there are none).</summary>
+    private static List<string>? TakeNewDataNames(WindowsEvent xml)
+    {
+        List<string>? taken = null;
+        for (var i = xml.Data.Count - 1; i >= 0; i--)
+        {
+            var (name, value) = xml.Data[i];
+            if (!string.IsNullOrEmpty(name) && !FieldTable.TryGet(name, out _))
+            {
+                (taken ??= []).Insert(0, name + "=" + value);
+                xml.Data.RemoveAt(i);
+            }
+        }
+
+        return taken;
+    }
+
+    /// <summary>What <see cref="JsonEventReader.FromJson"/> makes of an HEC envelope around Windows XML, minus the new names.</summary>
+    private static Row XmlRowWithoutNewNames(JsonElement root, WindowsEvent xml, string text, TokenConfig token, double now)
+    {
+        string? Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Object or JsonValueKind.Array) ? Escudo.Core.Text.JsonFlattener.Scalar(v) : null;
+        var unindexed = TakeNewDataNames(xml) ?? [];
+        var row = WindowsEventMapper.ToRow(xml, text, Str("source"), Str("sourcetype"), Str("host"), Str("index") ?? (token.Index ?? "main").ToLowerInvariant());
+        if (root.TryGetProperty("fields", out var fields) && fields.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var p in fields.EnumerateObject())
+            {
+                var value = Escudo.Core.Text.JsonFlattener.Scalar(p.Value);
+                if (FieldTable.TryGet(p.Name, out var id))
+                {
+                    row.Set(id, Value.FromString(value));
+                }
+                else
+                {
+                    unindexed.Add(p.Name + "=" + value);
+                }
+            }
+        }
+
+        if (root.TryGetProperty("time", out var t))
+        {
+            if (t.ValueKind == JsonValueKind.Number)
+            {
+                row.Set(FieldTable.Time, Value.FromNumber(t.GetDouble()));
+            }
+            else if (t.ValueKind == JsonValueKind.String && Value.TryParseNumber(t.GetString(), out var time))
+            {
+                row.Set(FieldTable.Time, Value.FromNumber(time));
+            }
+        }
+
+        row.Set(UnindexedFieldsId, Value.FromMulti(unindexed));
+        return WithTokenDefaults(row, root, token, now);
+    }
+
+    private static Row WithTokenDefaults(Row row, JsonElement root, TokenConfig token, double now)
+    {
         if (token.Source is { } s && !root.TryGetProperty("source", out _))
         {
             row.Set(FieldTable.Source, Value.FromString(s));

@@ -223,6 +223,45 @@ public sealed class HecHardeningTests
     }
 
     [Fact]
+    public async Task Past_the_field_name_limit_windows_xml_keeps_its_known_fields_and_its_new_data_names_unindexed()
+    {
+        for (var i = 0; FieldTable.Count < 1000; i++)
+        {
+            FieldTable.Intern("hec-cap-filler-" + i);
+        }
+
+        // The service has seen Sysmon events before its table filled up (their Data names are known):
+        // a name first seen after that is kept as name=value only, and what derives from it is missing.
+        var line = File.ReadLines(TempDir.Fixture("regasm_sysmon.xml")).First();
+        await using (var before = await ServeFixture.StartAsync(o => o.SchedulerEnabled = false))
+        {
+            Assert.Equal(200, (await before.SendAsync(ServeFixture.Post("/services/collector/raw", line))).Status);
+        }
+
+        await using var f = await ServeFixture.StartAsync(o => { o.SchedulerEnabled = false; o.MaxFieldNames = FieldTable.Count; });
+        var prefix = "x" + Guid.NewGuid().ToString("N")[..12];
+        string WithNewData(string tag) =>
+            line.Replace("</EventData>", string.Concat(Enumerable.Range(0, 300).Select(k => $"<Data Name='{prefix}_{tag}_{k}'>{tag}{k}</Data>")) + "</EventData>", StringComparison.Ordinal);
+
+        Assert.Equal(200, (await f.SendAsync(ServeFixture.Post("/services/collector/raw?index=cappedxml", WithNewData("raw")))).Status);
+        var envelope = JsonSerializer.Serialize(new Dictionary<string, object> { ["index"] = "cappedxml", ["event"] = WithNewData("hec"), ["fields"] = new Dictionary<string, string> { [prefix + "_field"] = "fv" } });
+        Assert.Equal(200, (await f.SendAsync(ServeFixture.Post("/services/collector/event", envelope))).Status);
+
+        Assert.False(FieldTable.TryGet($"{prefix}_raw_0", out _));
+        Assert.False(FieldTable.TryGet($"{prefix}_hec_299", out _));
+        Assert.False(FieldTable.TryGet(prefix + "_field", out _));
+        // Known Windows fields still extracted (detections still see the event); the new names kept as name=value; _raw whole.
+        var rows = await f.SearchAsync("index=cappedxml EventCode=3 process_name=regasm.exe | table _raw escudo_unindexed_fields");
+        Assert.Equal(2, rows.Count);
+        var kept = rows.SelectMany(r => r["escudo_unindexed_fields"].EnumerateArray().Select(x => x.GetString()!)).ToList();
+        Assert.Equal(601, kept.Count);
+        Assert.Contains($"{prefix}_raw_7=raw7", kept);
+        Assert.Contains($"{prefix}_hec_299=hec299", kept);
+        Assert.Contains(prefix + "_field=fv", kept);
+        Assert.All(rows, r => Assert.Contains($"Name='{prefix}_", r["_raw"].GetString()!, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Under_the_field_name_limit_new_names_are_fields()
     {
         await using var f = await ServeFixture.StartAsync(o => o.SchedulerEnabled = false);
