@@ -16,9 +16,10 @@ public static class ServeCommand
         var noScheduler = new Option<bool>("--no-scheduler") { Description = "Serve ingestion and search only." };
         var catchUp = new Option<bool>("--catch-up") { Description = "After downtime, run every missed schedule instead of recording it as skipped." };
         var only = new Option<string[]>("--only") { Description = "Schedule only detections whose name or file matches this glob; repeatable." };
+        var logLevel = new Option<string?>("--log-level") { Description = "Least severe log level on stderr: Trace, Debug, Information (default), Warning, Error, Critical, None." };
         var cmd = new Command("serve", "Run as a service: HEC ingestion into a persistent store, scheduled detections, a search API.")
         {
-            data, content, listen, tokens, config, cron, noScheduler, catchUp, only,
+            data, content, listen, tokens, config, cron, noScheduler, catchUp, only, logLevel,
         };
         cmd.SetAction(async (p, ct) =>
         {
@@ -40,6 +41,7 @@ public static class ServeCommand
             o.SchedulerEnabled &= !p.GetValue(noScheduler);
             o.CatchUp |= p.GetValue(catchUp);
             o.Only.AddRange(p.GetValue(only) ?? []);
+            o.LogLevel = p.GetValue(logLevel) ?? o.LogLevel;
             foreach (var t in p.GetValue(tokens) ?? [])
             {
                 if (!o.Tokens.Any(x => x.Token == t))

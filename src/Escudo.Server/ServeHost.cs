@@ -18,11 +18,13 @@ namespace Escudo.Server;
 public sealed class ServeHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly ILoggerFactory _loggers;
     private int _disposed;
 
-    private ServeHost(WebApplication app, DuckDbStore store, CommitQueue queue, DetectionScheduler? scheduler, Uri address)
+    private ServeHost(WebApplication app, ILoggerFactory loggers, DuckDbStore store, CommitQueue queue, DetectionScheduler? scheduler, Uri address)
     {
         _app = app;
+        _loggers = loggers;
         Store = store;
         Queue = queue;
         Scheduler = scheduler;
@@ -37,19 +39,39 @@ public sealed class ServeHost : IAsyncDisposable
 
     public DetectionScheduler? Scheduler { get; }
 
-    public static async Task<ServeHost> StartAsync(ServeOptions options, TimeProvider? time = null, bool startScheduler = true)
+    /// <summary>
+    /// Starts the service. <paramref name="logs"/> receives the log lines too (the tests read them);
+    /// <paramref name="faults"/> is the store's fault-injection seam (the fault tests only).
+    /// </summary>
+    public static async Task<ServeHost> StartAsync(ServeOptions options, TimeProvider? time = null, bool startScheduler = true, ILoggerProvider? logs = null, StoreFaults? faults = null)
     {
         time ??= TimeProvider.System;
+        if (options.Validate() is { Count: > 0 } problems)
+        {
+            throw new FormatException(string.Join("; ", problems));
+        }
+
+        var loggers = CreateLoggers(options, logs);
         var content = options.ContentDir is null ? null : ContentFolder.Load(options.ContentDir);
-        var store = new DuckDbStore(options.DataDir, options.StoreMemoryLimit);
-        var queue = new CommitQueue(store);
+        DuckDbStore store;
+        try
+        {
+            store = new DuckDbStore(options.DataDir, options.StoreMemoryLimit, faults);
+        }
+        catch
+        {
+            loggers.Dispose();
+            throw;
+        }
+
+        var queue = new CommitQueue(store, new StoreHealth(time), loggers.CreateLogger("escudo.store"), time);
         DetectionScheduler? scheduler = null;
         try
         {
             if (content is not null && options.SchedulerEnabled)
             {
                 var (scheduled, unsupported) = DetectionScheduler.Select(content, options);
-                scheduler = new DetectionScheduler(store, queue, content, scheduled, unsupported, options, time);
+                scheduler = new DetectionScheduler(store, queue, content, scheduled, unsupported, options, time, loggers.CreateLogger("escudo.scheduler"));
                 await scheduler.InitializeAsync();
             }
 
@@ -64,8 +86,11 @@ public sealed class ServeHost : IAsyncDisposable
             var app = builder.Build();
             var stats = new ServeStats();
             var auth = new Auth(options.Tokens);
-            var hec = new HecEndpoints(auth, queue, new AckTracker(), stats, time, options.MaxRequestBytes);
+            var hec = new HecEndpoints(auth, queue, new AckTracker(), stats, time, options.MaxRequestBytes, options.MaxFieldNames);
             var search = new SearchEndpoints(auth, store, content, options, stats, queue, () => scheduler, time);
+            var requestLog = loggers.CreateLogger("escudo.http");
+            app.Use((ctx, next) => LogAndContainErrors(ctx, next, requestLog, stats));
+            app.MapGet("/escudo/health", ctx => EscudoHealth(ctx, queue, scheduler));
             app.MapGet("/services/collector/health", hec.Health);
             app.MapGet("/services/collector/health/1.0", hec.Health);
             app.MapPost("/services/collector", hec.Event);
@@ -82,8 +107,17 @@ public sealed class ServeHost : IAsyncDisposable
             app.MapGet("/escudo/stats", search.Stats);
             app.MapFallback(ctx =>
             {
-                ctx.Response.StatusCode = StatusCodes.Status404NotFound;
+                // The fallback matches every method, which hides routing's own 405: a known path asked with another method is 405, not 404.
+                var allowed = AllowedMethods(ctx);
+                ctx.Response.StatusCode = allowed.Count > 0 ? StatusCodes.Status405MethodNotAllowed : StatusCodes.Status404NotFound;
                 ctx.Response.ContentType = "application/json; charset=UTF-8";
+                if (allowed.Count > 0)
+                {
+                    ctx.Response.Headers.Allow = string.Join(", ", allowed);
+                    ctx.Items[HecAnswers.ReasonKey] = "method not allowed; allowed: " + string.Join(", ", allowed);
+                    return ctx.Response.WriteAsync($"{{\"messages\":[{{\"type\":\"ERROR\",\"text\":\"Method Not Allowed: {ctx.Request.Method} is not supported here (allowed: {string.Join(", ", allowed)})\"}}]}}");
+                }
+
                 return ctx.Response.WriteAsync("{\"messages\":[{\"type\":\"ERROR\",\"text\":\"Not found\"}]}");
             });
             await app.StartAsync();
@@ -93,15 +127,127 @@ public sealed class ServeHost : IAsyncDisposable
                 scheduler?.Start();
             }
 
-            return new ServeHost(app, store, queue, scheduler, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
+            return new ServeHost(app, loggers, store, queue, scheduler, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
         }
         catch
         {
             scheduler?.Dispose();
             queue.Dispose();
             store.Dispose();
+            loggers.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Console logging on stderr (stdout carries the "listening on" line scripts read), one line per entry, UTC times.</summary>
+    private static ILoggerFactory CreateLoggers(ServeOptions options, ILoggerProvider? extra) =>
+        LoggerFactory.Create(b =>
+        {
+            b.SetMinimumLevel(Enum.Parse<LogLevel>(options.LogLevel, ignoreCase: true));
+            b.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            });
+            b.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            if (extra is not null)
+            {
+                b.AddProvider(extra);
+            }
+        });
+
+    /// <summary>
+    /// One log line per request answered with an error (warning for 4xx, error for 5xx), and no
+    /// exception ever reaches Kestrel: it becomes a 500 with a JSON body (HEC's code 8 on HEC paths).
+    /// </summary>
+    private static async Task LogAndContainErrors(HttpContext ctx, RequestDelegate next, ILogger log, ServeStats stats)
+    {
+        try
+        {
+            await next(ctx);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException && !(e is OperationCanceledException && ctx.RequestAborted.IsCancellationRequested))
+        {
+            ctx.Items[HecAnswers.ReasonKey] = $"unexpected {e.GetType().Name}: {e.Message}";
+            log.LogError(e, "{Method} {Path} failed unexpectedly", ctx.Request.Method, ctx.Request.Path.Value);
+            if (!ctx.Response.HasStarted)
+            {
+                ctx.Response.Clear();
+                if (ctx.Request.Path.StartsWithSegments("/services/collector", StringComparison.OrdinalIgnoreCase))
+                {
+                    await HecAnswers.Write(ctx, 500, "Internal server error", 8);
+                }
+                else
+                {
+                    ctx.Response.StatusCode = 500;
+                    ctx.Response.ContentType = "application/json; charset=UTF-8";
+                    await ctx.Response.WriteAsync("{\"messages\":[{\"type\":\"FATAL\",\"text\":\"Internal error; the server log has the details.\"}]}");
+                }
+            }
+        }
+
+        var status = ctx.Response.StatusCode;
+        if (status >= 400)
+        {
+            stats.RequestFailed();
+            var reason = ctx.Items.TryGetValue(HecAnswers.ReasonKey, out var r) ? r as string : null;
+            log.Log(
+                status >= 500 ? LogLevel.Error : LogLevel.Warning,
+                "{Method} {Path} answered {Status} to {Client}: {Reason}",
+                ctx.Request.Method,
+                ctx.Request.Path.Value,
+                status,
+                ctx.Connection.RemoteIpAddress?.ToString() ?? "?",
+                reason ?? "-");
+        }
+    }
+
+    /// <summary>The methods routes accept at this request's path (empty when no route has the path).</summary>
+    private static List<string> AllowedMethods(HttpContext ctx)
+    {
+        var methods = new SortedSet<string>(StringComparer.Ordinal);
+        var sources = ctx.RequestServices.GetServices<Microsoft.AspNetCore.Routing.EndpointDataSource>();
+        foreach (var endpoint in sources.SelectMany(s => s.Endpoints).OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>())
+        {
+            if (endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IHttpMethodMetadata>() is not { } m || m.HttpMethods.Count == 0)
+            {
+                continue; // the fallback itself, or a route for every method
+            }
+
+            var template = Microsoft.AspNetCore.Routing.Template.TemplateParser.Parse(endpoint.RoutePattern.RawText ?? string.Empty);
+            var matcher = new Microsoft.AspNetCore.Routing.Template.TemplateMatcher(template, new Microsoft.AspNetCore.Routing.RouteValueDictionary());
+            if (matcher.TryMatch(ctx.Request.Path, new Microsoft.AspNetCore.Routing.RouteValueDictionary()))
+            {
+                methods.UnionWith(m.HttpMethods);
+            }
+        }
+
+        return [.. methods];
+    }
+
+    /// <summary><c>GET /escudo/health</c>: 200 ok, or 503 degraded with the reason, the last error and since when.</summary>
+    private static Task EscudoHealth(HttpContext ctx, CommitQueue queue, DetectionScheduler? scheduler)
+    {
+        var body = queue.Health.Snapshot();
+        var pending = scheduler?.PendingRetries ?? 0;
+        if (pending > 0 && body["reason"] is null)
+        {
+            body["status"] = "degraded";
+            body["reason"] = $"{pending} scheduled detections wait for a failed window to be retried";
+        }
+
+        body["store"] = new Dictionary<string, object>
+        {
+            ["failed_commits"] = queue.FailedCommits,
+            ["failed_requests"] = queue.Failures,
+            ["queued_requests"] = queue.QueuedRequests,
+            ["probes"] = queue.Probes,
+        };
+        body["scheduler"] = scheduler is null ? null : new Dictionary<string, object> { ["pending_retries"] = pending, ["commit_failures"] = scheduler.CommitFailures, ["retried"] = scheduler.Retries };
+        ctx.Response.StatusCode = (string?)body["status"] == "ok" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        ctx.Response.ContentType = "application/json; charset=UTF-8";
+        return ctx.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(body));
     }
 
     public static IPEndPoint ParseListen(string listen)
@@ -134,5 +280,6 @@ public sealed class ServeHost : IAsyncDisposable
         Queue.Dispose();
         await _app.DisposeAsync();
         Store.Dispose();
+        _loggers.Dispose();
     }
 }

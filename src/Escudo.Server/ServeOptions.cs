@@ -8,7 +8,14 @@ public sealed class TokenConfig
 {
     public string Token { get; set; } = string.Empty;
 
+    /// <summary>The default index: where an event that names none goes (Splunk's token <c>index</c>; main when unset).</summary>
     public string? Index { get; set; }
+
+    /// <summary>
+    /// The indexes this token may write to (Splunk's token <c>indexes</c>); when unset, every
+    /// ordinary index. <c>notable</c> and <c>risk</c> are written only by Escudo's scheduler, never by a token.
+    /// </summary>
+    public List<string>? Indexes { get; set; }
 
     public string? Source { get; set; }
 
@@ -18,6 +25,11 @@ public sealed class TokenConfig
 
     /// <summary>Require a channel and answer with ackId (Splunk's useACK).</summary>
     public bool UseAck { get; set; }
+
+    /// <summary>Whether events sent with this token may go to <paramref name="index"/> (Splunk's "Incorrect index" otherwise).</summary>
+    public bool MayWrite(string index) =>
+        !ServeOptions.ReservedIndexes.Contains(index)
+        && (Indexes is not { Count: > 0 } || Indexes.Contains(index, StringComparer.OrdinalIgnoreCase));
 
     /// <summary>Whether the token may also run searches and read notables (default yes).</summary>
     public bool Search { get; set; } = true;
@@ -68,6 +80,21 @@ public sealed class ServeOptions
 
     public double SuppressSeconds { get; set; } = 86400;
 
+    /// <summary>First wait before a scheduled window whose commit failed is tried again; doubles up to <see cref="SchedulerRetryMaxSeconds"/>.</summary>
+    public double SchedulerRetrySeconds { get; set; } = 1;
+
+    public double SchedulerRetryMaxSeconds { get; set; } = 60;
+
+    /// <summary>Least severe log level written to the console: Trace, Debug, Information, Warning, Error, Critical or None.</summary>
+    public string LogLevel { get; set; } = "Information";
+
+    /// <summary>
+    /// Most distinct field names the process keeps (its field-name table never shrinks). Past it,
+    /// an event that brings new names is still stored whole (its JSON in <c>_raw</c>, its new
+    /// indexed fields under <c>escudo_unindexed_fields</c>) but adds no name to the table.
+    /// </summary>
+    public int MaxFieldNames { get; set; } = 100_000;
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNameCaseInsensitive = true,
@@ -75,6 +102,43 @@ public sealed class ServeOptions
         AllowTrailingCommas = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
+
+    /// <summary>Indexes only Escudo writes: a token allowed to write them could forge alerts.</summary>
+    public static readonly IReadOnlySet<string> ReservedIndexes = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "notable", "risk" };
+
+    /// <summary>Configuration errors found before starting, each a sentence; empty when the options are usable.</summary>
+    public List<string> Validate()
+    {
+        var problems = new List<string>();
+        foreach (var t in Tokens)
+        {
+            var name = t.Token.Length > 4 ? t.Token[..4] + "..." : t.Token;
+            foreach (var i in (t.Indexes ?? []).Append(t.Index ?? "main"))
+            {
+                if (ReservedIndexes.Contains(i))
+                {
+                    problems.Add($"token {name}: index '{i}' is written only by Escudo's scheduler; a token may not write to it");
+                }
+            }
+
+            if (t.Indexes is { Count: > 0 } allowed && !allowed.Contains(t.Index ?? "main", StringComparer.OrdinalIgnoreCase))
+            {
+                problems.Add($"token {name}: its default index '{t.Index ?? "main"}' is not among its indexes ({string.Join(", ", allowed)}); set \"index\" to one of them");
+            }
+        }
+
+        if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(LogLevel, ignoreCase: true, out _))
+        {
+            problems.Add($"logLevel '{LogLevel}' is not one of Trace, Debug, Information, Warning, Error, Critical, None");
+        }
+
+        if (MaxFieldNames < 1000)
+        {
+            problems.Add($"maxFieldNames {MaxFieldNames} is too small (at least 1000: the built-in fields alone take hundreds)");
+        }
+
+        return problems;
+    }
 
     public static ServeOptions FromFile(string path) =>
         JsonSerializer.Deserialize<ServeOptions>(File.ReadAllText(path), Json) ?? new ServeOptions();

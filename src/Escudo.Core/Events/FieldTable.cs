@@ -51,6 +51,9 @@ public static class FieldTable
 
     public static bool TryGet(string name, out int id) => Ids.TryGetValue(name, out id);
 
+    /// <summary>How many distinct names are interned: the table never shrinks, so a service bounds what untrusted input may add.</summary>
+    public static int Count => Volatile.Read(ref _count);
+
     // Well-known fields, interned first so their ids are fixed and cheap to reference.
     public static readonly int Time = Intern("_time");
     public static readonly int Raw = Intern("_raw");

@@ -6,9 +6,17 @@ namespace Escudo.Server.Http;
 /// <summary>Splunk HEC's JSON answers, byte for byte: <c>{"text":"...","code":N}</c>.</summary>
 internal static class HecAnswers
 {
+    /// <summary>HttpContext item: why a request was refused, in more detail than the Splunk answer, for the request log line.</summary>
+    public const string ReasonKey = "escudo.reason";
+
     public static Task Write(HttpContext ctx, int status, string text, int code, string? extra = null)
     {
         ctx.Response.StatusCode = status;
+        if (status >= 400 && !ctx.Items.ContainsKey(ReasonKey))
+        {
+            ctx.Items[ReasonKey] = $"{text} (code {code})";
+        }
+
         ctx.Response.ContentType = "application/json; charset=UTF-8";
         var body = $"{{\"text\":\"{text}\",\"code\":{code}{extra}}}";
         return ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(body)).AsTask();
@@ -27,6 +35,10 @@ internal static class HecAnswers
 
     public static Task InvalidDataFormat(HttpContext ctx, int eventNumber) =>
         Write(ctx, 400, "Invalid data format", 6, $",\"invalid-event-number\":{eventNumber}");
+
+    /// <summary>The token may not write to the event's index (Splunk: 400, code 7).</summary>
+    public static Task IncorrectIndex(HttpContext ctx, int? eventNumber) =>
+        Write(ctx, 400, "Incorrect index", 7, eventNumber is { } n ? $",\"invalid-event-number\":{n}" : null);
 
     public static Task ServerBusy(HttpContext ctx) => Write(ctx, 503, "Server is busy", 9);
 

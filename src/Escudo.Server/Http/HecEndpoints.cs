@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Escudo.Core.Events;
+using Escudo.Core.Time;
 using Escudo.Core.Values;
 using Escudo.Ingest.Json;
 using Escudo.Ingest.Sources;
@@ -13,9 +14,15 @@ using Microsoft.AspNetCore.Http;
 namespace Escudo.Server.Http;
 
 /// <summary>The HTTP Event Collector endpoints, answering as Splunk's HEC does.</summary>
-internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks, ServeStats stats, TimeProvider time, long maxRequestBytes)
+internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks, ServeStats stats, TimeProvider time, long maxRequestBytes, int maxFieldNames = 100_000)
 {
-    public Task Health(HttpContext ctx) => queue.QueuedRequests > 400 ? HecAnswers.Unhealthy(ctx) : HecAnswers.Healthy(ctx);
+    /// <summary>Where an event's indexed fields go, as <c>name=value</c> items, when it would grow the field-name table past its limit.</summary>
+    public const string UnindexedFields = "escudo_unindexed_fields";
+
+    private static readonly int UnindexedFieldsId = FieldTable.Intern(UnindexedFields);
+
+    /// <summary>Unhealthy (503) when commits fail or the queue is nearly full: a load balancer then sends elsewhere.</summary>
+    public Task Health(HttpContext ctx) => queue.Health.IsDegraded || queue.QueuedRequests > 400 ? HecAnswers.Unhealthy(ctx) : HecAnswers.Healthy(ctx);
 
     public async Task Event(HttpContext ctx)
     {
@@ -55,22 +62,63 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
                     return;
                 }
 
+                Row row;
+                List<string>? unindexed = null;
                 if (ev.ValueKind is not (JsonValueKind.String or JsonValueKind.Object))
                 {
                     // Numbers, booleans, arrays: Splunk indexes their text.
-                    using var wrapped = JsonDocument.Parse(WrapAsText(root, ev));
-                    rows.Add(ToRow(wrapped.RootElement, token!, now));
+                    using var wrapped = JsonDocument.Parse(WrapAsText(root, ev, keepFields: null));
+                    row = ToRow(wrapped.RootElement, token!, now);
+                }
+                else if (FieldTable.Count >= maxFieldNames && ev.ValueKind == JsonValueKind.String && WindowsXmlWithNewNames(ev.GetString()!) is { } xml)
+                {
+                    // Windows XML whose Data names are new: mapped without them (they stay in _raw and under escudo_unindexed_fields).
+                    row = XmlRowWithoutNewNames(root, xml.Event, xml.Text, token!, now);
+                    stats.FieldNamesRefusedOnce();
+                }
+                else if (FieldTable.Count >= maxFieldNames && BringsNewNames(root, ev))
+                {
+                    // The table is full: keep the whole event (its JSON as _raw text, searchable and
+                    // extractable at search time) without adding a single name to the table.
+                    unindexed = [];
+                    using var wrapped = JsonDocument.Parse(WrapAsText(root, ev, unindexed));
+                    row = ToRow(wrapped.RootElement, token!, now);
+                    if (unindexed.Count > 0)
+                    {
+                        row.Set(UnindexedFieldsId, Value.FromMulti(unindexed));
+                    }
+
+                    stats.FieldNamesRefusedOnce();
                 }
                 else
                 {
-                    rows.Add(ToRow(root, token!, now));
+                    row = ToRow(root, token!, now);
                 }
 
+                // Checked here, per event, so one bad event fails its own request only and never the group commit it would share.
+                if (!SaneEventTime.IsValid(row.Time))
+                {
+                    Rejected(ctx, n + 1, $"event {n}: {SaneEventTime.Describe(row.Time)}");
+                    await HecAnswers.InvalidDataFormat(ctx, n);
+                    return;
+                }
+
+                var index = row.Get(FieldTable.Index).FirstString() ?? "main";
+                if (!token!.MayWrite(index))
+                {
+                    Rejected(ctx, n + 1, $"event {n}: index '{index}' is not allowed for this token");
+                    await HecAnswers.IncorrectIndex(ctx, n);
+                    return;
+                }
+
+                rows.Add(row);
                 n++;
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
+            // InvalidOperationException: a string that is not valid UTF-8 (System.Text.Json checks on reading it).
+            Rejected(ctx, n + 1, $"event {n}: {e.Message}");
             await HecAnswers.InvalidDataFormat(ctx, n);
             return;
         }
@@ -89,6 +137,13 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
         var q = ctx.Request.Query;
         string? Q(string name) => q.TryGetValue(name, out var v) && v.Count > 0 && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
         var index = (Q("index") ?? token!.Index ?? "main").ToLowerInvariant();
+        if (!token!.MayWrite(index))
+        {
+            Rejected(ctx, 0, $"index '{index}' is not allowed for this token");
+            await HecAnswers.IncorrectIndex(ctx, null);
+            return;
+        }
+
         var source = Q("source") ?? token!.Source;
         var sourcetype = Q("sourcetype") ?? token!.SourceType;
         var host = Q("host") ?? token!.Host;
@@ -108,7 +163,13 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
             Row row;
             if (xml?.EventId is not null)
             {
+                var unindexed = FieldTable.Count >= maxFieldNames ? TakeNewDataNames(xml) : null;
                 row = WindowsEventMapper.ToRow(xml, line, source, sourcetype, host, index);
+                if (unindexed is not null)
+                {
+                    row.Set(UnindexedFieldsId, Value.FromMulti(unindexed));
+                    stats.FieldNamesRefusedOnce();
+                }
             }
             else
             {
@@ -124,6 +185,13 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
             if (double.IsNaN(row.Time))
             {
                 row.Set(FieldTable.Time, Value.FromNumber(now));
+            }
+
+            if (!SaneEventTime.IsValid(row.Time))
+            {
+                Rejected(ctx, rows.Count + 1, $"line {rows.Count}: {SaneEventTime.Describe(row.Time)}");
+                await HecAnswers.InvalidDataFormat(ctx, rows.Count);
+                return;
             }
 
             rows.Add(row);
@@ -279,7 +347,9 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // The commit queue has logged the failure and marked the store degraded; the client retries.
             stats.CommitFailed();
+            Rejected(ctx, rows.Count, $"commit failed: {e.Message}");
             await HecAnswers.ServerBusy(ctx);
             return;
         }
@@ -292,6 +362,77 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
     {
         var options = new EventReadOptions(Index: (token.Index ?? "main").ToLowerInvariant());
         var row = JsonEventReader.FromJson(root, root.GetRawText(), options)!;
+        return WithTokenDefaults(row, root, token, now);
+    }
+
+    /// <summary>A Windows XML event string whose Data items would add new field names, parsed; null otherwise.</summary>
+    private static (WindowsEvent Event, string Text)? WindowsXmlWithNewNames(string text)
+    {
+        if (!text.Contains("<Event", StringComparison.Ordinal) || WindowsXmlParser.Parse(text) is not { EventId: not null } xml)
+        {
+            return null;
+        }
+
+        return xml.Data.Any(d => !string.IsNullOrEmpty(d.Key) && !FieldTable.TryGet(d.Key, out _)) ? (xml, text) : null;
+    }
+
+    /// <summary>Removes the Data items whose names are not interned, returning them as <c>name=value</c> (null when there are none).</summary>
+    private static List<string>? TakeNewDataNames(WindowsEvent xml)
+    {
+        List<string>? taken = null;
+        for (var i = xml.Data.Count - 1; i >= 0; i--)
+        {
+            var (name, value) = xml.Data[i];
+            if (!string.IsNullOrEmpty(name) && !FieldTable.TryGet(name, out _))
+            {
+                (taken ??= []).Insert(0, name + "=" + value);
+                xml.Data.RemoveAt(i);
+            }
+        }
+
+        return taken;
+    }
+
+    /// <summary>What <see cref="JsonEventReader.FromJson"/> makes of an HEC envelope around Windows XML, minus the new names.</summary>
+    private static Row XmlRowWithoutNewNames(JsonElement root, WindowsEvent xml, string text, TokenConfig token, double now)
+    {
+        string? Str(string name) => root.TryGetProperty(name, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Object or JsonValueKind.Array) ? Escudo.Core.Text.JsonFlattener.Scalar(v) : null;
+        var unindexed = TakeNewDataNames(xml) ?? [];
+        var row = WindowsEventMapper.ToRow(xml, text, Str("source"), Str("sourcetype"), Str("host"), Str("index") ?? (token.Index ?? "main").ToLowerInvariant());
+        if (root.TryGetProperty("fields", out var fields) && fields.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var p in fields.EnumerateObject())
+            {
+                var value = Escudo.Core.Text.JsonFlattener.Scalar(p.Value);
+                if (FieldTable.TryGet(p.Name, out var id))
+                {
+                    row.Set(id, Value.FromString(value));
+                }
+                else
+                {
+                    unindexed.Add(p.Name + "=" + value);
+                }
+            }
+        }
+
+        if (root.TryGetProperty("time", out var t))
+        {
+            if (t.ValueKind == JsonValueKind.Number)
+            {
+                row.Set(FieldTable.Time, Value.FromNumber(t.GetDouble()));
+            }
+            else if (t.ValueKind == JsonValueKind.String && Value.TryParseNumber(t.GetString(), out var time))
+            {
+                row.Set(FieldTable.Time, Value.FromNumber(time));
+            }
+        }
+
+        row.Set(UnindexedFieldsId, Value.FromMulti(unindexed));
+        return WithTokenDefaults(row, root, token, now);
+    }
+
+    private static Row WithTokenDefaults(Row row, JsonElement root, TokenConfig token, double now)
+    {
         if (token.Source is { } s && !root.TryGetProperty("source", out _))
         {
             row.Set(FieldTable.Source, Value.FromString(s));
@@ -320,7 +461,35 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
         return row;
     }
 
-    private static string WrapAsText(JsonElement root, JsonElement ev)
+    private void Rejected(HttpContext ctx, int events, string reason)
+    {
+        stats.Rejected(events);
+        ctx.Items[HecAnswers.ReasonKey] = reason;
+    }
+
+    /// <summary>Whether reading this event would intern a field name never seen before (its object's flattened names, its <c>fields</c>).</summary>
+    private static bool BringsNewNames(JsonElement root, JsonElement ev)
+    {
+        var found = false;
+        if (ev.ValueKind == JsonValueKind.Object)
+        {
+            Escudo.Core.Text.JsonFlattener.Flatten(ev, string.Empty, (name, value) => found |= !FieldTable.TryGet(name, out var known));
+        }
+
+        if (!found && root.TryGetProperty("fields", out var fields) && fields.ValueKind == JsonValueKind.Object)
+        {
+            found = fields.EnumerateObject().Any(p => !FieldTable.TryGet(p.Name, out _));
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// The envelope with <c>event</c> as its JSON text. With <paramref name="keepFields"/>, the
+    /// <c>fields</c> whose names are not interned leave the envelope and are collected there as
+    /// <c>name=value</c> (so nothing is lost and no name is added).
+    /// </summary>
+    private static string WrapAsText(JsonElement root, JsonElement ev, List<string>? keepFields)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -331,6 +500,23 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
                 if (p.NameEquals("event"))
                 {
                     w.WriteString("event", ev.GetRawText());
+                }
+                else if (keepFields is not null && p.NameEquals("fields") && p.Value.ValueKind == JsonValueKind.Object)
+                {
+                    w.WriteStartObject("fields");
+                    foreach (var f in p.Value.EnumerateObject())
+                    {
+                        if (FieldTable.TryGet(f.Name, out _))
+                        {
+                            f.WriteTo(w);
+                        }
+                        else
+                        {
+                            keepFields.Add(f.Name + "=" + Escudo.Core.Text.JsonFlattener.Scalar(f.Value));
+                        }
+                    }
+
+                    w.WriteEndObject();
                 }
                 else
                 {

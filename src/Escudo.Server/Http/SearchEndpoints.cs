@@ -245,7 +245,14 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
                 ["commit_failures"] = stats.CommitFailures,
                 ["commits"] = queue.Commits,
                 ["queued_requests"] = queue.QueuedRequests,
+                ["events_rejected"] = stats.EventsRejected,
+                ["requests_rejected"] = stats.RequestsRejected,
+                ["events_with_unindexed_fields"] = stats.FieldNamesRefused,
             },
+            ["commits"] = new Dictionary<string, object> { ["ok"] = queue.Commits, ["failed"] = queue.FailedCommits, ["failed_requests"] = queue.Failures, ["probes"] = queue.Probes },
+            ["health"] = queue.Health.Snapshot()["status"],
+            ["http"] = new Dictionary<string, object> { ["request_errors"] = stats.RequestErrors },
+            ["field_names"] = FieldTable.Count,
             ["store"] = new Dictionary<string, object> { ["events"] = store.CountEvents() },
             ["search"] = new Dictionary<string, object> { ["searches"] = stats.Searches, ["errors"] = stats.SearchErrors },
             ["scheduler"] = s?.Snapshot(),
@@ -313,6 +320,7 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
     {
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json; charset=UTF-8";
+        ctx.Items[HecAnswers.ReasonKey] = text;
         await ctx.Response.WriteAsync(MessageLine(type, text));
     }
 }

@@ -8,6 +8,8 @@ using Escudo.Detections.Output;
 using Escudo.Server.Storage;
 using Escudo.Spl;
 using Escudo.Spl.Execution;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Escudo.Server.Scheduling;
 
@@ -19,6 +21,10 @@ namespace Escudo.Server.Scheduling;
 /// a window is either fully recorded (never re-run) or not at all (run again, no duplicates).
 /// Occurrences missed while the service was down are recorded as skipped (Splunk's real-time
 /// scheduling) unless <see cref="ServeOptions.CatchUp"/> asks to run them.
+/// A window whose results cannot be committed (a full disk, a read-only folder) is logged and
+/// retried with backoff until it commits; the windows that fall due meanwhile are run after it,
+/// in order, never recorded as skipped, since the service was running. Before a retry the
+/// ledger is consulted, so a window is never written twice.
 /// </summary>
 public sealed class DetectionScheduler : IDisposable
 {
@@ -32,6 +38,12 @@ public sealed class DetectionScheduler : IDisposable
     private readonly Dictionary<string, double> _suppressed = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _tickLock = new(1, 1);
+
+    /// <summary>Per detection, the first window whose commit failed: from there every due window runs, none is skipped.</summary>
+    private readonly Dictionary<string, double> _retryFrom = new(StringComparer.Ordinal);
+    private readonly ILogger _log;
+    private long _commitFailures;
+    private long _retries;
     private Task? _loop;
     private long _runs;
     private long _skipped;
@@ -42,8 +54,9 @@ public sealed class DetectionScheduler : IDisposable
     private double _caughtUpTo;
     private int _disposed;
 
-    public DetectionScheduler(IServeStore store, CommitQueue queue, ContentFolder content, IReadOnlyList<Detection> detections, IReadOnlyList<(Detection Detection, string Reason)> unsupported, ServeOptions options, TimeProvider time)
+    public DetectionScheduler(IServeStore store, CommitQueue queue, ContentFolder content, IReadOnlyList<Detection> detections, IReadOnlyList<(Detection Detection, string Reason)> unsupported, ServeOptions options, TimeProvider time, ILogger? log = null)
     {
+        _log = log ?? NullLogger.Instance;
         _store = store;
         _queue = queue;
         _content = content;
@@ -64,6 +77,24 @@ public sealed class DetectionScheduler : IDisposable
     public long RunsCompleted => Interlocked.Read(ref _runs);
 
     public long Skipped => Interlocked.Read(ref _skipped);
+
+    /// <summary>Windows whose commit failed (each attempt counts).</summary>
+    public long CommitFailures => Interlocked.Read(ref _commitFailures);
+
+    /// <summary>Attempts to run a window again after its commit failed.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>Detections waiting for a failed window to be committed.</summary>
+    public int PendingRetries
+    {
+        get
+        {
+            lock (_retryFrom)
+            {
+                return _retryFrom.Count;
+            }
+        }
+    }
 
     public static string KeyOf(Detection d) => string.IsNullOrEmpty(d.Id) ? d.Name : d.Id;
 
@@ -147,11 +178,32 @@ public sealed class DetectionScheduler : IDisposable
 
     private async Task LoopAsync(CancellationToken ct)
     {
+        var retryDelay = TimeSpan.FromSeconds(_options.SchedulerRetrySeconds);
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await TickAsync(ct);
+                bool complete;
+                try
+                {
+                    complete = await TickAsync(ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException && e is not OutOfMemoryException)
+                {
+                    // Whatever went wrong, the scheduler goes on: nothing due is dropped, it is retried.
+                    _log.LogError("scheduler tick failed, retrying in {Delay} s: {Error}", retryDelay.TotalSeconds, $"{e.GetType().Name}: {e.Message}");
+                    complete = false;
+                }
+
+                if (!complete)
+                {
+                    // Real time, not the schedule's clock: the wait is for the disk, not for the next window.
+                    await Task.Delay(retryDelay, ct);
+                    retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, TimeSpan.FromSeconds(_options.SchedulerRetryMaxSeconds).Ticks));
+                    continue;
+                }
+
+                retryDelay = TimeSpan.FromSeconds(_options.SchedulerRetrySeconds);
 
                 // The next occurrence after what the tick covered, not after "now": if the clock
                 // moved during the tick, what became due runs at once instead of a cron period later.
@@ -182,49 +234,119 @@ public sealed class DetectionScheduler : IDisposable
         }
     }
 
-    /// <summary>Runs (or records as skipped) every occurrence due up to now.</summary>
-    public async Task TickAsync(CancellationToken ct = default)
+    /// <summary>
+    /// Runs (or records as skipped) every occurrence due up to now. False when a window could not
+    /// be committed: it stays due, and the caller tries again after a backoff.
+    /// </summary>
+    public async Task<bool> TickAsync(CancellationToken ct = default)
     {
         await _tickLock.WaitAsync(ct);
         try
         {
             var now = _time.GetUtcNow();
+            var complete = true;
             foreach (var d in Detections)
             {
                 ct.ThrowIfCancellationRequested();
                 var key = KeyOf(d);
                 var from = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(_last[key] * 1000)).UtcDateTime;
-                var due = _cron.GetOccurrences(from, now.UtcDateTime, fromInclusive: false, toInclusive: true).ToList();
+                var due = _cron.GetOccurrences(from, now.UtcDateTime, fromInclusive: false, toInclusive: true).Select(Epoch).ToList();
                 if (due.Count == 0)
                 {
                     continue;
                 }
 
-                var skipped = new List<RunRecord>();
-                if (!_options.CatchUp)
+                double? retryFrom;
+                lock (_retryFrom)
                 {
-                    foreach (var t in due.Take(due.Count - 1))
+                    retryFrom = _retryFrom.TryGetValue(key, out var rf) ? rf : null;
+                }
+
+                // Windows missed while the service was down are skipped (unless catching up); once a
+                // window has failed to commit, it and every later one run: the service was up for them.
+                var skippedTimes = _options.CatchUp ? [] : retryFrom is { } r ? due.Where(t => t < r).ToList() : due.Take(due.Count - 1).ToList();
+                var toRun = due.Skip(skippedTimes.Count).ToList();
+                var skipped = skippedTimes
+                    .Select(t => new RunRecord(key, d.Name, t, Resolve(_options.Earliest, t), Resolve(_options.Latest, t), "skipped", 0, 0, 0, "service was not running", Now()))
+                    .ToList();
+                for (var i = 0; i < toRun.Count; i++)
+                {
+                    if (!await TryRunOneAsync(d, toRun[i], i == 0 ? skipped : [], retryFrom is not null, ct))
                     {
-                        var epoch = Epoch(t);
-                        skipped.Add(new RunRecord(key, d.Name, epoch, Resolve(_options.Earliest, epoch), Resolve(_options.Latest, epoch), "skipped", 0, 0, 0, "service was not running", Now()));
+                        complete = false;
+                        break; // later windows wait for this one: they run in order
                     }
 
-                    due = [due[^1]];
-                }
+                    if (i == 0)
+                    {
+                        Interlocked.Add(ref _skipped, skipped.Count);
+                    }
 
-                for (var i = 0; i < due.Count; i++)
-                {
-                    await RunOneAsync(d, Epoch(due[i]), i == 0 ? skipped : [], ct);
+                    retryFrom = null;
                 }
-
-                Interlocked.Add(ref _skipped, skipped.Count);
             }
 
-            Volatile.Write(ref _caughtUpTo, now.ToUnixTimeMilliseconds() / 1000.0);
+            if (complete)
+            {
+                Volatile.Write(ref _caughtUpTo, now.ToUnixTimeMilliseconds() / 1000.0);
+            }
+
+            return complete;
         }
         finally
         {
             _tickLock.Release();
+        }
+    }
+
+    /// <summary>Runs one window and commits it; false (logged, to be retried) when the store refuses the commit.</summary>
+    private async Task<bool> TryRunOneAsync(Detection d, double scheduled, List<RunRecord> alsoRecord, bool retrying, CancellationToken ct)
+    {
+        var key = KeyOf(d);
+        try
+        {
+            if (retrying)
+            {
+                Interlocked.Increment(ref _retries);
+                if (_store.HasRun(key, scheduled))
+                {
+                    // The failed attempt did commit after all: recorded once, not again.
+                    _last[key] = scheduled;
+                    Interlocked.Increment(ref _runs);
+                    ClearRetry(key, scheduled);
+                    return true;
+                }
+            }
+
+            await RunOneAsync(d, scheduled, alsoRecord, ct);
+            ClearRetry(key, scheduled);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException && e is not OutOfMemoryException)
+        {
+            Interlocked.Increment(ref _commitFailures);
+            lock (_retryFrom)
+            {
+                _retryFrom[key] = _retryFrom.TryGetValue(key, out var rf) ? Math.Min(rf, scheduled) : scheduled;
+            }
+
+            _log.LogError(
+                "scheduled run of {Detection} at {Scheduled} could not be recorded, will retry: {Error}",
+                d.Name,
+                DateTimeOffset.FromUnixTimeMilliseconds((long)(scheduled * 1000)).ToString("u", System.Globalization.CultureInfo.InvariantCulture),
+                $"{e.GetType().Name}: {e.Message}");
+            return false;
+        }
+    }
+
+    private void ClearRetry(string key, double scheduled)
+    {
+        lock (_retryFrom)
+        {
+            if (_retryFrom.TryGetValue(key, out var rf) && rf <= scheduled)
+            {
+                _retryFrom.Remove(key);
+            }
         }
     }
 
@@ -248,6 +370,7 @@ public sealed class DetectionScheduler : IDisposable
             Cancellation = cts.Token,
         };
         var events = new List<Row>();
+        var suppressions = new Dictionary<string, double>(StringComparer.Ordinal);
         string? error = null;
         var results = 0;
         var notables = 0;
@@ -267,7 +390,7 @@ public sealed class DetectionScheduler : IDisposable
                 foreach (var r in rows)
                 {
                     var notable = AlertBuilder.Notable(d, r, scheduled);
-                    if (Suppress(d, notable, scheduled))
+                    if (Suppress(d, notable, scheduled, suppressions))
                     {
                         continue;
                     }
@@ -286,9 +409,12 @@ public sealed class DetectionScheduler : IDisposable
         {
             error = $"search time limit of {_options.SearchTimeoutSeconds} s exceeded";
         }
-        catch (Exception e) when (e is SearchLimitException or InvalidOperationException or ArgumentException or FormatException or NotSupportedException or KeyNotFoundException or NullReferenceException or IndexOutOfRangeException)
+        catch (Exception e) when (e is not OperationCanceledException && e is not OutOfMemoryException && !IsStoreFailure(e))
         {
+            // The search itself failed (content, data): recorded as an error run. A store failure
+            // propagates instead, so the window is retried rather than recorded as failed.
             error = $"{e.GetType().Name}: {e.Message}";
+            _log.LogWarning("scheduled run of {Detection} failed: {Error}", d.Name, error);
         }
 
         if (error is not null)
@@ -300,6 +426,11 @@ public sealed class DetectionScheduler : IDisposable
         var record = new RunRecord(key, d.Name, scheduled, earliest, latest, error is null ? "success" : "error", results, notables, risks, error, Now());
         await _queue.CommitAsync(events, [.. alsoRecord, record], ct);
         _last[key] = scheduled;
+        foreach (var (k, t) in suppressions)
+        {
+            _suppressed[k] = t; // only once the notables it refers to are committed
+        }
+
         Interlocked.Increment(ref _runs);
         Interlocked.Add(ref _notables, notables);
         Interlocked.Add(ref _risks, risks);
@@ -309,7 +440,9 @@ public sealed class DetectionScheduler : IDisposable
         }
     }
 
-    private bool Suppress(Detection d, Row notable, double scheduled)
+    private static bool IsStoreFailure(Exception e) => e is IOException or DuckDB.NET.Data.DuckDBException;
+
+    private bool Suppress(Detection d, Row notable, double scheduled, Dictionary<string, double> pending)
     {
         if (_options.SuppressFields.Count == 0)
         {
@@ -317,13 +450,13 @@ public sealed class DetectionScheduler : IDisposable
         }
 
         var key = SuppressionKey(KeyOf(d), notable);
-        if (_suppressed.TryGetValue(key, out var last) && scheduled - last < _options.SuppressSeconds)
+        if ((pending.TryGetValue(key, out var last) || _suppressed.TryGetValue(key, out last)) && scheduled - last < _options.SuppressSeconds)
         {
             Interlocked.Increment(ref _suppressedCount);
             return true;
         }
 
-        _suppressed[key] = scheduled;
+        pending[key] = scheduled;
         return false;
     }
 
@@ -353,7 +486,11 @@ public sealed class DetectionScheduler : IDisposable
         ["cron"] = _options.Cron,
         ["runs"] = RunsCompleted,
         ["skipped"] = Skipped,
+        ["ok"] = RunsCompleted - Interlocked.Read(ref _errors),
         ["errors"] = Interlocked.Read(ref _errors),
+        ["commit_failures"] = CommitFailures,
+        ["retried"] = Retries,
+        ["pending_retries"] = PendingRetries,
         ["notables"] = Interlocked.Read(ref _notables),
         ["risk_events"] = Interlocked.Read(ref _risks),
         ["suppressed"] = Interlocked.Read(ref _suppressedCount),

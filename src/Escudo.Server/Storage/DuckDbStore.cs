@@ -16,27 +16,66 @@ namespace Escudo.Server.Storage;
 /// </summary>
 public sealed class DuckDbStore : IServeStore
 {
-    private readonly DuckDBConnection _writer;
     private readonly Lock _writeLock = new();
+    private readonly string? _memoryLimit;
+    private DuckDBConnection _writer;
 
-    public DuckDbStore(string dataDir, string? memoryLimit = null)
+    /// <summary>Set after a failed write: DuckDB may have invalidated the database, so the next write reopens it first.</summary>
+    private bool _broken;
+
+    public DuckDbStore(string dataDir, string? memoryLimit = null, StoreFaults? faults = null)
     {
         Directory.CreateDirectory(dataDir);
         Path_ = System.IO.Path.Combine(Path.GetFullPath(dataDir), "escudo.duckdb");
-        _writer = new DuckDBConnection("Data Source=" + Path_);
-        _writer.Open();
-        Execute(_writer, """
-            CREATE TABLE IF NOT EXISTS events(
-              _time DOUBLE, idx VARCHAR, host VARCHAR, source VARCHAR, sourcetype VARCHAR, event_code VARCHAR,
-              _raw VARCHAR, fields VARCHAR);
-            CREATE TABLE IF NOT EXISTS runs(
-              detection_id VARCHAR, detection VARCHAR, scheduled DOUBLE, earliest DOUBLE, latest DOUBLE,
-              status VARCHAR, results INTEGER, notables INTEGER, risks INTEGER, error VARCHAR, ran_at DOUBLE);
-            """);
-        if (memoryLimit is not null)
+        _memoryLimit = memoryLimit;
+        Faults = faults ?? new StoreFaults();
+        _writer = OpenWriter();
+    }
+
+    /// <summary>The fault-injection seam (tests only); inert unless a fault is set.</summary>
+    public StoreFaults Faults { get; }
+
+    private DuckDBConnection OpenWriter()
+    {
+        Faults.Check(StoreStep.Open);
+        var writer = new DuckDBConnection("Data Source=" + Path_);
+        try
         {
-            Execute(_writer, $"SET memory_limit='{memoryLimit.Replace("'", string.Empty, StringComparison.Ordinal)}'");
+            writer.Open();
+            Execute(writer, """
+                CREATE TABLE IF NOT EXISTS events(
+                  _time DOUBLE, idx VARCHAR, host VARCHAR, source VARCHAR, sourcetype VARCHAR, event_code VARCHAR,
+                  _raw VARCHAR, fields VARCHAR);
+                CREATE TABLE IF NOT EXISTS runs(
+                  detection_id VARCHAR, detection VARCHAR, scheduled DOUBLE, earliest DOUBLE, latest DOUBLE,
+                  status VARCHAR, results INTEGER, notables INTEGER, risks INTEGER, error VARCHAR, ran_at DOUBLE);
+                CREATE TABLE IF NOT EXISTS health_probe(probed_at DOUBLE);
+                """);
+            if (_memoryLimit is not null)
+            {
+                Execute(writer, $"SET memory_limit='{_memoryLimit.Replace("'", string.Empty, StringComparison.Ordinal)}'");
+            }
+
+            return writer;
         }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>After a failed write, a fresh connection (DuckDB replays its WAL); throws while the fault lasts.</summary>
+    private void EnsureWritable()
+    {
+        if (!_broken)
+        {
+            return;
+        }
+
+        _writer.Dispose();
+        _writer = OpenWriter();
+        _broken = false;
     }
 
     public string Path_ { get; }
@@ -122,9 +161,57 @@ public sealed class DuckDbStore : IServeStore
     {
         lock (_writeLock)
         {
+            try
+            {
+                EnsureWritable();
+                CommitOnce(events, runs);
+            }
+            catch
+            {
+                _broken = true;
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A real durable write (a row replaced in <c>health_probe</c>, committed through the WAL) to
+    /// learn whether a degraded store works again while no client is writing.
+    /// </summary>
+    public void Probe(double now)
+    {
+        lock (_writeLock)
+        {
+            try
+            {
+                EnsureWritable();
+                using var tx = _writer.BeginTransaction();
+                Execute(_writer, "DELETE FROM health_probe");
+                using (var cmd = _writer.CreateCommand())
+                {
+                    cmd.CommandText = "INSERT INTO health_probe VALUES ($1)";
+                    cmd.Parameters.Add(new DuckDBParameter(now));
+                    cmd.ExecuteNonQuery();
+                }
+
+                Faults.Check(StoreStep.Checkpoint);
+                tx.Commit();
+            }
+            catch
+            {
+                _broken = true;
+                throw;
+            }
+        }
+    }
+
+    private void CommitOnce(IReadOnlyList<Row> events, IReadOnlyList<RunRecord> runs)
+    {
+        {
             using var tx = _writer.BeginTransaction();
             if (events.Count > 0)
             {
+                Faults.Check(StoreStep.Append);
                 using var app = _writer.CreateAppender("events");
                 foreach (var row in events)
                 {
@@ -160,7 +247,9 @@ public sealed class DuckDbStore : IServeStore
                 cmd.ExecuteNonQuery();
             }
 
+            Faults.Check(StoreStep.Commit);
             tx.Commit();
+            Faults.Check(StoreStep.AfterCommit);
         }
     }
 
@@ -188,6 +277,16 @@ public sealed class DuckDbStore : IServeStore
         }
 
         return result;
+    }
+
+    public bool HasRun(string detectionId, double scheduled)
+    {
+        using var conn = OpenReader();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM runs WHERE detection_id = $1 AND scheduled = $2 AND status <> 'registered'";
+        cmd.Parameters.Add(new DuckDBParameter(detectionId));
+        cmd.Parameters.Add(new DuckDBParameter(scheduled));
+        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
     public IReadOnlyList<RunRecord> Runs(int limit)

@@ -22,6 +22,12 @@ public interface IServeStore : IStore, IDisposable
 
     IReadOnlyList<RunRecord> Runs(int limit);
 
+    /// <summary>Whether the ledger already holds a run (not a registration) of this detection at this scheduled time: a retried window is written once.</summary>
+    bool HasRun(string detectionId, double scheduled);
+
+    /// <summary>A small real durable write, to find out whether a failed store works again.</summary>
+    void Probe(double now);
+
     long CountEvents();
 }
 

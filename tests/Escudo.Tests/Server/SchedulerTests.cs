@@ -16,7 +16,7 @@ public sealed class SchedulerTests
         "detections/endpoint/windows_remote_access_software_rms_registry.yml",
     ];
 
-    private static string FoundingContent()
+    internal static string FoundingContent()
     {
         var escu = SharedData.Require("escu");
         var dir = TempDir.Create("serve-content");
@@ -128,7 +128,7 @@ public sealed class SchedulerTests
         }
     }
 
-    private static async Task WaitCaughtUp(ServeFixture f, FakeTimeProvider clock)
+    internal static async Task WaitCaughtUp(ServeFixture f, FakeTimeProvider clock)
     {
         var target = clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
         var deadline = DateTime.UtcNow.AddSeconds(120); // a liveness bound for loaded machines, not a timing check

@@ -1,8 +1,11 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Escudo.Server;
+using Escudo.Server.Storage;
 using Escudo.Tests.Support;
+using Microsoft.Extensions.Logging;
 
 namespace Escudo.Tests.Server;
 
@@ -24,12 +27,12 @@ internal sealed class ServeFixture : IAsyncDisposable
 
     public HttpClient Client { get; private set; }
 
-    public static async Task<ServeFixture> StartAsync(Action<ServeOptions>? configure = null, TimeProvider? time = null, string? dataDir = null)
+    public static async Task<ServeFixture> StartAsync(Action<ServeOptions>? configure = null, TimeProvider? time = null, string? dataDir = null, ILoggerProvider? logs = null, StoreFaults? faults = null)
     {
         dataDir ??= TempDir.Create("serve-data");
         var options = Options(dataDir);
         configure?.Invoke(options);
-        var host = await ServeHost.StartAsync(options, time);
+        var host = await ServeHost.StartAsync(options, time, logs: logs, faults: faults);
         return new ServeFixture(host, dataDir, ClientFor(host.BaseAddress));
     }
 
@@ -139,4 +142,27 @@ internal static class TempDir
 
     /// <summary>The repository's founding fixtures folder.</summary>
     public static string Fixture(string name) => Path.Combine(SharedData.RepoRoot, "tests", "fixtures", "founding", name);
+}
+
+/// <summary>Keeps every log line the service writes, to assert what it logged.</summary>
+internal sealed class CapturedLogs : ILoggerProvider
+{
+    public ConcurrentQueue<string> Lines { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturedLogs owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner.Lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
+    }
 }
