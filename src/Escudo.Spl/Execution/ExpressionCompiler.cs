@@ -21,7 +21,14 @@ public sealed class ExpressionCompiler(SearchContext context)
 
     public FunctionContext Functions { get; } = new(context);
 
-    public CompiledExpr Compile(Expr expr) => expr switch
+    public CompiledExpr Compile(Expr expr)
+    {
+        // A second guard behind the parser's depth limits: this exception can be caught, an overflow cannot.
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        return CompileNode(expr);
+    }
+
+    private CompiledExpr CompileNode(Expr expr) => expr switch
     {
         StringLiteral s => Constant(Value.FromString(s.Value)),
         NumberLiteral n => Constant(Value.FromNumber(n.Value)),

@@ -223,7 +223,17 @@ public static partial class FunctionCatalog
 
             var parsed = Syntax.Parser.Parse(s.Value);
             var expr = parsed.Success && parsed.Value.Commands.FirstOrDefault() is SearchCommand sc ? sc.Expr : new SearchAll(default);
-            var pred = SearchPredicateCompiler.Compile(expr, c.Context);
+            Func<Row, bool> pred;
+            try
+            {
+                pred = SearchPredicateCompiler.Compile(expr, c.Context);
+            }
+            catch (Core.Diagnostics.DiagnosticException e)
+            {
+                // The string is parsed apart, so its positions mean nothing in the search: point at the argument.
+                throw new Core.Diagnostics.DiagnosticException(e.Diagnostic with { Span = s.Span, Message = "searchmatch: " + e.Diagnostic.Message });
+            }
+
             return r => Value.FromBoolean(pred(r));
         });
     }
