@@ -56,7 +56,12 @@ internal static class HuntCommandHandler
             return 1;
         }
 
-        var now = o.Now is not null && double.TryParse(o.Now, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        if (!TimeArguments.TryParseNow(o.Now, out var now, out var nowError))
+        {
+            Console.Error.WriteLine(nowError);
+            return 1;
+        }
+
         var selected = Select(content, o);
         var engine = new DetectionEngine(content);
         TimeRange? range = o.UseTimeRange ? new TimeRange(RelativeTime.Resolve("-70m@m", now), RelativeTime.Resolve("-10m@m", now)) : null;
