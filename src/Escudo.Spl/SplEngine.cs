@@ -46,6 +46,12 @@ public static class SplEngine
         {
             return new CompileResult(null, parsed.Value, text, e.Diagnostic);
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A planner bug on one search must not end a check, a hunt or the server: it becomes
+            // this search's diagnostic, named as a bug, and the others go on.
+            return new CompileResult(null, parsed.Value, text, SplDiagnostics.InternalError(parsed.Value.Span, e));
+        }
     }
 
     public static ParseResult<Pipeline> Parse(string text) => Parser.Parse(text);

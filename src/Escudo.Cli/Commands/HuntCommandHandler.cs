@@ -61,16 +61,9 @@ internal static class HuntCommandHandler
             return 1;
         }
 
-        double now;
-        if (o.Now is null)
+        if (!TimeArguments.TryParseNow(o.Now, out var now, out var nowError))
         {
-            now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
-        }
-        else if (!double.TryParse(o.Now, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out now)
-            || !(now >= DateTimeOffset.MinValue.ToUnixTimeSeconds() && now <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()))
-        {
-            // Outside the years 1..9999 no time can be formatted: relative times and strftime would fail later, per detection.
-            Console.Error.WriteLine($"escudo: --now must be epoch seconds between {DateTimeOffset.MinValue.ToUnixTimeSeconds()} and {DateTimeOffset.MaxValue.ToUnixTimeSeconds()}, not `{o.Now}`");
+            Console.Error.WriteLine(nowError);
             return 1;
         }
 

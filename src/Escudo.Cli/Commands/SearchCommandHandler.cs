@@ -15,9 +15,11 @@ internal static class SearchCommandHandler
 {
     public static int Run(string spl, IReadOnlyList<string> inputs, string? contentDir, IReadOnlyList<string> macroDirs, string? format, string? earliest, string? latest, string? now, EventReadOptions options)
     {
-        var nowEpoch = now is not null && double.TryParse(now, NumberStyles.Float, CultureInfo.InvariantCulture, out var n)
-            ? n
-            : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        if (!TimeArguments.TryParseNow(now, out var nowEpoch, out var nowError))
+        {
+            Console.Error.WriteLine(nowError);
+            return 1;
+        }
 
         IMacroSource macros;
         ILookupSource? lookups = null;
@@ -51,11 +53,10 @@ internal static class SearchCommandHandler
             macros = new LayeredMacroSource(layers);
         }
 
-        double? e = earliest is null ? null : RelativeTime.Resolve(earliest, nowEpoch);
-        double? l = latest is null ? null : RelativeTime.Resolve(latest, nowEpoch);
-        if ((earliest is not null && e is null) || (latest is not null && l is null))
+        if (!TimeArguments.TryResolve("--earliest", earliest, nowEpoch, out var e, out var timeError)
+            || !TimeArguments.TryResolve("--latest", latest, nowEpoch, out var l, out timeError))
         {
-            Console.Error.WriteLine("escudo: --earliest/--latest must be a time modifier such as -24h@h, @d, now or epoch seconds");
+            Console.Error.WriteLine(timeError);
             return 1;
         }
 

@@ -11,8 +11,24 @@ namespace Escudo.Core.Time;
 /// </summary>
 public static class RelativeTime
 {
-    /// <summary>Resolves a modifier against <paramref name="now"/> (epoch seconds); null if it does not parse.</summary>
+    /// <summary>
+    /// Resolves a modifier against <paramref name="now"/> (epoch seconds); null if it does not parse
+    /// or leaves the years 1 to 9999 (<c>-99999999999y</c>, a <paramref name="now"/> of 1e300).
+    /// </summary>
     public static double? Resolve(string text, double now)
+    {
+        try
+        {
+            return ResolveInRange(text, now);
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or OverflowException)
+        {
+            // DateTime arithmetic past year 9999 or before year 1.
+            return null;
+        }
+    }
+
+    private static double? ResolveInRange(string text, double now)
     {
         var s = text.Trim().Trim('"');
         if (s.Length == 0)
@@ -36,7 +52,11 @@ public static class RelativeTime
             return SearchTimeZone.FromLocal(abs);
         }
 
-        var t = SearchTimeZone.ToLocal(now);
+        if (!SearchTimeZone.TryToLocal(now, out var t))
+        {
+            return null;
+        }
+
         var i = 0;
         var any = false;
         while (i < s.Length)
@@ -52,7 +72,12 @@ public static class RelativeTime
                     i++;
                 }
 
-                var amount = i > numStart ? int.Parse(s.AsSpan(numStart, i - numStart), CultureInfo.InvariantCulture) : 1;
+                var amount = 1;
+                if (i > numStart && !int.TryParse(s.AsSpan(numStart, i - numStart), NumberStyles.None, CultureInfo.InvariantCulture, out amount))
+                {
+                    return null; // more than 2^31 units moves outside any representable time
+                }
+
                 var unitStart = i;
                 while (i < s.Length && char.IsAsciiLetter(s[i]))
                 {
@@ -121,9 +146,9 @@ public static class RelativeTime
             case "m": t = t.AddMinutes(amount); return true;
             case "h": t = t.AddHours(amount); return true;
             case "d": t = t.AddDays(amount); return true;
-            case "w": t = t.AddDays(7 * amount); return true;
+            case "w": t = t.AddDays(7.0 * amount); return true;
             case "mon": t = t.AddMonths(amount); return true;
-            case "q": t = t.AddMonths(3 * amount); return true;
+            case "q": t = t.AddMonths(checked(3 * amount)); return true;
             case "y": t = t.AddYears(amount); return true;
             default: return false;
         }

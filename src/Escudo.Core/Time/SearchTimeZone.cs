@@ -36,6 +36,24 @@ public static class SearchTimeZone
         }
     }
 
+    /// <summary>The first second of year 1 and the last of year 9999 in epoch seconds, a day inside so any zone offset fits.</summary>
+    public const double MinEpoch = -62_135_596_800 + 86_400;
+
+    public const double MaxEpoch = 253_402_300_799 - 86_400;
+
+    /// <summary>The local time for an epoch, or false when it is not a number or not within the years 1 to 9999.</summary>
+    public static bool TryToLocal(double epochSeconds, out DateTime local)
+    {
+        if (!(epochSeconds >= MinEpoch && epochSeconds <= MaxEpoch))
+        {
+            local = default;
+            return false;
+        }
+
+        local = ToLocal(epochSeconds);
+        return true;
+    }
+
     public static DateTime ToLocal(double epochSeconds)
     {
         var utc = DateTime.UnixEpoch.AddTicks((long)Math.Round(epochSeconds * TimeSpan.TicksPerSecond));

@@ -13,6 +13,19 @@ public static class StrTime
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>Formats a time; false (and no text) when it is outside the years 1 to 9999.</summary>
+    public static bool TryFormat(double epoch, string format, out string text)
+    {
+        if (!SearchTimeZone.TryToLocal(epoch, out _))
+        {
+            text = string.Empty;
+            return false;
+        }
+
+        text = Format(epoch, format);
+        return true;
+    }
+
     public static string Format(double epoch, string format)
     {
         var t = SearchTimeZone.ToLocal(epoch);

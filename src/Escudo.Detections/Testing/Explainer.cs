@@ -70,15 +70,27 @@ public static class Explainer
         IEnumerable<Row> surviving = rows;
         foreach (var term in terms)
         {
-            var pred = SearchPredicateCompiler.Compile(term, ctx);
-            var alone = rows.Count(pred);
-            var list = surviving.Where(pred).ToList();
-            surviving = list;
             var clause = text.Substring(term.Span.Start, Math.Min(term.Span.Length, text.Length - term.Span.Start));
             if (clause.Length > 100)
             {
                 clause = clause[..97] + "...";
             }
+
+            Func<Row, bool> pred;
+            try
+            {
+                pred = SearchPredicateCompiler.Compile(term, ctx);
+            }
+            catch (Core.Diagnostics.DiagnosticException e)
+            {
+                // A subsearch clause is not counted on its own; the stage counts below include it.
+                sb.Append("  not counted (").Append(e.Diagnostic.Message).Append(")  ").AppendLine(clause);
+                continue;
+            }
+
+            var alone = rows.Count(pred);
+            var list = surviving.Where(pred).ToList();
+            surviving = list;
 
             sb.Append("  ").Append(alone.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(8)).Append(" match alone, ")
               .Append(list.Count.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(8)).Append(" remain  ").AppendLine(clause);

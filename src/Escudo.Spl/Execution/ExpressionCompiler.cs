@@ -21,7 +21,14 @@ public sealed class ExpressionCompiler(SearchContext context)
 
     public FunctionContext Functions { get; } = new(context);
 
-    public CompiledExpr Compile(Expr expr) => expr switch
+    public CompiledExpr Compile(Expr expr)
+    {
+        // A second guard behind the parser's depth limits: this exception can be caught, an overflow cannot.
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        return CompileNode(expr);
+    }
+
+    private CompiledExpr CompileNode(Expr expr) => expr switch
     {
         StringLiteral s => Constant(Value.FromString(s.Value)),
         NumberLiteral n => Constant(Value.FromNumber(n.Value)),
@@ -138,14 +145,14 @@ public sealed class ExpressionCompiler(SearchContext context)
                 {
                     var a = l(row);
                     var p = r(row);
-                    return a.IsNull || p.IsNull ? Value.Null : Value.FromBoolean(LikePattern.Get(p.ToDisplayString()).IsMatch(a.FirstString() ?? string.Empty));
+                    return a.IsNull || p.IsNull ? Value.Null : Value.FromBoolean(LikePattern.IsMatch(p.ToDisplayString(), a.FirstString() ?? string.Empty));
                 };
             case ".":
                 return row =>
                 {
                     var a = l(row);
                     var c = r(row);
-                    return a.IsNull || c.IsNull ? Value.Null : Value.FromString(a.ToDisplayString() + c.ToDisplayString());
+                    return a.IsNull || c.IsNull ? Value.Null : Concatenate(a.ToDisplayString(), c.ToDisplayString());
                 };
             case "+":
                 return row =>
@@ -166,7 +173,7 @@ public sealed class ExpressionCompiler(SearchContext context)
                         return Value.FromNumber(x + y);
                     }
 
-                    return an || cn ? Value.Null : Value.FromString(a.ToDisplayString() + c.ToDisplayString());
+                    return an || cn ? Value.Null : Concatenate(a.ToDisplayString(), c.ToDisplayString());
                 };
             case "-":
                 return Arithmetic(l, r, static (x, y) => x - y);
@@ -257,14 +264,15 @@ public sealed class ExpressionCompiler(SearchContext context)
         var args = call.Args.Select(Compile).ToArray();
         var scalar = fn.Scalar!;
         var ctx = Functions;
+        var name = fn.Name;
         switch (args.Length)
         {
             case 0:
-                return _ => scalar([], ctx);
+                return _ => Invoke(name, scalar, [], ctx);
             case 1:
                 {
                     var a0 = args[0];
-                    return r => scalar([a0(r)], ctx);
+                    return r => Invoke(name, scalar, [a0(r)], ctx);
                 }
 
             default:
@@ -276,8 +284,32 @@ public sealed class ExpressionCompiler(SearchContext context)
                         values[i] = args[i](r);
                     }
 
-                    return scalar(values, ctx);
+                    return Invoke(name, scalar, values, ctx);
                 };
+        }
+    }
+
+    /// <summary>Joins two strings; a chain of concatenations may not grow one value past the limit.</summary>
+    private static Value Concatenate(string a, string b)
+    {
+        ValueLimits.Check("concatenation", (long)a.Length + b.Length);
+        return Value.FromString(a + b);
+    }
+
+    /// <summary>
+    /// Calls a plain function. An exception escaping it is a bug for a value nobody foresaw; it
+    /// stops this search with an error naming the function instead of ending the process (or, in
+    /// the server, every other request with it).
+    /// </summary>
+    private static Value Invoke(string name, Func<Value[], FunctionContext, Value> scalar, Value[] values, FunctionContext ctx)
+    {
+        try
+        {
+            return scalar(values, ctx);
+        }
+        catch (Exception e) when (e is not (SearchLimitException or OperationCanceledException or OutOfMemoryException or DiagnosticException))
+        {
+            throw new SearchLimitException($"Error in 'eval': function `{name}` failed on its arguments ({e.GetType().Name}: {e.Message})");
         }
     }
 }
@@ -285,7 +317,51 @@ public sealed class ExpressionCompiler(SearchContext context)
 /// <summary>SQL-style LIKE patterns (<c>%</c> any run, <c>_</c> one character), cached as regexes.</summary>
 public static class LikePattern
 {
+    /// <summary>
+    /// Longer patterns (typically a field's value used as the pattern) are matched directly: building
+    /// a regex from 100,000 characters took 20 s, and caching every such pattern would grow without end.
+    /// </summary>
+    public const int MaxCachedPatternLength = 1000;
+
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Cache = new();
+
+    public static bool IsMatch(string pattern, string input) =>
+        pattern.Length > MaxCachedPatternLength ? MatchDirect(pattern, input) : Get(pattern).IsMatch(input);
+
+    /// <summary>Wildcard matching without a regex: on a mismatch, retry from the last <c>%</c> one character further.</summary>
+    internal static bool MatchDirect(string pattern, string input)
+    {
+        int p = 0, i = 0, star = -1, resume = 0;
+        while (i < input.Length)
+        {
+            if (p < pattern.Length && (pattern[p] == '_' || (pattern[p] != '%' && pattern[p] == input[i])))
+            {
+                p++;
+                i++;
+            }
+            else if (p < pattern.Length && pattern[p] == '%')
+            {
+                star = p++;
+                resume = i;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                i = ++resume;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '%')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
 
     public static Regex Get(string pattern) => Cache.GetOrAdd(pattern, p =>
     {

@@ -14,7 +14,14 @@ public static class SearchPredicateCompiler
     private static readonly Func<Row, bool> Always = static _ => true;
 
     /// <param name="subsearch">Runs a subsearch pipeline and returns its rows; null when subsearches are not allowed here.</param>
-    public static Func<Row, bool> Compile(SearchExpr expr, SearchContext ctx, Func<Pipeline, IReadOnlyList<Row>>? subsearch = null) => expr switch
+    public static Func<Row, bool> Compile(SearchExpr expr, SearchContext ctx, Func<Pipeline, IReadOnlyList<Row>>? subsearch = null)
+    {
+        // A second guard behind the parser's depth limits: this exception can be caught, an overflow cannot.
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        return CompileNode(expr, ctx, subsearch);
+    }
+
+    private static Func<Row, bool> CompileNode(SearchExpr expr, SearchContext ctx, Func<Pipeline, IReadOnlyList<Row>>? subsearch) => expr switch
     {
         SearchAll => Always,
         SearchAnd and => CompileAnd(and.Terms.Select(t => Compile(t, ctx, subsearch)).ToArray()),
@@ -200,7 +207,8 @@ public static class SearchPredicateCompiler
     {
         if (run is null)
         {
-            throw new NotSupportedException("subsearches are not allowed here");
+            // searchmatch("..."), inputlookup where and transaction conditions have no subsearch runner.
+            throw new Core.Diagnostics.DiagnosticException(Syntax.SplDiagnostics.SubsearchNotAllowed(sub.Span));
         }
 
         // Splunk runs the subsearch first and turns its rows into ( f1=v1 AND f2=v2 ) OR ( ... ).

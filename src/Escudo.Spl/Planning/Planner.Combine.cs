@@ -297,8 +297,8 @@ public sealed partial class Planner
     private Operator PlanTransaction(TransactionCommand t)
     {
         var ids = t.Fields.Select(FieldTable.Intern).ToArray();
-        Func<Row, bool>? starts = t.StartsWith is null ? null : CompileTransactionCondition(t.StartsWith);
-        Func<Row, bool>? ends = t.EndsWith is null ? null : CompileTransactionCondition(t.EndsWith);
+        Func<Row, bool>? starts = t.StartsWith is null ? null : CompileTransactionCondition(t.StartsWith, t.Span);
+        Func<Row, bool>? ends = t.EndsWith is null ? null : CompileTransactionCondition(t.EndsWith, t.Span);
         var durationId = FieldTable.Intern("duration");
         var countId = FieldTable.Intern("eventcount");
         return new DelegateOperator("transaction " + string.Join(" ", t.Fields), rows =>
@@ -396,6 +396,19 @@ public sealed partial class Planner
                 return row;
             }).ToList();
         });
+    }
+
+    /// <summary>A startswith/endswith condition; its own text is parsed apart, so its problems point at the command.</summary>
+    private Func<Row, bool> CompileTransactionCondition(string text, Core.Text.TextSpan commandSpan)
+    {
+        try
+        {
+            return CompileTransactionCondition(text);
+        }
+        catch (DiagnosticException e)
+        {
+            throw new DiagnosticException(e.Diagnostic with { Span = commandSpan, Message = "transaction condition: " + e.Diagnostic.Message });
+        }
     }
 
     private Func<Row, bool> CompileTransactionCondition(string text)

@@ -27,7 +27,7 @@ public sealed partial class Planner
         {
             Func<Value, Value> fn = f.Function switch
             {
-                "ctime" => v => v.TryGetNumber(out var t) ? Value.FromString(StrTime.Format(t, format)) : v,
+                "ctime" => v => v.TryGetNumber(out var t) && StrTime.TryFormat(t, format, out var text) ? Value.FromString(text) : v,
                 "mktime" => v => v.FirstString() is { } s && StrTime.Parse(s, format) is { } t ? Value.FromNumber(t) : v,
                 "num" or "auto" => v => v.TryGetNumber(out var d) ? Value.FromNumber(d) : (f.Function == "num" ? Value.Null : v),
                 "rmunit" => v => v.FirstString() is { } s && Regex.Match(s, @"^\s*[-+]?[\d.]+") is { Success: true } m ? Value.FromString(m.Value.Trim()) : v,
@@ -401,7 +401,12 @@ public sealed partial class Planner
             if (snapDays && from == FieldTable.Time)
             {
                 // Day spans snap to midnight in the search time zone.
-                var local = SearchTimeZone.ToLocal(v).Date;
+                if (!SearchTimeZone.TryToLocal(v, out var localTime))
+                {
+                    return; // no calendar day for a time outside the years 1 to 9999
+                }
+
+                var local = localTime.Date;
                 var days = Math.Floor((local - DateTime.UnixEpoch.Date).TotalDays / (span / 86400)) * (span / 86400);
                 binned = SearchTimeZone.FromLocal(DateTime.UnixEpoch.Date.AddDays(days));
             }

@@ -858,6 +858,7 @@ internal sealed partial class Parser
 
         var bodyStart = open.End;
         var depth = 0;
+        var deepest = 0;
         var i = open.Start;
         var inQuote = false;
         for (; i < Text.Length; i++)
@@ -875,7 +876,7 @@ internal sealed partial class Parser
 
             if (c == '[')
             {
-                depth++;
+                deepest = Math.Max(deepest, ++depth);
             }
             else if (c == ']' && --depth == 0)
             {
@@ -888,6 +889,8 @@ internal sealed partial class Parser
             throw Error(SplDiagnostics.Unexpected(new Token(TokenKind.End, Text.Length, Text.Length, string.Empty, string.Empty), "`]` closing the foreach template"));
         }
 
+        // The template is parsed again for each field it runs on, one level deeper each time.
+        CheckTemplateNesting(open, deepest);
         _pos = i + 1;
         ExpectCommandEnd("foreach");
         return new ForeachCommand(patterns, Text[bodyStart..i], Span(start));

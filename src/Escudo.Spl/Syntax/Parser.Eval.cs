@@ -36,7 +36,7 @@ internal sealed partial class Parser
         {
             _pos = t.End;
             var right = ParseXor();
-            left = new Binary("OR", left, right, left.Span.Union(right.Span));
+            left = Deeper(new Binary("OR", left, right, left.Span.Union(right.Span)), t, left, right);
         }
 
         return left;
@@ -49,7 +49,7 @@ internal sealed partial class Parser
         {
             _pos = t.End;
             var right = ParseAnd();
-            left = new Binary("XOR", left, right, left.Span.Union(right.Span));
+            left = Deeper(new Binary("XOR", left, right, left.Span.Union(right.Span)), t, left, right);
         }
 
         return left;
@@ -62,7 +62,7 @@ internal sealed partial class Parser
         {
             _pos = t.End;
             var right = ParseNot();
-            left = new Binary("AND", left, right, left.Span.Union(right.Span));
+            left = Deeper(new Binary("AND", left, right, left.Span.Union(right.Span)), t, left, right);
         }
 
         return left;
@@ -73,8 +73,10 @@ internal sealed partial class Parser
         if (PeekKeyword("NOT", out var t))
         {
             _pos = t.End;
+            EnterNesting(t);
             var operand = ParseNot();
-            return new Unary("NOT", operand, TextSpan.FromBounds(t.Start, operand.Span.End));
+            LeaveNesting();
+            return Deeper(new Unary("NOT", operand, TextSpan.FromBounds(t.Start, operand.Span.End)), t, operand);
         }
 
         return ParseComparison();
@@ -105,6 +107,7 @@ internal sealed partial class Parser
             && _lx.LexExpr(t.End).Kind == TokenKind.LParen)
         {
             _pos = _lx.LexExpr(t.End).End;
+            EnterNesting(t);
             var items = new List<Expr> { left };
             while (true)
             {
@@ -119,7 +122,8 @@ internal sealed partial class Parser
             }
 
             ExpectE(TokenKind.RParen, "`,` or `)` in the IN list");
-            return new Call("in", items, TextSpan.FromBounds(left.Span.Start, _pos));
+            LeaveNesting();
+            return Deeper(new Call("in", items, TextSpan.FromBounds(left.Span.Start, _pos)), t, items);
         }
 
         if (op is null)
@@ -129,7 +133,7 @@ internal sealed partial class Parser
 
         _pos = t.End;
         var right = ParseAdditive();
-        return new Binary(op, left, right, left.Span.Union(right.Span));
+        return Deeper(new Binary(op, left, right, left.Span.Union(right.Span)), t, left, right);
     }
 
     private Expr ParseAdditive()
@@ -145,7 +149,7 @@ internal sealed partial class Parser
 
             _pos = t.End;
             var right = ParseMultiplicative();
-            left = new Binary(t.Text, left, right, left.Span.Union(right.Span));
+            left = Deeper(new Binary(t.Text, left, right, left.Span.Union(right.Span)), t, left, right);
         }
     }
 
@@ -162,7 +166,7 @@ internal sealed partial class Parser
 
             _pos = t.End;
             var right = ParseUnaryExpr();
-            left = new Binary(t.Text, left, right, left.Span.Union(right.Span));
+            left = Deeper(new Binary(t.Text, left, right, left.Span.Union(right.Span)), t, left, right);
         }
     }
 
@@ -172,13 +176,15 @@ internal sealed partial class Parser
         if (t.Kind is TokenKind.Minus or TokenKind.Plus)
         {
             _pos = t.End;
+            EnterNesting(t);
             var operand = ParseUnaryExpr();
+            LeaveNesting();
             if (t.Kind == TokenKind.Minus && operand is NumberLiteral n)
             {
                 return new NumberLiteral(-n.Value, "-" + n.Text, TextSpan.FromBounds(t.Start, operand.Span.End));
             }
 
-            return t.Kind == TokenKind.Minus ? new Unary("-", operand, TextSpan.FromBounds(t.Start, operand.Span.End)) : operand;
+            return t.Kind == TokenKind.Minus ? Deeper(new Unary("-", operand, TextSpan.FromBounds(t.Start, operand.Span.End)), t, operand) : operand;
         }
 
         return ParsePrimary();
@@ -197,8 +203,10 @@ internal sealed partial class Parser
                 return new FieldRef(t.Value, t.Span);
             case TokenKind.LParen:
                 {
+                    EnterNesting(t);
                     var inner = ParseExpr();
                     ExpectE(TokenKind.RParen, "`)`");
+                    LeaveNesting();
                     return inner;
                 }
 
@@ -208,6 +216,7 @@ internal sealed partial class Parser
                     if (next.Kind == TokenKind.LParen && (next.Start == t.End || FunctionCatalog.Find(t.Text) is not null))
                     {
                         _pos = next.End;
+                        EnterNesting(t);
                         var args = new List<Expr>();
                         if (PeekE().Kind != TokenKind.RParen)
                         {
@@ -226,7 +235,8 @@ internal sealed partial class Parser
                         }
 
                         ExpectE(TokenKind.RParen, "`,` or `)` in the argument list");
-                        return new Call(t.Text.ToLowerInvariant(), args, TextSpan.FromBounds(t.Start, _pos));
+                        LeaveNesting();
+                        return Deeper(new Call(t.Text.ToLowerInvariant(), args, TextSpan.FromBounds(t.Start, _pos)), t, args);
                     }
 
                     if (t.Text.Equals("true", StringComparison.Ordinal) || t.Text.Equals("false", StringComparison.Ordinal))

@@ -83,15 +83,19 @@ internal sealed partial class Parser
         if (t.Kind == TokenKind.Word && t.Text == "NOT")
         {
             _pos = t.End;
+            EnterNesting(t);
             var operand = ParseSearchUnary(stopAtBy);
+            LeaveNesting();
             return new SearchNot(operand, TextSpan.FromBounds(t.Start, operand.Span.End));
         }
 
         if (t.Kind == TokenKind.LParen)
         {
             _pos = t.End;
+            EnterNesting(t);
             var inner = PeekW().Kind == TokenKind.RParen ? new SearchAll(new TextSpan(t.End, 0)) : ParseSearchAnd(stopAtBy: false);
             ExpectW(TokenKind.RParen, "`)`");
+            LeaveNesting();
             return inner;
         }
 

@@ -197,9 +197,11 @@ internal sealed partial class Parser
 
     private Pipeline ParseBracketedPipeline()
     {
-        ExpectW(TokenKind.LBracket, "`[`");
+        var open = ExpectW(TokenKind.LBracket, "`[`");
+        EnterSubsearch(open);
         var p = ParsePipeline(inSubsearch: true);
         ExpectW(TokenKind.RBracket, "`]` closing the subsearch");
+        LeaveSubsearch();
         return p;
     }
 

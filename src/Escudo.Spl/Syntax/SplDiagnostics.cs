@@ -44,4 +44,19 @@ public static class SplDiagnostics
 
     public static Diagnostic BadRegex(string pattern, string why, TextSpan span) =>
         new("SPL0013", Severity.Error, span, $"bad regular expression `{pattern}`: {why}");
+
+    public static Diagnostic NestingTooDeep(TextSpan span, int limit) =>
+        new("SPL0014", Severity.Error, span, $"nesting too deep: more than {limit} levels of parentheses, NOT, signs, function calls or subsearches inside one another");
+
+    public static Diagnostic ExpressionTooDeep(TextSpan span, int limit) =>
+        new("SPL0015", Severity.Error, span, $"expression too deep: more than {limit} operators or function calls nested in one expression; split it over several eval or where commands");
+
+    public static Diagnostic SubsearchTooDeep(TextSpan span, int limit) =>
+        new("SPL0016", Severity.Error, span, $"subsearches nested too deep: more than {limit} levels of subsearches or sub-pipelines inside one another");
+
+    public static Diagnostic SubsearchNotAllowed(TextSpan span) =>
+        new("SPL0017", Severity.Error, span, "a subsearch is not allowed here: only the search command and tstats where run subsearches");
+
+    public static Diagnostic InternalError(TextSpan span, Exception e) =>
+        new("SPL0018", Severity.Error, span, $"internal error while planning the search ({e.GetType().Name}: {e.Message}); please report it");
 }

@@ -164,7 +164,7 @@ public static partial class FunctionCatalog
         Scalar("true", 0, 0, (_, _) => Value.True);
         Scalar("false", 0, 0, (_, _) => Value.False);
         Scalar("nullif", 2, 2, (a, _) => ExpressionCompiler.IsTrue(ExpressionCompiler.Equality(a[0], a[1], false)) ? Value.Null : a[0]);
-        Scalar("like", 2, 2, (a, _) => a[0].IsNull || a[1].IsNull ? Value.Null : Value.FromBoolean(LikePattern.Get(a[1].ToDisplayString()).IsMatch(Str(a[0])!)));
+        Scalar("like", 2, 2, (a, _) => a[0].IsNull || a[1].IsNull ? Value.Null : Value.FromBoolean(LikePattern.IsMatch(a[1].ToDisplayString(), Str(a[0])!)));
         Scalar("match", 2, 2, (a, ctx) =>
         {
             if (a[0].IsNull || a[1].IsNull)
@@ -223,7 +223,17 @@ public static partial class FunctionCatalog
 
             var parsed = Syntax.Parser.Parse(s.Value);
             var expr = parsed.Success && parsed.Value.Commands.FirstOrDefault() is SearchCommand sc ? sc.Expr : new SearchAll(default);
-            var pred = SearchPredicateCompiler.Compile(expr, c.Context);
+            Func<Row, bool> pred;
+            try
+            {
+                pred = SearchPredicateCompiler.Compile(expr, c.Context);
+            }
+            catch (Core.Diagnostics.DiagnosticException e)
+            {
+                // The string is parsed apart, so its positions mean nothing in the search: point at the argument.
+                throw new Core.Diagnostics.DiagnosticException(e.Diagnostic with { Span = s.Span, Message = "searchmatch: " + e.Diagnostic.Message });
+            }
+
             return r => Value.FromBoolean(pred(r));
         });
     }
@@ -250,7 +260,9 @@ public static partial class FunctionCatalog
 
             var s = Str(a[0])!;
             // Splunk's substr is 1-based; a negative start counts from the end.
-            var begin = start > 0 ? (int)start - 1 : start < 0 ? Math.Max(0, s.Length + (int)start) : 0;
+            // A fractional start counts as its integer part (0.5 is 0, the first character).
+            var first = Math.Truncate(start);
+            var begin = first > 0 ? (int)Math.Min(first - 1, s.Length) : first < 0 ? (int)Math.Max(0, s.Length + first) : 0;
             if (begin >= s.Length)
             {
                 return Value.EmptyString;
@@ -276,7 +288,7 @@ public static partial class FunctionCatalog
             var replacement = ToDotNetReplacement(a[2].ToDisplayString());
             try
             {
-                return MapItems(a[0], s => re.Replace(s, replacement));
+                return MapItems(a[0], s => BoundedReplace(re, s, replacement));
             }
             catch (RegexMatchTimeoutException)
             {
@@ -284,9 +296,9 @@ public static partial class FunctionCatalog
                 return Value.Null;
             }
         });
-        Scalar("trim", 1, 2, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(a.Length > 1 ? Str(a[0])!.Trim(Str(a[1])!.ToCharArray()) : Str(a[0])!.Trim(' ', '\t')));
-        Scalar("ltrim", 1, 2, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(a.Length > 1 ? Str(a[0])!.TrimStart(Str(a[1])!.ToCharArray()) : Str(a[0])!.TrimStart(' ', '\t')));
-        Scalar("rtrim", 1, 2, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(a.Length > 1 ? Str(a[0])!.TrimEnd(Str(a[1])!.ToCharArray()) : Str(a[0])!.TrimEnd(' ', '\t')));
+        Scalar("trim", 1, 2, (a, _) => a[0].IsNull || (a.Length > 1 && a[1].IsNull) ? Value.Null : Value.FromString(a.Length > 1 ? Str(a[0])!.Trim(Str(a[1])!.ToCharArray()) : Str(a[0])!.Trim(' ', '\t')));
+        Scalar("ltrim", 1, 2, (a, _) => a[0].IsNull || (a.Length > 1 && a[1].IsNull) ? Value.Null : Value.FromString(a.Length > 1 ? Str(a[0])!.TrimStart(Str(a[1])!.ToCharArray()) : Str(a[0])!.TrimStart(' ', '\t')));
+        Scalar("rtrim", 1, 2, (a, _) => a[0].IsNull || (a.Length > 1 && a[1].IsNull) ? Value.Null : Value.FromString(a.Length > 1 ? Str(a[0])!.TrimEnd(Str(a[1])!.ToCharArray()) : Str(a[0])!.TrimEnd(' ', '\t')));
         Scalar("urldecode", 1, 1, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(Uri.UnescapeDataString(Str(a[0])!.Replace('+', ' '))));
         Scalar("spath", 2, 2, (a, _) => a[0].IsNull || a[1].IsNull ? Value.Null : JsonPath.Extract(Str(a[0])!, Str(a[1])!));
         Scalar("printf", 1, int.MaxValue, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(Printf.Format(Str(a[0])!, a.AsSpan(1))));
@@ -356,10 +368,14 @@ public static partial class FunctionCatalog
                 return Value.Null;
             }
 
-            var digits = a.Length > 1 && Num(a[1], out var p) ? (int)p : 0;
-            var r = Math.Round(d, Math.Clamp(digits, 0, 15), MidpointRounding.AwayFromZero);
-            // round(x, n) keeps n decimals in its display (round(2.5000, 2) shows 2.50).
-            return digits > 0 ? Value.FromString(r.ToString("F" + digits, CultureInfo.InvariantCulture)) : Value.FromNumber(r);
+            var digits = a.Length > 1 && Num(a[1], out var p) ? p : 0;
+            if (double.IsNaN(digits) || digits > MaxRoundDigits)
+            {
+                // A double holds 17 significant digits; more decimals than this are only zeros to display.
+                return Value.Null;
+            }
+
+            return Round(d, (int)digits);
         });
         Scalar("pow", 2, 2, (a, _) => Num(a[0], out var x) && Num(a[1], out var y) ? Value.FromNumber(Math.Pow(x, y)) : Value.Null);
         Scalar("sqrt", 1, 1, (a, _) => Num(a[0], out var d) && d >= 0 ? Value.FromNumber(Math.Sqrt(d)) : Value.Null);
@@ -477,7 +493,18 @@ public static partial class FunctionCatalog
 
             return Value.Null;
         });
-        Scalar("mvjoin", 2, 2, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(string.Join(Str(a[1]) ?? string.Empty, a[0].Items.ToArray())));
+        Scalar("mvjoin", 2, 2, (a, _) =>
+        {
+            if (a[0].IsNull)
+            {
+                return Value.Null;
+            }
+
+            var items = a[0].Items.ToArray();
+            var delimiter = Str(a[1]) ?? string.Empty;
+            ValueLimits.Check("mvjoin", items.Sum(i => (long)i.Length) + ((long)delimiter.Length * Math.Max(0, items.Length - 1)));
+            return Value.FromString(string.Join(delimiter, items));
+        });
         Scalar("mvappend", 1, int.MaxValue, (a, _) =>
         {
             var list = new List<string>();
@@ -538,9 +565,32 @@ public static partial class FunctionCatalog
                 return Value.Null;
             }
 
-            var step = a.Length > 2 && Num(a[2], out var st) && st > 0 ? st : 1;
-            var list = new List<string>();
-            for (var x = start; x < end && list.Count < 10000; x += step)
+            var step = 1.0;
+            if (a.Length > 2 && Num(a[2], out var st))
+            {
+                if (st == 0 || !double.IsFinite(st))
+                {
+                    // A zero step never reaches the end: refuse it rather than loop or guess.
+                    throw new SearchLimitException($"Error in 'eval': mvrange step must be a non-zero number, not {Value.FormatNumber(st)}");
+                }
+
+                step = st;
+            }
+
+            if (!double.IsFinite(start) || !double.IsFinite(end))
+            {
+                return Value.Null;
+            }
+
+            // The values run from start towards end, excluding it; a negative step counts down.
+            var count = (end - start) / step > 0 ? Math.Ceiling((end - start) / step) : 0;
+            if (count > ValueLimits.MaxRangeValues)
+            {
+                throw new SearchLimitException($"Error in 'eval': mvrange({Value.FormatNumber(start)}, {Value.FormatNumber(end)}, {Value.FormatNumber(step)}) would build {count:N0} values, more than the limit of {ValueLimits.MaxRangeValues:N0}");
+            }
+
+            var list = new List<string>((int)count);
+            for (var x = start; (step > 0 ? x < end : x > end) && list.Count < count; x += step)
             {
                 list.Add(Value.FormatNumber(x));
             }
@@ -621,7 +671,8 @@ public static partial class FunctionCatalog
 
             return RelativeTime.Resolve(Str(a[1])!, t) is { } r ? Value.FromNumber(r) : Value.Null;
         });
-        Scalar("strftime", 2, 2, (a, _) => Num(a[0], out var t) && !a[1].IsNull ? Value.FromString(StrTime.Format(t, Str(a[1])!)) : Value.Null);
+        // A time outside the years 1 to 9999 has no calendar form: null, like any argument strftime cannot read.
+        Scalar("strftime", 2, 2, (a, _) => Num(a[0], out var t) && !a[1].IsNull && StrTime.TryFormat(t, Str(a[1])!, out var text) ? Value.FromString(text) : Value.Null);
         Scalar("strptime", 2, 2, (a, _) => a[0].IsNull || a[1].IsNull ? Value.Null : StrTime.Parse(Str(a[0])!, Str(a[1])!) is { } t ? Value.FromNumber(t) : Value.Null);
     }
 
@@ -655,7 +706,7 @@ public static partial class FunctionCatalog
             {
                 "hex" => Value.FromString("0x" + ((long)d).ToString("X", CultureInfo.InvariantCulture)),
                 "commas" => Value.FromString(Math.Round(d, 2).ToString(d == Math.Floor(d) ? "#,##0" : "#,##0.##", CultureInfo.InvariantCulture)),
-                "duration" => Value.FromString(FormatDuration(d)),
+                "duration" => FormatDuration(d) is { } duration ? Value.FromString(duration) : Value.Null,
                 _ => Value.FromString(a[0].ToDisplayString()),
             };
         });
@@ -701,8 +752,49 @@ public static partial class FunctionCatalog
         Scalar("isbool", 1, 1, (a, _) => Value.FromBoolean(a[0].IsBoolean));
     }
 
-    private static string FormatDuration(double seconds)
+    /// <summary>The most decimals round(x, n) shows.</summary>
+    private const int MaxRoundDigits = 100;
+
+    private static Value Round(double d, int digits)
     {
+        var r = Math.Round(d, Math.Clamp(digits, 0, 15), MidpointRounding.AwayFromZero);
+        // round(x, n) keeps n decimals in its display (round(2.5000, 2) shows 2.50).
+        return digits > 0 ? Value.FromString(r.ToString("F" + digits, CultureInfo.InvariantCulture)) : Value.FromNumber(r);
+    }
+
+    /// <summary>
+    /// re.Replace, but a replacement that could build more than <see cref="ValueLimits.MaxStringLength"/>
+    /// (an empty match at every position, or group references repeating a long input) is counted as it
+    /// goes and stops the search at the limit instead of exhausting memory.
+    /// </summary>
+    private static string BoundedReplace(Regex re, string s, string replacement)
+    {
+        var references = replacement.Count(c => c == '$');
+        var perMatch = replacement.Length + ((long)references * s.Length);
+        if (((s.Length + 1L) * perMatch) + s.Length <= ValueLimits.MaxStringLength)
+        {
+            return re.Replace(s, replacement);
+        }
+
+        long added = 0;
+        var result = re.Replace(s, m =>
+        {
+            var r = m.Result(replacement);
+            added += r.Length;
+            ValueLimits.Check("replace", s.Length + added);
+            return r;
+        });
+        return result;
+    }
+
+    private static string? FormatDuration(double seconds)
+    {
+        // TimeSpan holds about 29,000 years; a longer duration has no clock form.
+        if (!double.IsFinite(seconds) || Math.Abs(seconds) >= TimeSpan.MaxValue.TotalSeconds - 1)
+        {
+            return null;
+        }
+
         var ts = TimeSpan.FromSeconds(Math.Floor(seconds));
         var core = $"{ts.Hours:00}:{ts.Minutes:00}:{ts.Seconds:00}";
         return ts.Days > 0 ? $"{ts.Days}+{core}" : core;

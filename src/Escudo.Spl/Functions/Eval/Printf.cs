@@ -36,7 +36,7 @@ public static class Printf
                 j++;
             }
 
-            var width = j > widthStart ? int.Parse(format.AsSpan(widthStart, j - widthStart), CultureInfo.InvariantCulture) : 0;
+            var width = j > widthStart ? Size(format.AsSpan(widthStart, j - widthStart), "width") : 0;
             var precision = -1;
             if (j < format.Length && format[j] == '.')
             {
@@ -47,7 +47,7 @@ public static class Printf
                     j++;
                 }
 
-                precision = j > ps ? int.Parse(format.AsSpan(ps, j - ps), CultureInfo.InvariantCulture) : 0;
+                precision = j > ps ? Size(format.AsSpan(ps, j - ps), "precision") : 0;
             }
 
             if (j >= format.Length)
@@ -92,15 +92,34 @@ public static class Printf
             }
 
             sb.Append(text);
+            ValueLimits.Check("printf", sb.Length);
             i = j;
         }
 
         return sb.ToString();
     }
 
+    /// <summary>A width or precision; beyond <see cref="ValueLimits.MaxPrintfWidth"/> the search stops rather than build it.</summary>
+    private static int Size(ReadOnlySpan<char> digits, string what)
+    {
+        if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > ValueLimits.MaxPrintfWidth)
+        {
+            throw new Execution.SearchLimitException($"Error in 'eval': printf {what} {digits} is more than the limit of {ValueLimits.MaxPrintfWidth:N0}");
+        }
+
+        return n;
+    }
+
     /// <summary>C's %e: one digit, the fraction, and an exponent of at least two digits (1.234568e+04).</summary>
     private static string Exponent(double d, int precision, char conv)
     {
+        if (!double.IsFinite(d))
+        {
+            // C prints inf, -inf and nan (INF... for %E); .NET's text has no exponent to rewrite.
+            var text = double.IsNaN(d) ? "nan" : d > 0 ? "inf" : "-inf";
+            return conv == 'E' ? text.ToUpperInvariant() : text;
+        }
+
         var s = d.ToString((conv == 'e' ? "e" : "E") + precision, CultureInfo.InvariantCulture);
         var e = s.IndexOfAny(['e', 'E']);
         var exp = int.Parse(s.AsSpan(e + 2), CultureInfo.InvariantCulture);
