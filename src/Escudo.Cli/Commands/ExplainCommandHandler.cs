@@ -11,7 +11,7 @@ namespace Escudo.Cli.Commands;
 /// </summary>
 internal static class ExplainCommandHandler
 {
-    public static int Run(string which, string contentDir, IReadOnlyList<string> inputs, IReadOnlyList<string> macros, EventReadOptions options)
+    public static int Run(string which, string contentDir, IReadOnlyList<string> inputs, IReadOnlyList<string> macros, EventReadOptions options, InputFlags? flags = null)
     {
         var content = CliIo.LoadContent(contentDir, macros);
         if (content is null)
@@ -26,7 +26,14 @@ internal static class ExplainCommandHandler
             return 1;
         }
 
-        var store = CliIo.LoadStore(inputs, options, out _);
+        if (!InputSet.CheckExist(inputs))
+        {
+            return 1;
+        }
+
+        var inputSet = new InputSet(inputs, options, flags ?? InputFlags.Default);
+        var store = CliIo.LoadStore(inputSet);
+        var inputStatus = inputs.Count > 0 ? inputSet.Finish() : 0;
         var engine = new DetectionEngine(content);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
         foreach (var d in matches)
@@ -42,6 +49,6 @@ internal static class ExplainCommandHandler
             }
         }
 
-        return 0;
+        return inputStatus;
     }
 }
