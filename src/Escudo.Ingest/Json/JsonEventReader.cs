@@ -44,6 +44,9 @@ public static class JsonEventReader
         CollectorKeys.Contains(p.Name)
         || (p.Name == "EventType" && p.Value.ValueKind == JsonValueKind.String && CollectorEventTypes.Contains(p.Value.GetString()!));
 
+    /// <summary>Lines that fail, with no event read before them, after which a file is taken not to be JSON lines.</summary>
+    private const int MaxLinesWithoutEvent = 1000;
+
     public static IEnumerable<Row> Read(TextReader reader, string name, EventReadOptions options, Action<IngestProblem>? problems)
     {
         // Lines are read in order on this thread; parsing and mapping run on all threads, and the
@@ -52,17 +55,28 @@ public static class JsonEventReader
             ? (null, $"line is {l.Skipped:N0} characters, over the limit of {options.MaxEventChars:N0}; skipped")
             : Parse(l.Text, options), options.ThreadCount);
         long lineNo = 0;
+        long events = 0;
+        long failed = 0;
         foreach (var (row, problem) in mapped)
         {
             lineNo++;
             if (problem is not null)
             {
                 problems?.Invoke(new IngestProblem(name, lineNo, "JSON line", problem)); // every line is counted, blank ones too
+                if (++failed >= MaxLinesWithoutEvent && events == 0)
+                {
+                    // A file that only starts like JSON (random bytes after a '{', a device) would
+                    // otherwise be read, and complained about, for as long as it lasts.
+                    problems?.Invoke(new IngestProblem(name, lineNo, "JSON line", $"{failed:N0} lines and not one JSON event: not JSON lines; the rest of the file is skipped"));
+                    yield break;
+                }
+
                 continue;
             }
 
             if (row is not null)
             {
+                events++;
                 yield return row;
             }
         }

@@ -89,7 +89,7 @@ public sealed class InputHandlingTests : IDisposable
     public void WarningsAreCappedPerFileWithASummaryAndQuietSilencesThem()
     {
         var noisy = Path.Combine(_dir, "noisy.json");
-        var lines = Enumerable.Range(0, 1000).Select(i => "{not json " + i).Append("{\"time\":1600000000,\"event\":\"the one good line\"}");
+        var lines = Enumerable.Range(0, 1000).Select(i => "{not json " + i).Prepend("{\"time\":1600000000,\"event\":\"the one good line\"}");
         File.WriteAllLines(noisy, lines);
         var r = EscudoProcess.Run("export", noisy, "--format", "json");
         Assert.Equal(0, r.ExitCode);

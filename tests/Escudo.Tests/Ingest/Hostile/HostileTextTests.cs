@@ -325,6 +325,54 @@ public sealed class HostileTextTests
         Assert.Single(Read(Encoding.UTF8.GetBytes(blankJson)).Rows);
     }
 
+    /// <summary>Endless lines that start like JSON; fails the test (instead of hanging it) if read past 64 MB.</summary>
+    private sealed class EndlessBadJson : Stream
+    {
+        private static readonly byte[] Line = Encoding.UTF8.GetBytes("{\"a\": nope\n");
+        private long _pos;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Assert.True(_pos < 64L << 20, "the reader kept reading a source with no JSON event in it");
+            for (var i = 0; i < count; i++, _pos++)
+            {
+                buffer[offset + i] = Line[_pos % Line.Length];
+            }
+
+            return count;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public void ASourceThatOnlyLooksLikeJsonIsGivenUpAfterAThousandBadLines()
+    {
+        var problems = new List<IngestProblem>();
+        var rows = InputReader.ReadStream(new EndlessBadJson(), "endless.json", EventReadOptions.Default, problems.Add).ToList();
+        Assert.Empty(rows);
+        Assert.Equal(1001, problems.Count);
+        Assert.Equal("1,000 lines and not one JSON event: not JSON lines; the rest of the file is skipped", problems[^1].Message);
+    }
+
     [Fact]
     public void RandomBytesAreReportedAsNoKnownFormat()
     {
