@@ -26,6 +26,33 @@ public static class Program
 
     private static Option<string[]> InputOption() => new("--input", "-i") { Description = "A file or folder of events (EVTX, XmlWinEventLog, JSON lines, zip); repeatable.", AllowMultipleArgumentsPerToken = true };
 
+    /// <summary>The reading flags of every command that reads --input: --quiet, --allow-empty, --max-event-chars.</summary>
+    private sealed class ReadingOptions
+    {
+        private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "Do not print warnings about damaged or skipped input (errors are still printed)." };
+        private readonly Option<bool> _allowEmpty = new("--allow-empty") { Description = "An input with no readable events is not an error (exit 0)." };
+        private readonly Option<int?> _maxEventChars = new("--max-event-chars") { Description = $"The longest event or line of text read, in characters; longer ones are reported and skipped (default {EventReadOptions.DefaultMaxEventChars})." };
+
+        public ReadingOptions(Command command)
+        {
+            _maxEventChars.Validators.Add(r =>
+            {
+                if (r.GetValue(_maxEventChars) is <= 0)
+                {
+                    r.AddError("--max-event-chars must be a positive number of characters");
+                }
+            });
+            command.Options.Add(_quiet);
+            command.Options.Add(_allowEmpty);
+            command.Options.Add(_maxEventChars);
+        }
+
+        public InputFlags Flags(ParseResult p) => new(p.GetValue(_quiet), p.GetValue(_allowEmpty));
+
+        public EventReadOptions Apply(ParseResult p, EventReadOptions options) =>
+            p.GetValue(_maxEventChars) is { } max ? options with { MaxEventChars = max } : options;
+    }
+
     private static Option<string[]> MacrosOption() => new("--macros") { Description = "A folder of macro YAML files that override the content's; repeatable." };
 
     private static Option<string?> SourceOption() => new("--source") { Description = "Override the source of every input event." };
@@ -52,6 +79,7 @@ public static class Program
         var source = SourceOption();
         var sourcetype = SourceTypeOption();
         var cmd = new Command("search", "Run one search over the input events.") { spl, input, content, macros, format, earliest, latest, now, source, sourcetype };
+        var reading = new ReadingOptions(cmd);
         cmd.SetAction(p => SearchCommandHandler.Run(
             p.GetValue(spl)!,
             p.GetValue(input) ?? [],
@@ -61,7 +89,8 @@ public static class Program
             p.GetValue(earliest),
             p.GetValue(latest),
             p.GetValue(now),
-            new EventReadOptions(p.GetValue(source), p.GetValue(sourcetype))));
+            reading.Apply(p, new EventReadOptions(p.GetValue(source), p.GetValue(sourcetype))),
+            reading.Flags(p)));
         return cmd;
     }
 
@@ -82,6 +111,7 @@ public static class Program
         var now = new Option<string?>("--now") { Description = "Epoch seconds for \"now\"." };
         var useTimeRange = new Option<bool>("--use-time-range") { Description = "Apply each detection's own earliest/latest (-70m@m .. -10m@m by default) relative to --now instead of covering all input." };
         var cmd = new Command("hunt", "Run every detection of a content folder over the input events in one shared pass.") { content, input, output, only, exclude, type, experimental, format, macros, report, navigator, now, useTimeRange };
+        var reading = new ReadingOptions(cmd);
         cmd.SetAction(p => HuntCommandHandler.Run(new HuntOptions
         {
             Content = p.GetValue(content)!,
@@ -97,6 +127,8 @@ public static class Program
             Navigator = p.GetValue(navigator),
             Now = p.GetValue(now),
             UseTimeRange = p.GetValue(useTimeRange),
+            Read = reading.Apply(p, EventReadOptions.Default),
+            InputFlags = reading.Flags(p),
         }));
         return cmd;
     }
@@ -132,7 +164,8 @@ public static class Program
         var source = SourceOption();
         var sourcetype = SourceTypeOption();
         var cmd = new Command("export", "Print events as parsed, one per line (xml as Windows renders them, or json with every extracted field).") { inputs, format, source, sourcetype };
-        cmd.SetAction(p => ExportCommandHandler.Run(p.GetValue(inputs) ?? [], p.GetValue(format) ?? "xml", new EventReadOptions(p.GetValue(source), p.GetValue(sourcetype))));
+        var reading = new ReadingOptions(cmd);
+        cmd.SetAction(p => ExportCommandHandler.Run(p.GetValue(inputs) ?? [], p.GetValue(format) ?? "xml", reading.Apply(p, new EventReadOptions(p.GetValue(source), p.GetValue(sourcetype))), reading.Flags(p)));
         return cmd;
     }
 
@@ -155,7 +188,8 @@ public static class Program
         var source = SourceOption();
         var sourcetype = SourceTypeOption();
         var cmd = new Command("explain", "Show why a detection fires or not: events matching each clause of its base search, rows after each stage.") { which, content, input, macros, source, sourcetype };
-        cmd.SetAction(p => ExplainCommandHandler.Run(p.GetValue(which)!, p.GetValue(content)!, p.GetValue(input) ?? [], p.GetValue(macros) ?? [], new EventReadOptions(p.GetValue(source), p.GetValue(sourcetype))));
+        var reading = new ReadingOptions(cmd);
+        cmd.SetAction(p => ExplainCommandHandler.Run(p.GetValue(which)!, p.GetValue(content)!, p.GetValue(input) ?? [], p.GetValue(macros) ?? [], reading.Apply(p, new EventReadOptions(p.GetValue(source), p.GetValue(sourcetype))), reading.Flags(p)));
         return cmd;
     }
 
@@ -167,7 +201,8 @@ public static class Program
         var output = new Option<string>("--out", "-o") { Description = "The dataset file to write (one raw event per line).", Required = true };
         var url = new Option<string?>("--url") { Description = "The attack_data URL to print in the tests: entry." };
         var cmd = new Command("new-test", "Record a test dataset from any input and print the attack_data entry for a detection's tests: block.") { input, search, output, url };
-        cmd.SetAction(p => NewTestCommandHandler.Run(p.GetValue(input) ?? [], p.GetValue(search), p.GetValue(output)!, p.GetValue(url)));
+        var reading = new ReadingOptions(cmd);
+        cmd.SetAction(p => NewTestCommandHandler.Run(p.GetValue(input) ?? [], p.GetValue(search), p.GetValue(output)!, p.GetValue(url), reading.Apply(p, EventReadOptions.Default), reading.Flags(p)));
         return cmd;
     }
 }

@@ -1,33 +1,14 @@
-using Escudo.Core.Events;
 using Escudo.Core.Storage;
 using Escudo.Detections.Store;
 using Escudo.Ingest;
-using Escudo.Ingest.Sources;
 
 namespace Escudo.Cli.Commands;
 
 /// <summary>Reading inputs and reporting problems the same way in every command.</summary>
 internal static class CliIo
 {
-    public static MemoryStore LoadStore(IReadOnlyList<string> inputs, EventReadOptions options, out long problems)
-    {
-        var events = new List<Row>();
-        long count = 0;
-        foreach (var input in inputs)
-        {
-            foreach (var row in InputReader.Read(input, options, p =>
-            {
-                count++;
-                ReportProblem(p);
-            }))
-            {
-                events.Add(row);
-            }
-        }
-
-        problems = count;
-        return new MemoryStore(events);
-    }
+    /// <summary>Reads every event of the inputs into memory (problems reported as <see cref="InputSet"/> does).</summary>
+    public static MemoryStore LoadStore(InputSet inputs) => new(inputs.Read().ToList());
 
     /// <summary>Loads a content folder, or says why it cannot on stderr (the commands then exit 1).</summary>
     public static Detections.Content.ContentFolder? LoadContent(string dir, IEnumerable<string> macroFolders)

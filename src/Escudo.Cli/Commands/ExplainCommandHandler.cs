@@ -11,7 +11,7 @@ namespace Escudo.Cli.Commands;
 /// </summary>
 internal static class ExplainCommandHandler
 {
-    public static int Run(string which, string contentDir, IReadOnlyList<string> inputs, IReadOnlyList<string> macros, EventReadOptions options)
+    public static int Run(string which, string contentDir, IReadOnlyList<string> inputs, IReadOnlyList<string> macros, EventReadOptions options, InputFlags? flags = null)
     {
         var content = CliIo.LoadContent(contentDir, macros);
         if (content is null)
@@ -32,7 +32,14 @@ internal static class ExplainCommandHandler
             Console.WriteLine($"{d.Name} ({d.File}): cannot run: {d.Reason}");
         }
 
-        var store = CliIo.LoadStore(inputs, options, out _);
+        if (!InputSet.CheckExist(inputs))
+        {
+            return 1;
+        }
+
+        var inputSet = new InputSet(inputs, options, flags ?? InputFlags.Default);
+        var store = CliIo.LoadStore(inputSet);
+        var inputStatus = inputs.Count > 0 ? inputSet.Finish() : 0;
         var engine = new DetectionEngine(content);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
         var failed = invalid.Count;
@@ -51,6 +58,6 @@ internal static class ExplainCommandHandler
         }
 
         // The explanation of a detection that cannot run is its error: a script must see it failed.
-        return failed > 0 ? 1 : 0;
+        return failed > 0 ? 1 : inputStatus;
     }
 }

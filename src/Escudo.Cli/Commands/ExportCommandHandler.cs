@@ -6,30 +6,28 @@ namespace Escudo.Cli.Commands;
 /// <summary><c>escudo export</c>: events as parsed, one per line: their XML as Windows renders it, or JSON with every extracted field.</summary>
 internal static class ExportCommandHandler
 {
-    public static int Run(IReadOnlyList<string> inputs, string format, EventReadOptions options)
+    public static int Run(IReadOnlyList<string> inputs, string format, EventReadOptions options, InputFlags? flags = null)
     {
-        var stdout = Console.Out;
-        long problems = 0;
-        foreach (var input in inputs)
+        if (!InputSet.CheckExist(inputs))
         {
-            foreach (var row in InputReader.Read(input, options, p =>
+            return 1;
+        }
+
+        var stdout = Console.Out;
+        var inputSet = new InputSet(inputs, options, flags ?? InputFlags.Default);
+        foreach (var row in inputSet.Read())
+        {
+            if (format == "json")
             {
-                problems++;
-                CliIo.ReportProblem(p);
-            }))
+                stdout.WriteLine(ResultJson.ToJsonLine(row));
+            }
+            else
             {
-                if (format == "json")
-                {
-                    stdout.WriteLine(ResultJson.ToJsonLine(row));
-                }
-                else
-                {
-                    stdout.WriteLine(row.Get(Core.Events.FieldTable.Raw).ToDisplayString());
-                }
+                stdout.WriteLine(row.Get(Core.Events.FieldTable.Raw).ToDisplayString());
             }
         }
 
         stdout.Flush();
-        return 0;
+        return inputSet.Finish();
     }
 }

@@ -38,6 +38,10 @@ internal sealed class HuntOptions
     public string? Now { get; init; }
 
     public bool UseTimeRange { get; init; }
+
+    public EventReadOptions Read { get; init; } = EventReadOptions.Default;
+
+    public InputFlags InputFlags { get; init; } = InputFlags.Default;
 }
 
 /// <summary>
@@ -50,6 +54,11 @@ internal static class HuntCommandHandler
     public static int Run(HuntOptions o)
     {
         var clock = Stopwatch.StartNew();
+        if (!InputSet.CheckExist(o.Inputs))
+        {
+            return 1;
+        }
+
         var content = CliIo.LoadContent(o.Content, o.Macros);
         if (content is null)
         {
@@ -83,7 +92,9 @@ internal static class HuntCommandHandler
 
         // One pass over the input: every event is read, mapped and offered to the detections once.
         var pass = new SharedPass(engine, firstPass, now, range);
-        ReadWithProgress(o.Inputs, pass);
+        var inputs = new InputSet(o.Inputs, o.Read, o.InputFlags);
+        ReadWithProgress(inputs, pass);
+        var inputStatus = inputs.Finish();
         var runs = pass.Run();
 
         // Risk-based alerting: the first pass's risk events are the Risk data model for correlations.
@@ -131,7 +142,7 @@ internal static class HuntCommandHandler
             return 1;
         }
 
-        return 0;
+        return inputStatus;
     }
 
     private static List<InvalidDetection> SelectInvalid(ContentFolder content, HuntOptions o) => content.Invalid
@@ -166,7 +177,7 @@ internal static class HuntCommandHandler
         .Where(d => o.Types.Count == 0 || o.Types.Any(t => t.Equals(d.Type, StringComparison.OrdinalIgnoreCase)))
         .ToList();
 
-    private static void ReadWithProgress(IReadOnlyList<string> inputs, SharedPass pass)
+    private static void ReadWithProgress(InputSet inputs, SharedPass pass)
     {
         // Parsing and matching overlap: one thread reads and maps events, this one offers them to
         // the detections. The bounded queue keeps memory flat however large the input.
@@ -178,16 +189,13 @@ internal static class HuntCommandHandler
                 try
                 {
                     var batch = new List<Row>(256);
-                    foreach (var input in inputs)
+                    foreach (var row in inputs.Read())
                     {
-                        foreach (var row in InputReader.Read(input, EventReadOptions.Default, CliIo.ReportProblem))
+                        batch.Add(row);
+                        if (batch.Count == 256)
                         {
-                            batch.Add(row);
-                            if (batch.Count == 256)
-                            {
-                                queue.Add([.. batch]);
-                                batch.Clear();
-                            }
+                            queue.Add([.. batch]);
+                            batch.Clear();
                         }
                     }
 

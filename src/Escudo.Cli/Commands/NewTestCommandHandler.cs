@@ -14,9 +14,20 @@ namespace Escudo.Cli.Commands;
 /// </summary>
 internal static class NewTestCommandHandler
 {
-    public static int Run(IReadOnlyList<string> inputs, string? search, string output, string? url)
+    public static int Run(IReadOnlyList<string> inputs, string? search, string output, string? url, EventReadOptions? options = null, InputFlags? flags = null)
     {
-        var store = CliIo.LoadStore(inputs, EventReadOptions.Default, out _);
+        if (!InputSet.CheckExist(inputs))
+        {
+            return 1;
+        }
+
+        var inputSet = new InputSet(inputs, options ?? EventReadOptions.Default, flags ?? InputFlags.Default);
+        var store = CliIo.LoadStore(inputSet);
+        if (inputSet.Finish() != 0)
+        {
+            return 1; // a dataset recorded from nothing is not a test
+        }
+
         IEnumerable<Row> events = store.Events;
         if (search is not null)
         {

@@ -13,7 +13,7 @@ namespace Escudo.Cli.Commands;
 /// <summary><c>escudo search "&lt;SPL&gt;"</c>: exit 0 on success, 2 when the search does not parse or names something unknown, 1 otherwise.</summary>
 internal static class SearchCommandHandler
 {
-    public static int Run(string spl, IReadOnlyList<string> inputs, string? contentDir, IReadOnlyList<string> macroDirs, string? format, string? earliest, string? latest, string? now, EventReadOptions options)
+    public static int Run(string spl, IReadOnlyList<string> inputs, string? contentDir, IReadOnlyList<string> macroDirs, string? format, string? earliest, string? latest, string? now, EventReadOptions options, InputFlags? flags = null)
     {
         if (!TimeArguments.TryParseNow(now, out var nowEpoch, out var nowError))
         {
@@ -67,7 +67,14 @@ internal static class SearchCommandHandler
             return ReportCompileError(probe);
         }
 
-        var store = inputs.Count > 0 ? CliIo.LoadStore(inputs, options, out _) : new MemoryStore([]);
+        if (!InputSet.CheckExist(inputs))
+        {
+            return 1;
+        }
+
+        var inputSet = new InputSet(inputs, options, flags ?? InputFlags.Default);
+        var store = inputs.Count > 0 ? CliIo.LoadStore(inputSet) : new MemoryStore([]);
+        var inputStatus = inputs.Count > 0 ? inputSet.Finish() : 0;
         var ctx = new SearchContext
         {
             Now = nowEpoch,
@@ -96,7 +103,7 @@ internal static class SearchCommandHandler
         }
 
         ResultWriter.Write(rows, format ?? (CliIo.IsTerminal ? "table" : "json"), Console.Out);
-        return 0;
+        return inputStatus;
     }
 
     public static int ReportCompileError(CompileResult result)

@@ -71,6 +71,12 @@ internal sealed class BinXmlRenderer
     /// <summary>The last event held CDATA or processing instructions, whose text the spans do not describe.</summary>
     public bool HasUnusualContent => _unusual;
 
+    /// <summary>
+    /// Set when rendering the last record decoded a damaged element or attribute name (written
+    /// encoded, see <see cref="DecodeName"/>): what to report, with the name's chunk offset.
+    /// </summary>
+    public (int Offset, string Written)? DamagedName { get; private set; }
+
     private record struct Substitution(byte Type, int Offset, int Size);
 
     /// <summary>
@@ -178,6 +184,7 @@ internal sealed class BinXmlRenderer
         _tokens = 0;
         _spanCount = 0;
         _unusual = false;
+        DamagedName = null;
         var c = new EvtxCursor(chunk, start, end);
         RenderFragment(ref c, chunk, 0, 0, inTemplate: false, nesting: 0);
         EndAttribute();
@@ -1171,6 +1178,20 @@ internal sealed class BinXmlRenderer
         return name;
     }
 
+    /// <summary>Whether a name can be written into the XML as it is: none of the characters that would end or break a tag.</summary>
+    private static bool IsPlainName(ReadOnlySpan<char> chars)
+    {
+        foreach (var ch in chars)
+        {
+            if (ch is '<' or '>' or '\'' or '"' or '&' or '=' or '/' || char.IsWhiteSpace(ch) || char.IsControl(ch) || char.IsSurrogate(ch) || ch is '\uFFFE' or '\uFFFF')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Name structure: next offset (u32), hash (u16), char count (u16), UTF-16 chars, NUL (u16).</summary>
     private string DecodeName(ReadOnlySpan<byte> chunk, int offset, out int length)
     {
@@ -1192,17 +1213,33 @@ internal sealed class BinXmlRenderer
             return known;
         }
 
+        // A damaged name (a flipped bit, an overwritten string) does not cost the record, as it
+        // does not in evtxexport: the name is written with each character XML does not allow in
+        // a name encoded as XmlConvert.EncodeName does (_xHHHH_), so the XML stays well formed
+        // and the damage stays visible, and the caller reports it. Such names are not interned.
         if (chars.IsEmpty)
         {
-            throw new EvtxFormatException("name", offset, "empty element or attribute name");
+            DamagedName = (offset, "_");
+            return "_";
         }
 
-        foreach (var ch in chars)
+        if (!IsPlainName(chars))
         {
-            if (ch is '<' or '>' or '\'' or '"' or '&' or '=' or '/' || char.IsWhiteSpace(ch) || char.IsControl(ch))
+            var written = System.Xml.XmlConvert.EncodeName(new string(chars));
+            if (!IsPlainName(written))
             {
-                throw new EvtxFormatException("name", offset, "name contains characters not allowed in XML names");
+                // EncodeName leaves characters such as U+FFFF alone: hex every one outside ASCII letters and digits.
+                var sb = new System.Text.StringBuilder();
+                foreach (var ch in chars)
+                {
+                    sb.Append(char.IsAsciiLetterOrDigit(ch) || ch is '_' or '-' or '.' || (ch > 0x7f && char.IsLetterOrDigit(ch)) ? ch.ToString() : $"_x{(int)ch:X4}_");
+                }
+
+                written = char.IsAsciiDigit(sb[0]) || sb[0] is '-' or '.' ? "_" + sb : sb.ToString();
             }
+
+            DamagedName = (offset, written);
+            return written;
         }
 
         if (_internedNames.Count >= MaxInternedNames)

@@ -490,6 +490,11 @@ public sealed class EvtxFile : IDisposable
         try
         {
             var xml = renderer.Render(chunk, offset + RecordHeaderSize, offset + (int)size - 4);
+            if (renderer.DamagedName is { } damaged)
+            {
+                report(new IngestProblem(_name, fileOffset + damaged.Offset, "name", $"record {recordId}: a damaged element or attribute name, written as {damaged.Written} (records of this chunk that reuse it too); record kept"));
+            }
+
             WindowsEvent? windowsEvent = null;
             var fromText = false;
             if (renderer.CollectElements)

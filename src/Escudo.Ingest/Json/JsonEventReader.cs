@@ -16,43 +16,78 @@ namespace Escudo.Ingest.Json;
 /// </summary>
 public static class JsonEventReader
 {
-    private static readonly HashSet<string> CollectorKeys = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>
+    /// Fields the collector adds around a Windows event (NXLog, Logstash, Winlogbeat), by their
+    /// exact names: compared case-sensitively, because events carry fields that differ only in
+    /// case (Logstash's <c>port</c> and <c>type</c> versus an event's <c>Port</c> and <c>Type</c>).
+    /// </summary>
+    private static readonly HashSet<string> CollectorKeys = new(StringComparer.Ordinal)
     {
         "EventReceivedTime", "SourceModuleName", "SourceModuleType", "@version", "tags", "port", "host", "Severity", "SeverityValue",
-        "EventType", "OpcodeValue", "Message", "Category", "EventTime", "@timestamp", "Hostname", "SourceName", "ProviderGuid", "EventID",
+        "OpcodeValue", "Message", "Category", "EventTime", "@timestamp", "Hostname", "SourceName", "ProviderGuid", "EventID",
         "Channel", "Keywords", "Task", "Opcode", "Version", "RecordNumber", "ExecutionProcessID", "ThreadID", "ActivityID", "RelatedActivityID",
         "Level", "UserID", "AccountName", "Domain", "AccountType", "Computer", "computer_name", "beat", "agent", "ecs", "log", "winlog", "event", "input", "type", "timestamp",
     };
+
+    /// <summary>
+    /// NXLog's <c>EventType</c> is the event's level as a word; Sysmon's own <c>EventType</c>
+    /// (CreateKey, DeleteKey, SetValue, DeleteValue, RenameKey on 12-14; CreatePipe, ConnectPipe on
+    /// 17-18) has the same name and, in NXLog output, replaces it. Only the level words are the
+    /// collector's (the values NXLog's im_msvistalog writes).
+    /// </summary>
+    private static readonly HashSet<string> CollectorEventTypes = new(StringComparer.Ordinal)
+    {
+        "INFO", "AUDIT_SUCCESS", "AUDIT_FAILURE", "ERROR", "WARNING", "VERBOSE", "CRITICAL", "DEBUG",
+    };
+
+    private static bool IsCollectorField(JsonProperty p) =>
+        CollectorKeys.Contains(p.Name)
+        || (p.Name == "EventType" && p.Value.ValueKind == JsonValueKind.String && CollectorEventTypes.Contains(p.Value.GetString()!));
+
+    /// <summary>Lines that fail, with no event read before them, after which a file is taken not to be JSON lines.</summary>
+    private const int MaxLinesWithoutEvent = 1000;
 
     public static IEnumerable<Row> Read(TextReader reader, string name, EventReadOptions options, Action<IngestProblem>? problems)
     {
         // Lines are read in order on this thread; parsing and mapping run on all threads, and the
         // rows (and problems) come back in file order.
-        var mapped = OrderedParallel.Map(Lines(reader), l => Parse(l.Text, options), options.ThreadCount);
+        var mapped = OrderedParallel.Map(Lines(reader, options.MaxEventChars), l => l.Text is null
+            ? (null, $"line is {l.Skipped:N0} characters, over the limit of {options.MaxEventChars:N0}; skipped")
+            : Parse(l.Text, options), options.ThreadCount);
         long lineNo = 0;
+        long events = 0;
+        long failed = 0;
         foreach (var (row, problem) in mapped)
         {
             lineNo++;
             if (problem is not null)
             {
                 problems?.Invoke(new IngestProblem(name, lineNo, "JSON line", problem)); // every line is counted, blank ones too
+                if (++failed >= MaxLinesWithoutEvent && events == 0)
+                {
+                    // A file that only starts like JSON (random bytes after a '{', a device) would
+                    // otherwise be read, and complained about, for as long as it lasts.
+                    problems?.Invoke(new IngestProblem(name, lineNo, "JSON line", $"{failed:N0} lines and not one JSON event: not JSON lines; the rest of the file is skipped"));
+                    yield break;
+                }
+
                 continue;
             }
 
             if (row is not null)
             {
+                events++;
                 yield return row;
             }
         }
     }
 
-    private static IEnumerable<(string Text, long Line)> Lines(TextReader reader)
+    private static IEnumerable<(string? Text, long Skipped)> Lines(TextReader reader, int maxChars)
     {
-        string? line;
-        long lineNo = 0;
-        while ((line = reader.ReadLine()) is not null)
+        var lines = new BoundedLineReader(reader, maxChars);
+        while (lines.Next(out var line, out var skipped))
         {
-            yield return (line, ++lineNo);
+            yield return (line, skipped);
         }
     }
 
@@ -72,6 +107,11 @@ public static class JsonEventReader
         catch (JsonException e)
         {
             return (null, e.Message);
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException)
+        {
+            // A value System.Text.Json reads but cannot convert (an invalid surrogate in a string).
+            return (null, e.Message + "; skipped");
         }
     }
 
@@ -164,16 +204,21 @@ public static class JsonEventReader
             };
             foreach (var p in obj.EnumerateObject())
             {
-                if (CollectorKeys.Contains(p.Name) || p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null)
+                if (IsCollectorField(p) || p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null)
                 {
                     continue;
                 }
 
-                w.Data.Add(new(p.Name, EscapeXml(Escudo.Core.Text.JsonFlattener.Scalar(p.Value))));
+                w.Data.Add(new(p.Name, Escudo.Core.Text.JsonFlattener.Scalar(p.Value)));
             }
 
+            // The fields come from parsing the XML rendered for _raw, not from the JSON values
+            // directly: every value is escaped as it is rendered, so what a search sees is exactly
+            // what reading _raw back (export, new-test datasets) gives, and no value can add an
+            // element, a field or another event.
             var xml = RenderXml(w);
-            return WindowsEventMapper.ToRow(w, xml, options.Source, options.SourceType, options.Host, options.Index);
+            var parsed = Xml.WindowsXmlParser.Parse(xml) ?? w;
+            return WindowsEventMapper.ToRow(parsed, xml, options.Source, options.SourceType, options.Host, options.Index);
         }
 
         // Any other object: each leaf becomes a field (a.b, a{}.c) as Splunk's JSON extraction does.
@@ -237,7 +282,8 @@ public static class JsonEventReader
 
     private static double? ReadEpoch(JsonElement t) => t.ValueKind switch
     {
-        JsonValueKind.Number => t.GetDouble(),
+        // A number too large for a double (1e400) is infinite: kept, and found out of range later.
+        JsonValueKind.Number => t.TryGetDouble(out var d) ? d : double.PositiveInfinity,
         JsonValueKind.String when Value.TryParseNumber(t.GetString(), out var d) => d,
         _ => null,
     };
@@ -266,7 +312,11 @@ public static class JsonEventReader
         return sb.ToString();
     }
 
-    /// <summary>Renders a Windows event as Splunk's one-line XmlWinEventLog (single-quoted attributes).</summary>
+    /// <summary>
+    /// Renders a Windows event as Splunk's one-line XmlWinEventLog (single-quoted attributes).
+    /// Every value, attribute or text, and every Data name is escaped, so none can end its
+    /// element or add one.
+    /// </summary>
     public static string RenderXml(WindowsEvent w)
     {
         var sb = new StringBuilder(512);
@@ -274,10 +324,10 @@ public static class JsonEventReader
         sb.Append("<Provider Name='").Append(EscapeXml(w.Provider ?? string.Empty)).Append('\'');
         if (w.ProviderGuid is not null)
         {
-            sb.Append(" Guid='").Append(w.ProviderGuid).Append('\'');
+            sb.Append(" Guid='").Append(EscapeXml(w.ProviderGuid)).Append('\'');
         }
 
-        sb.Append("/><EventID>").Append(w.EventId).Append("</EventID>");
+        sb.Append("/><EventID>").Append(EscapeXml(w.EventId ?? string.Empty)).Append("</EventID>");
         Element(sb, "Version", w.Version);
         Element(sb, "Level", w.Level);
         Element(sb, "Task", w.Task);
@@ -285,23 +335,31 @@ public static class JsonEventReader
         Element(sb, "Keywords", w.Keywords);
         if (w.SystemTime is not null)
         {
-            sb.Append("<TimeCreated SystemTime='").Append(w.SystemTime).Append("'/>");
+            sb.Append("<TimeCreated SystemTime='").Append(EscapeXml(w.SystemTime)).Append("'/>");
         }
 
         Element(sb, "EventRecordID", w.EventRecordId);
         sb.Append("<Correlation/>");
         if (w.ProcessId is not null || w.ThreadId is not null)
         {
-            sb.Append("<Execution ProcessID='").Append(w.ProcessId).Append("' ThreadID='").Append(w.ThreadId).Append("'/>");
+            sb.Append("<Execution ProcessID='").Append(EscapeXml(w.ProcessId ?? string.Empty)).Append("' ThreadID='").Append(EscapeXml(w.ThreadId ?? string.Empty)).Append("'/>");
         }
 
         Element(sb, "Channel", w.Channel);
         Element(sb, "Computer", w.Computer);
-        sb.Append(w.UserId is null ? "<Security/>" : $"<Security UserID='{w.UserId}'/>");
+        if (w.UserId is null)
+        {
+            sb.Append("<Security/>");
+        }
+        else
+        {
+            sb.Append("<Security UserID='").Append(EscapeXml(w.UserId)).Append("'/>");
+        }
+
         sb.Append("</System><EventData>");
         foreach (var (k, v) in w.Data)
         {
-            sb.Append("<Data Name='").Append(k).Append("'>").Append(v).Append("</Data>");
+            sb.Append("<Data Name='").Append(EscapeXml(k ?? string.Empty)).Append("'>").Append(EscapeXml(v)).Append("</Data>");
         }
 
         sb.Append("</EventData></Event>");

@@ -8,16 +8,21 @@ namespace Escudo.Ingest.Xml;
 /// <summary>
 /// Reads XmlWinEventLog text: one <c>&lt;Event ...&gt;...&lt;/Event&gt;</c> per line as Splunk
 /// exports it (and ESCU attack datasets store it), or pretty-printed across lines as evtxexport
-/// writes it. Streams line by line; an event is everything from <c>&lt;Event</c> to <c>&lt;/Event&gt;</c>.
+/// writes it. Streams line by line; an event is everything from <c>&lt;Event</c> to
+/// <c>&lt;/Event&gt;</c>, outside CDATA sections. An event cut short (no <c>&lt;/Event&gt;</c>
+/// before the next <c>&lt;Event</c> or the end of the file) is reported and read as far as it
+/// goes, as Splunk indexes such a line; it never swallows the event after it.
 /// </summary>
 public static class XmlWinEventLogReader
 {
-    private const int MaxEventChars = 4 * 1024 * 1024;
+    private const string EventEnd = "</Event>";
+    private const string CdataStart = "<![CDATA[";
+    private const string CdataEnd = "]]>";
 
     public static IEnumerable<Row> Read(TextReader reader, string name, EventReadOptions options, Action<IngestProblem>? problems)
     {
         // Splitting is sequential (an event spans lines); parsing and mapping run on all threads, in order.
-        var mapped = OrderedParallel.Map(SplitEvents(reader, name, problems), e =>
+        var mapped = OrderedParallel.Map(SplitEvents(reader, name, problems, options.MaxEventChars), e =>
         {
             var ev = WindowsXmlParser.Parse(e.Text);
             return ev?.EventId is null ? (null, e.Line) : (WindowsEventMapper.ToRow(ev, e.Text, options.Source, options.SourceType, options.Host, options.Index), e.Line);
@@ -35,18 +40,46 @@ public static class XmlWinEventLogReader
     }
 
     /// <summary>Splits text into event strings with the line number each starts on.</summary>
-    public static IEnumerable<(string Text, long Line)> SplitEvents(TextReader reader, string name, Action<IngestProblem>? problems)
+    public static IEnumerable<(string Text, long Line)> SplitEvents(TextReader reader, string name, Action<IngestProblem>? problems) =>
+        SplitEvents(reader, name, problems, EventReadOptions.DefaultMaxEventChars);
+
+    internal static IEnumerable<(string Text, long Line)> SplitEvents(TextReader reader, string name, Action<IngestProblem>? problems, int maxEventChars)
     {
+        var lines = new BoundedLineReader(reader, maxEventChars);
         StringBuilder? current = null;
-        long lineNo = 0;
         long startLine = 0;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        var inCdata = false;
+        while (lines.Next(out var line, out var skipped))
         {
-            lineNo++;
+            var lineNo = lines.LineNumber;
+            if (line is null)
+            {
+                problems?.Invoke(new IngestProblem(name, lineNo, "XmlWinEventLog line", $"line is {skipped:N0} characters, over the limit of {maxEventChars:N0}; skipped"
+                    + (current is not null ? $" with the event that started at line {startLine}" : string.Empty)));
+                current = null;
+                inCdata = false;
+                continue;
+            }
+
             var pos = 0;
             while (pos < line.Length)
             {
+                if (inCdata)
+                {
+                    var cdataEnd = line.IndexOf(CdataEnd, pos, StringComparison.Ordinal);
+                    if (cdataEnd < 0)
+                    {
+                        current!.Append(line, pos, line.Length - pos).Append('\n');
+                        break;
+                    }
+
+                    current!.Append(line, pos, cdataEnd + CdataEnd.Length - pos);
+                    pos = cdataEnd + CdataEnd.Length;
+                    inCdata = false;
+                    continue;
+                }
+
+                var contentFrom = pos;
                 if (current is null)
                 {
                     var start = FindEventStart(line, pos);
@@ -55,65 +88,96 @@ public static class XmlWinEventLogReader
                         break;
                     }
 
-                    // The common case, one whole event on its line: no copy through a builder.
-                    var close = line.IndexOf("</Event>", start, StringComparison.Ordinal);
-                    if (close >= 0)
+                    // The common case, one whole event on its line with no CDATA and no other
+                    // event start inside: no copy through a builder.
+                    var close = line.IndexOf(EventEnd, start, StringComparison.Ordinal);
+                    if (close >= 0
+                        && line.IndexOf(CdataStart, start, close - start, StringComparison.Ordinal) < 0
+                        && FindEventStart(line, start + 6, close) < 0)
                     {
-                        yield return (start == 0 && close + 8 == line.Length ? line : line.Substring(start, close + 8 - start), lineNo);
-                        pos = close + 8;
+                        yield return (start == 0 && close + EventEnd.Length == line.Length ? line : line.Substring(start, close + EventEnd.Length - start), lineNo);
+                        pos = close + EventEnd.Length;
                         continue;
                     }
 
                     current = new StringBuilder();
                     startLine = lineNo;
                     pos = start;
+                    contentFrom = start + 6; // past this event's own "<Event"
                 }
 
-                var end = line.IndexOf("</Event>", pos, StringComparison.Ordinal);
-                if (end >= 0)
+                var end = line.IndexOf(EventEnd, contentFrom, StringComparison.Ordinal);
+                var cdata = line.IndexOf(CdataStart, contentFrom, StringComparison.Ordinal);
+                var next = FindEventStart(line, contentFrom);
+                if (cdata >= 0 && (end < 0 || cdata < end) && (next < 0 || cdata < next))
                 {
-                    current.Append(line, pos, end + 8 - pos);
+                    current.Append(line, pos, cdata + CdataStart.Length - pos);
+                    pos = cdata + CdataStart.Length;
+                    inCdata = true;
+                    continue;
+                }
+
+                if (next >= 0 && (end < 0 || next < end))
+                {
+                    // A new event starts before this one ended: this one was cut short.
+                    current.Append(line, pos, next - pos);
+                    problems?.Invoke(new IngestProblem(name, startLine, "XmlWinEventLog event", $"no </Event> before the next <Event at line {lineNo} (truncated); read as far as it goes"));
                     yield return (current.ToString(), startLine);
                     current = null;
-                    pos = end + 8;
+                    pos = next;
+                    continue;
+                }
+
+                if (end >= 0)
+                {
+                    current.Append(line, pos, end + EventEnd.Length - pos);
+                    yield return (current.ToString(), startLine);
+                    current = null;
+                    pos = end + EventEnd.Length;
                     continue;
                 }
 
                 current.Append(line, pos, line.Length - pos).Append('\n');
-                if (current.Length > MaxEventChars)
-                {
-                    problems?.Invoke(new IngestProblem(name, startLine, "XmlWinEventLog event", $"event longer than {MaxEventChars} characters without </Event>; skipped"));
-                    current = null;
-                }
-
                 break;
+            }
+
+            if (current is not null && current.Length > maxEventChars)
+            {
+                problems?.Invoke(new IngestProblem(name, startLine, "XmlWinEventLog event", $"event longer than {maxEventChars:N0} characters without </Event>; skipped"));
+                current = null;
+                inCdata = false;
             }
         }
 
         if (current is not null)
         {
-            problems?.Invoke(new IngestProblem(name, startLine, "XmlWinEventLog event", "file ends inside an event (no </Event>); skipped"));
+            problems?.Invoke(new IngestProblem(name, startLine, "XmlWinEventLog event", "file ends inside an event (no </Event>, truncated); read as far as it goes"));
+            yield return (current.ToString().TrimEnd('\n'), startLine);
         }
     }
 
-    private static int FindEventStart(string line, int from)
+    /// <summary>Where the next <c>&lt;Event</c> element starts (not <c>&lt;EventData</c>, <c>&lt;EventID</c>, ...), or -1.</summary>
+    internal static int FindEventStart(string line, int from, int until = -1)
     {
+        var limit = until < 0 ? line.Length : until;
         var i = from;
-        while (true)
+        while (i < limit)
         {
-            i = line.IndexOf("<Event", i, StringComparison.Ordinal);
+            i = line.IndexOf("<Event", i, limit - i, StringComparison.Ordinal);
             if (i < 0)
             {
                 return -1;
             }
 
             var after = i + 6;
-            if (after >= line.Length || line[after] is ' ' or '>' or '\t')
+            if (after >= line.Length || line[after] is ' ' or '>' or '\t' or '\r' or '\n')
             {
                 return i;
             }
 
             i = after; // <EventData>, <EventID>, ... are not event starts
         }
+
+        return -1;
     }
 }
