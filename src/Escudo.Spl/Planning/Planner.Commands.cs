@@ -366,7 +366,7 @@ public sealed partial class Planner
         }, mutates: true);
     }
 
-    /// <summary>bin/bucket: numbers and _time floored to the span (time spans like 1h, 1d; numbers as they are).</summary>
+    /// <summary>bin/bucket: _time floored to the span (1h, 1d); other numbers become the range "low-high" of their bucket.</summary>
     private Operator PlanBin(BinCommand b)
     {
         var from = FieldTable.Intern(b.Field);
@@ -410,7 +410,9 @@ public sealed partial class Planner
                 binned = Math.Floor(v / span) * span;
             }
 
-            row.Set(to, Value.FromNumber(binned));
+            // A number other than _time falls in a range written "low-high", as Splunk's bin shows
+            // it (bin amount span=10 gives 10-20); _time stays a number, the start of its bucket.
+            row.Set(to, from == FieldTable.Time ? Value.FromNumber(binned) : Value.FromString(Value.FromNumber(binned).ToDisplayString() + "-" + Value.FromNumber(binned + span).ToDisplayString()));
         });
     }
 

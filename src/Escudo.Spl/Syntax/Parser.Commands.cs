@@ -714,7 +714,8 @@ internal sealed partial class Parser
             Option(options, "startswith"),
             Option(options, "endswith"),
             IsTrue(Option(options, "keepevicted")),
-            Span(start));
+            Span(start))
+        { MvList = IsTrue(Option(options, "mvlist")) };
     }
 
     private Command ParseMap(int start)

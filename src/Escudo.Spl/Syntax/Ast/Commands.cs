@@ -79,7 +79,11 @@ public sealed record SpathCommand(string Input, string? Output, string? Path, Te
 
 public sealed record XmlKvCommand(string Field, TextSpan Span) : Command("xmlkv", Span);
 
-public sealed record TransactionCommand(IReadOnlyList<string> Fields, double? MaxSpan, double? MaxPause, int? MaxEvents, string? StartsWith, string? EndsWith, bool KeepEvicted, TextSpan Span) : Command("transaction", Span);
+public sealed record TransactionCommand(IReadOnlyList<string> Fields, double? MaxSpan, double? MaxPause, int? MaxEvents, string? StartsWith, string? EndsWith, bool KeepEvicted, TextSpan Span) : Command("transaction", Span)
+{
+    /// <summary>mvlist=true: field values listed per event in arrival order, duplicates kept.</summary>
+    public bool MvList { get; init; }
+}
 
 public sealed record MapCommand(string Search, int MaxSearches, TextSpan Span) : Command("map", Span);
 
