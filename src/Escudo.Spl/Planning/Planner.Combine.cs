@@ -23,7 +23,7 @@ public sealed partial class Planner
     /// </summary>
     private Operator PlanLookup(LookupCommand l)
     {
-        var table = FindLookup(l.Table, l.Span);
+        var table = FindLookup(l.Table, l.TableSpan);
         var inputs = l.Inputs.Select(i =>
         {
             var col = table.ColumnIndex(i.Field);
@@ -123,7 +123,7 @@ public sealed partial class Planner
 
     private Operator PlanInputLookup(InputLookupCommand i)
     {
-        var table = FindLookup(i.Table, i.Span);
+        var table = FindLookup(i.Table, i.TableSpan);
         var filter = i.Where is null ? null : SearchPredicateCompiler.Compile(i.Where, Context);
         var ids = table.Columns.Select(FieldTable.Intern).ToArray();
         IEnumerable<Row> Rows()

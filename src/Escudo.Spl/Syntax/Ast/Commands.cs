@@ -45,9 +45,17 @@ public sealed record SortCommand(int Limit, IReadOnlyList<SortKey> Keys, bool Re
 
 public sealed record DedupCommand(int Count, IReadOnlyList<string> Fields, bool KeepEmpty, bool Consecutive, IReadOnlyList<SortKey> SortBy, TextSpan Span) : Command("dedup", Span);
 
-public sealed record LookupCommand(string Table, IReadOnlyList<FieldAlias> Inputs, IReadOnlyList<FieldAlias> Outputs, bool OutputNew, IReadOnlyList<CommandOption> Options, TextSpan Span) : Command("lookup", Span);
+public sealed record LookupCommand(string Table, IReadOnlyList<FieldAlias> Inputs, IReadOnlyList<FieldAlias> Outputs, bool OutputNew, IReadOnlyList<CommandOption> Options, TextSpan Span) : Command("lookup", Span)
+{
+    /// <summary>Where the table name is written, for a diagnostic about the table.</summary>
+    public TextSpan TableSpan { get; init; } = Span;
+}
 
-public sealed record InputLookupCommand(string Table, bool Append, SearchExpr? Where, IReadOnlyList<CommandOption> Options, TextSpan Span) : Command("inputlookup", Span);
+public sealed record InputLookupCommand(string Table, bool Append, SearchExpr? Where, IReadOnlyList<CommandOption> Options, TextSpan Span) : Command("inputlookup", Span)
+{
+    /// <summary>Where the table name is written, for a diagnostic about the table.</summary>
+    public TextSpan TableSpan { get; init; } = Span;
+}
 
 public sealed record RexCommand(string Field, string Pattern, int MaxMatch, bool SedMode, TextSpan Span) : Command("rex", Span);
 
