@@ -42,7 +42,7 @@ public sealed class DetectionEngine(ContentFolder content)
         var compiled = SplEngine.Compile(d.Search, ctx);
         if (!compiled.Success)
         {
-            return new DetectionRun(d, [], [], [], Describe(compiled), compiled.Text);
+            return new DetectionRun(d, [], [], [], Describe(compiled), compiled.ExpandedText ?? compiled.Text);
         }
 
         return Complete(d, () => compiled.Search!.Run(), compiled.Text, warnings, now);
