@@ -242,6 +242,10 @@ public sealed partial class Planner
                 {
                     c = string.CompareOrdinal(x.FirstString(), y.FirstString());
                 }
+                else if (type == "ip")
+                {
+                    c = CompareAsIp(x, y);
+                }
                 else
                 {
                     c = ValueComparer.Instance.Compare(x, y);
@@ -255,6 +259,28 @@ public sealed partial class Planner
 
             return 0;
         });
+    }
+
+    /// <summary>
+    /// sort ip(field): addresses in numeric order (IPv4 before IPv6, each by its bytes), so
+    /// 9.1.1.1 comes before 10.0.0.9 before 10.0.0.10; values that are not addresses follow, in the
+    /// usual order.
+    /// </summary>
+    private static int CompareAsIp(Value x, Value y)
+    {
+        var a = ParseIp(x);
+        var b = ParseIp(y);
+        if (a is null || b is null)
+        {
+            return a is not null ? -1 : b is not null ? 1 : ValueComparer.Instance.Compare(x, y);
+        }
+
+        return a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.AsSpan().SequenceCompareTo(b);
+
+        static byte[]? ParseIp(Value v) =>
+            v.FirstString() is { } s && System.Net.IPAddress.TryParse(s, out var ip) && (s.Contains(':', StringComparison.Ordinal) || s.Count(ch => ch == '.') == 3)
+                ? ip.GetAddressBytes()
+                : null;
     }
 
     /// <summary>dedup: keeps the first N rows for each combination of the fields; rows missing a field are dropped unless keepempty=true.</summary>

@@ -11,7 +11,11 @@ public sealed record WhereCommand(Expr Predicate, TextSpan Span) : Command("wher
 
 public sealed record EvalCommand(IReadOnlyList<EvalAssignment> Assignments, TextSpan Span) : Command("eval", Span);
 
-public sealed record EvalAssignment(string Field, Expr Value, TextSpan Span);
+public sealed record EvalAssignment(string Field, Expr Value, TextSpan Span)
+{
+    /// <summary>For <c>{name}=...</c>: the field whose value names the field assigned (eval's curly-bracket syntax).</summary>
+    public string? TargetFromField => Field.Length > 2 && Field[0] == '{' && Field[^1] == '}' ? Field[1..^1] : null;
+}
 
 /// <summary>stats, eventstats, streamstats, and the aggregation part of top/rare-free commands.</summary>
 public sealed record StatsCommand(string Kind, IReadOnlyList<Aggregation> Aggregations, IReadOnlyList<string> By, IReadOnlyList<CommandOption> Options, TextSpan Span) : Command(Kind, Span);
