@@ -120,6 +120,12 @@ public sealed partial class Planner(SearchContext context)
         MapCommand m => PlanMap(m),
         ForeachCommand f => PlanForeach(f),
         TimechartCommand t => PlanTimechart(t),
+        AccumCommand a => PlanAccum(a),
+        DeltaCommand d => PlanDelta(d),
+        AutoregressCommand a => PlanAutoregress(a),
+        NomvCommand n => PlanNomv(n),
+        UntableCommand u => PlanUntable(u),
+        XySeriesCommand x => PlanXySeries(x),
         _ => throw new DiagnosticException(SplDiagnostics.BadArguments(cmd.Name, cmd.Span, "this command is parsed but cannot run yet")),
     };
 

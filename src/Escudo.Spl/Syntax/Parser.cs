@@ -260,6 +260,12 @@ internal sealed partial class Parser
             case "datamodel": return ParseDataModel(start);
             case "foreach": return ParseForeach(start);
             case "timechart": return ParseTimechart(start);
+            case "accum": return ParseAccum(start);
+            case "delta": return ParseDelta(start);
+            case "autoregress": return ParseAutoregress(start);
+            case "nomv": return ParseNomv(start);
+            case "untable": return ParseUntable(start);
+            case "xyseries": return ParseXySeries(start);
             case "apply":
             case "fit":
             case "anomalydetection":
