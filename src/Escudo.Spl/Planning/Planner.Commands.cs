@@ -448,7 +448,7 @@ public sealed partial class Planner
         var field = FieldTable.Intern(r.Field);
         if (r.SedMode)
         {
-            var (re, replacement, global) = ParseSed(r);
+            var rewrite = ParseSed(r);
             return new RowMapOperator("rex mode=sed", row =>
             {
                 var v = row.Get(field);
@@ -457,8 +457,7 @@ public sealed partial class Planner
                     return;
                 }
 
-                var s = v.ToDisplayString();
-                row.Set(field, Value.FromString(global ? re.Replace(s, replacement) : re.Replace(s, replacement, 1)));
+                row.Set(field, Value.FromString(rewrite(v.ToDisplayString())));
             });
         }
 
@@ -537,12 +536,18 @@ public sealed partial class Planner
         });
     }
 
-    private static (Regex Re, string Replacement, bool Global) ParseSed(RexCommand r)
+    /// <summary>
+    /// rex mode=sed (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Rex):
+    /// <c>s/regex/replacement/flags</c> replaces the first match, every match with flag g, or only
+    /// the Nth match with a number N (flag i ignores case); <c>y/abc/xyz/</c> replaces each
+    /// character of the first list by the character at the same place in the second.
+    /// </summary>
+    private static Func<string, string> ParseSed(RexCommand r)
     {
         var p = r.Pattern;
-        if (p.Length < 2 || p[0] != 's')
+        if (p.Length < 2 || p[0] is not ('s' or 'y'))
         {
-            throw new DiagnosticException(SplDiagnostics.BadArguments("rex", r.Span, "mode=sed expects s/<regex>/<replacement>/<flags>"));
+            throw new DiagnosticException(SplDiagnostics.BadArguments("rex", r.Span, "mode=sed expects s/<regex>/<replacement>/<flags> or y/<characters>/<characters>/"));
         }
 
         var sep = p[1];
@@ -570,19 +575,65 @@ public sealed partial class Planner
         parts.Add(cur.ToString());
         if (parts.Count < 2)
         {
-            throw new DiagnosticException(SplDiagnostics.BadArguments("rex", r.Span, "mode=sed expects s/<regex>/<replacement>/<flags>"));
+            throw new DiagnosticException(SplDiagnostics.BadArguments("rex", r.Span, "mode=sed expects s/<regex>/<replacement>/<flags> or y/<characters>/<characters>/"));
+        }
+
+        if (p[0] == 'y')
+        {
+            var from = parts[0];
+            var to = parts[1];
+            if (from.Length != to.Length)
+            {
+                throw new DiagnosticException(SplDiagnostics.BadArguments("rex", r.Span, $"y/{from}/{to}/ needs two lists of the same length"));
+            }
+
+            return text =>
+            {
+                var chars = text.ToCharArray();
+                for (var i = 0; i < chars.Length; i++)
+                {
+                    var at = from.IndexOf(chars[i], StringComparison.Ordinal);
+                    if (at >= 0)
+                    {
+                        chars[i] = to[at];
+                    }
+                }
+
+                return new string(chars);
+            };
         }
 
         var flags = parts.Count > 2 ? parts[2] : string.Empty;
+        var digits = new string(flags.Where(char.IsAsciiDigit).ToArray());
+        var nth = digits.Length > 0 && int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 0;
+        var global = flags.Contains('g');
+        Regex re;
+        string replacement;
         try
         {
-            var replacement = Regex.Replace(parts[1].Replace("$", "$$", StringComparison.Ordinal), @"\\(\d)", "$${$1}");
-            return (SplRegex.Create(parts[0], flags.Contains('i') ? RegexOptions.IgnoreCase : RegexOptions.None), replacement, flags.Contains('g'));
+            replacement = Regex.Replace(parts[1].Replace("$", "$$", StringComparison.Ordinal), @"\\(\d)", "$${$1}");
+            re = SplRegex.Create(parts[0], flags.Contains('i') ? RegexOptions.IgnoreCase : RegexOptions.None);
         }
         catch (ArgumentException e)
         {
             throw new DiagnosticException(SplDiagnostics.BadRegex(parts[0], e.Message, r.Span));
         }
+
+        if (global)
+        {
+            return text => re.Replace(text, replacement);
+        }
+
+        if (nth <= 1)
+        {
+            return text => re.Replace(text, replacement, 1);
+        }
+
+        return text =>
+        {
+            var seen = 0;
+            return re.Replace(text, m => ++seen == nth ? m.Result(replacement) : m.Value);
+        };
     }
 
     private Operator PlanRegex(RegexCommand r)
