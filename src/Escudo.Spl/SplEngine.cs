@@ -15,7 +15,8 @@ public static class SplEngine
 {
     public static CompileResult Compile(string search, SearchContext context)
     {
-        var text = search;
+        string text;
+        SourceMap map;
         if (context.Macros is { } macros)
         {
             var expansion = new MacroExpander(macros).Expand(search);
@@ -25,26 +26,30 @@ public static class SplEngine
             }
 
             text = expansion.Text!;
+            map = expansion.Map ?? SourceMap.Identity(text.Length);
         }
         else
         {
-            text = MacroExpander.RemoveComments(search);
+            map = new SourceMap();
+            text = MacroExpander.RemoveComments(search, map);
         }
 
+        // Parse and plan errors are found in the expanded text; they are reported in the text the
+        // user wrote (a 40-character search must not get an error at column 195).
         var parsed = Parser.Parse(text);
         if (!parsed.Success)
         {
-            return new CompileResult(null, null, text, parsed.Diagnostic);
+            return new CompileResult(null, null, search, map.ToOriginal(parsed.Diagnostic)) { ExpandedText = text };
         }
 
         try
         {
             var plan = new Planner(context).Plan(parsed.Value, text);
-            return new CompileResult(plan, parsed.Value, text, null);
+            return new CompileResult(plan, parsed.Value, text, null) { ExpandedText = text };
         }
         catch (DiagnosticException e)
         {
-            return new CompileResult(null, parsed.Value, text, e.Diagnostic);
+            return new CompileResult(null, parsed.Value, search, map.ToOriginal(e.Diagnostic)) { ExpandedText = text };
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -57,8 +62,14 @@ public static class SplEngine
     public static ParseResult<Pipeline> Parse(string text) => Parser.Parse(text);
 }
 
-/// <summary>The outcome of compiling a search: a runnable plan, or a diagnostic and the text it refers to.</summary>
+/// <summary>
+/// The outcome of compiling a search: a runnable plan and the expanded text it runs, or a
+/// diagnostic and the text it refers to (the search as written).
+/// </summary>
 public sealed record CompileResult(CompiledSearch? Search, Pipeline? Syntax, string Text, Diagnostic? Diagnostic)
 {
     public bool Success => Search is not null;
+
+    /// <summary>The search after macro expansion and comment removal, when expansion succeeded.</summary>
+    public string? ExpandedText { get; init; }
 }

@@ -77,7 +77,7 @@ public sealed class DetectionEngine(ContentFolder content)
         var compiled = Compile(d, ctx, out var error);
         if (compiled is null || !compiled.Success)
         {
-            return new DetectionRun(d, [], [], [], error ?? Describe(compiled!), compiled?.Text ?? d.Search);
+            return new DetectionRun(d, [], [], [], error ?? Describe(compiled!), compiled?.ExpandedText ?? compiled?.Text ?? d.Search);
         }
 
         return Complete(d, () => compiled.Search!.Run(), compiled.Text, warnings, now);

@@ -47,6 +47,13 @@ public static class GroupPushdown
                 case EvalCommand e:
                     foreach (var a in e.Assignments)
                     {
+                        if (a.TargetFromField is not null)
+                        {
+                            // {name}=... may assign any field, known ones included.
+                            known.Clear();
+                            continue;
+                        }
+
                         all.Add(a.Field);
                         if (Refs(a.Value) is { } refs && refs.All(known.Contains))
                         {

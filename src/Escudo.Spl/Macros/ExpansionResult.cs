@@ -6,4 +6,7 @@ namespace Escudo.Spl.Macros;
 public sealed record ExpansionResult(string? Text, IReadOnlyList<string> MacrosUsed, Diagnostic? Diagnostic)
 {
     public bool Success => Diagnostic is null;
+
+    /// <summary>Where each character of <see cref="Text"/> came from in the search as written.</summary>
+    public SourceMap? Map { get; init; }
 }

@@ -20,25 +20,32 @@ public sealed class MacroExpander(IMacroSource macros)
 
     public ExpansionResult Expand(string search)
     {
+        var commentMap = new SourceMap();
+        var withoutComments = RemoveComments(search, commentMap);
         try
         {
-            var withoutComments = RemoveComments(search);
             var used = new List<string>();
-            var text = ExpandText(withoutComments, [], 0, used);
-            return new ExpansionResult(text, used, null);
+            var macroMap = new SourceMap();
+            var text = ExpandText(withoutComments, [], 0, used, macroMap);
+            return new ExpansionResult(text, used, null) { Map = macroMap.Then(commentMap) };
         }
         catch (DiagnosticException e)
         {
-            return new ExpansionResult(null, [], e.Diagnostic);
+            // Expansion errors point into the comment-free text; move them to the written text.
+            return new ExpansionResult(null, [], commentMap.ToOriginal(e.Diagnostic));
         }
     }
 
     /// <summary>Removes SPL comments: three backticks, any text, three backticks.</summary>
-    public static string RemoveComments(string s)
+    public static string RemoveComments(string s) => RemoveComments(s, null);
+
+    /// <summary>Removes SPL comments (each becomes one space) and records where the remaining text came from.</summary>
+    public static string RemoveComments(string s, SourceMap? map)
     {
         var start = s.IndexOf("```", StringComparison.Ordinal);
         if (start < 0)
         {
+            map?.Copied(0, s.Length);
             return s;
         }
 
@@ -53,20 +60,27 @@ public sealed class MacroExpander(IMacroSource macros)
             }
 
             sb.Append(s, pos, start - pos).Append(' ');
+            map?.Copied(pos, start - pos);
+            map?.Copied(start, 1); // the space stands for the comment's first character
             pos = end + 3;
             start = s.IndexOf("```", pos, StringComparison.Ordinal);
         }
 
         sb.Append(s, pos, s.Length - pos);
+        map?.Copied(pos, s.Length - pos);
         return sb.ToString();
     }
 
-    private string ExpandText(string text, List<string> stack, int depth, List<string> used)
+    /// <param name="map">Only for the written text (depth 0): records where each expanded character came from.</param>
+    private string ExpandText(string text, List<string> stack, int depth, List<string> used, SourceMap? map = null)
     {
         if (text.IndexOf('`') < 0)
         {
+            map?.Copied(0, text.Length);
             return text;
         }
+
+        var copiedFrom = 0; // start of the run of written text not yet recorded in the map
 
         var sb = new StringBuilder(text.Length + 64);
         var inQuote = false;
@@ -101,11 +115,33 @@ public sealed class MacroExpander(IMacroSource macros)
 
             var call = text[(i + 1)..close].Trim();
             var span = TextSpan.FromBounds(i, close + 1);
-            sb.Append(ExpandCall(call, span, stack, depth, used));
+            map?.Copied(copiedFrom, i - copiedFrom);
+            string expansion;
+            try
+            {
+                expansion = ExpandCall(call, span, stack, depth, used);
+            }
+            catch (DiagnosticException e) when (depth == 0 && e.Diagnostic.Span != span)
+            {
+                // A problem inside a macro's definition (a nested unknown macro, a cycle) has a
+                // position in the definition's text; the user wrote the call, so point there.
+                throw new DiagnosticException(e.Diagnostic with { Span = span, Message = $"{e.Diagnostic.Message} (in the expansion of macro `{MacroName(call)}`)" });
+            }
+
+            map?.FromMacro(span, MacroName(call), expansion.Length);
+            sb.Append(expansion);
             i = close;
+            copiedFrom = close + 1;
         }
 
+        map?.Copied(copiedFrom, text.Length - copiedFrom);
         return sb.ToString();
+    }
+
+    private static string MacroName(string call)
+    {
+        var paren = call.IndexOf('(');
+        return (paren > 0 ? call[..paren] : call).Trim();
     }
 
     private static int FindClosingBacktick(string text, int from)

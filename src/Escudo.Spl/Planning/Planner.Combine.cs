@@ -23,7 +23,7 @@ public sealed partial class Planner
     /// </summary>
     private Operator PlanLookup(LookupCommand l)
     {
-        var table = FindLookup(l.Table, l.Span);
+        var table = FindLookup(l.Table, l.TableSpan);
         var inputs = l.Inputs.Select(i =>
         {
             var col = table.ColumnIndex(i.Field);
@@ -123,7 +123,7 @@ public sealed partial class Planner
 
     private Operator PlanInputLookup(InputLookupCommand i)
     {
-        var table = FindLookup(i.Table, i.Span);
+        var table = FindLookup(i.Table, i.TableSpan);
         var filter = i.Where is null ? null : SearchPredicateCompiler.Compile(i.Where, Context);
         var ids = table.Columns.Select(FieldTable.Intern).ToArray();
         IEnumerable<Row> Rows()
@@ -354,7 +354,8 @@ public sealed partial class Planner
                 done.AddRange(open.Values);
             }
 
-            return done.OrderBy(g => g[0].Time).Select(g =>
+            // Transactions come out newest first, by the time of their first event, as events do.
+            return done.OrderByDescending(g => g[0].Time).Select(g =>
             {
                 var row = new Row();
                 var order = new List<int>();
@@ -377,7 +378,7 @@ public sealed partial class Planner
 
                         foreach (var item in e.ValueAt(i).Items)
                         {
-                            if (id == FieldTable.Raw || !list.Contains(item))
+                            if (id == FieldTable.Raw || t.MvList || !list.Contains(item))
                             {
                                 list.Add(item);
                             }
@@ -388,7 +389,14 @@ public sealed partial class Planner
                 row.Set(FieldTable.Time, Value.FromNumber(g[0].Time));
                 foreach (var id in order)
                 {
-                    row.Set(id, id == FieldTable.Raw ? Value.FromString(string.Join('\n', values[id])) : Value.FromMulti(values[id]));
+                    var list = values[id];
+                    if (id != FieldTable.Raw && !t.MvList)
+                    {
+                        // mvlist=false (the default): each field's values are a set, in lexicographic order.
+                        list.Sort(StringComparer.Ordinal);
+                    }
+
+                    row.Set(id, id == FieldTable.Raw ? Value.FromString(string.Join('\n', list)) : Value.FromMulti(list));
                 }
 
                 row.Set(durationId, Value.FromNumber(g[^1].Time - g[0].Time));

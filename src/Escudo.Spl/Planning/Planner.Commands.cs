@@ -242,6 +242,10 @@ public sealed partial class Planner
                 {
                     c = string.CompareOrdinal(x.FirstString(), y.FirstString());
                 }
+                else if (type == "ip")
+                {
+                    c = CompareAsIp(x, y);
+                }
                 else
                 {
                     c = ValueComparer.Instance.Compare(x, y);
@@ -255,6 +259,28 @@ public sealed partial class Planner
 
             return 0;
         });
+    }
+
+    /// <summary>
+    /// sort ip(field): addresses in numeric order (IPv4 before IPv6, each by its bytes), so
+    /// 9.1.1.1 comes before 10.0.0.9 before 10.0.0.10; values that are not addresses follow, in the
+    /// usual order.
+    /// </summary>
+    private static int CompareAsIp(Value x, Value y)
+    {
+        var a = ParseIp(x);
+        var b = ParseIp(y);
+        if (a is null || b is null)
+        {
+            return a is not null ? -1 : b is not null ? 1 : ValueComparer.Instance.Compare(x, y);
+        }
+
+        return a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.AsSpan().SequenceCompareTo(b);
+
+        static byte[]? ParseIp(Value v) =>
+            v.FirstString() is { } s && System.Net.IPAddress.TryParse(s, out var ip) && (s.Contains(':', StringComparison.Ordinal) || s.Count(ch => ch == '.') == 3)
+                ? ip.GetAddressBytes()
+                : null;
     }
 
     /// <summary>dedup: keeps the first N rows for each combination of the fields; rows missing a field are dropped unless keepempty=true.</summary>
@@ -366,7 +392,7 @@ public sealed partial class Planner
         }, mutates: true);
     }
 
-    /// <summary>bin/bucket: numbers and _time floored to the span (time spans like 1h, 1d; numbers as they are).</summary>
+    /// <summary>bin/bucket: _time floored to the span (1h, 1d); other numbers become the range "low-high" of their bucket.</summary>
     private Operator PlanBin(BinCommand b)
     {
         var from = FieldTable.Intern(b.Field);
@@ -415,7 +441,9 @@ public sealed partial class Planner
                 binned = Math.Floor(v / span) * span;
             }
 
-            row.Set(to, Value.FromNumber(binned));
+            // A number other than _time falls in a range written "low-high", as Splunk's bin shows
+            // it (bin amount span=10 gives 10-20); _time stays a number, the start of its bucket.
+            row.Set(to, from == FieldTable.Time ? Value.FromNumber(binned) : Value.FromString(Value.FromNumber(binned).ToDisplayString() + "-" + Value.FromNumber(binned + span).ToDisplayString()));
         });
     }
 
@@ -425,7 +453,7 @@ public sealed partial class Planner
         var field = FieldTable.Intern(r.Field);
         if (r.SedMode)
         {
-            var (re, replacement, global) = ParseSed(r);
+            var rewrite = ParseSed(r);
             return new RowMapOperator("rex mode=sed", row =>
             {
                 var v = row.Get(field);
@@ -434,8 +462,7 @@ public sealed partial class Planner
                     return;
                 }
 
-                var s = v.ToDisplayString();
-                row.Set(field, Value.FromString(global ? re.Replace(s, replacement) : re.Replace(s, replacement, 1)));
+                row.Set(field, Value.FromString(rewrite(v.ToDisplayString())));
             });
         }
 
@@ -514,12 +541,18 @@ public sealed partial class Planner
         });
     }
 
-    private static (Regex Re, string Replacement, bool Global) ParseSed(RexCommand r)
+    /// <summary>
+    /// rex mode=sed (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Rex):
+    /// <c>s/regex/replacement/flags</c> replaces the first match, every match with flag g, or only
+    /// the Nth match with a number N (flag i ignores case); <c>y/abc/xyz/</c> replaces each
+    /// character of the first list by the character at the same place in the second.
+    /// </summary>
+    private static Func<string, string> ParseSed(RexCommand r)
     {
         var p = r.Pattern;
-        if (p.Length < 2 || p[0] != 's')
+        if (p.Length < 2 || p[0] is not ('s' or 'y'))
         {
-            throw new DiagnosticException(SplDiagnostics.BadArguments("rex", r.Span, "mode=sed expects s/<regex>/<replacement>/<flags>"));
+            throw new DiagnosticException(SplDiagnostics.BadArguments("rex", r.Span, "mode=sed expects s/<regex>/<replacement>/<flags> or y/<characters>/<characters>/"));
         }
 
         var sep = p[1];
@@ -547,19 +580,65 @@ public sealed partial class Planner
         parts.Add(cur.ToString());
         if (parts.Count < 2)
         {
-            throw new DiagnosticException(SplDiagnostics.BadArguments("rex", r.Span, "mode=sed expects s/<regex>/<replacement>/<flags>"));
+            throw new DiagnosticException(SplDiagnostics.BadArguments("rex", r.Span, "mode=sed expects s/<regex>/<replacement>/<flags> or y/<characters>/<characters>/"));
+        }
+
+        if (p[0] == 'y')
+        {
+            var from = parts[0];
+            var to = parts[1];
+            if (from.Length != to.Length)
+            {
+                throw new DiagnosticException(SplDiagnostics.BadArguments("rex", r.Span, $"y/{from}/{to}/ needs two lists of the same length"));
+            }
+
+            return text =>
+            {
+                var chars = text.ToCharArray();
+                for (var i = 0; i < chars.Length; i++)
+                {
+                    var at = from.IndexOf(chars[i], StringComparison.Ordinal);
+                    if (at >= 0)
+                    {
+                        chars[i] = to[at];
+                    }
+                }
+
+                return new string(chars);
+            };
         }
 
         var flags = parts.Count > 2 ? parts[2] : string.Empty;
+        var digits = new string(flags.Where(char.IsAsciiDigit).ToArray());
+        var nth = digits.Length > 0 && int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 0;
+        var global = flags.Contains('g');
+        Regex re;
+        string replacement;
         try
         {
-            var replacement = Regex.Replace(parts[1].Replace("$", "$$", StringComparison.Ordinal), @"\\(\d)", "$${$1}");
-            return (SplRegex.Create(parts[0], flags.Contains('i') ? RegexOptions.IgnoreCase : RegexOptions.None), replacement, flags.Contains('g'));
+            replacement = Regex.Replace(parts[1].Replace("$", "$$", StringComparison.Ordinal), @"\\(\d)", "$${$1}");
+            re = SplRegex.Create(parts[0], flags.Contains('i') ? RegexOptions.IgnoreCase : RegexOptions.None);
         }
         catch (ArgumentException e)
         {
             throw new DiagnosticException(SplDiagnostics.BadRegex(parts[0], e.Message, r.Span));
         }
+
+        if (global)
+        {
+            return text => re.Replace(text, replacement);
+        }
+
+        if (nth <= 1)
+        {
+            return text => re.Replace(text, replacement, 1);
+        }
+
+        return text =>
+        {
+            var seen = 0;
+            return re.Replace(text, m => ++seen == nth ? m.Result(replacement) : m.Value);
+        };
     }
 
     private Operator PlanRegex(RegexCommand r)

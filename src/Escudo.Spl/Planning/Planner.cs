@@ -85,7 +85,7 @@ public sealed partial class Planner(SearchContext context)
     {
         SearchCommand s => new FilterOperator("search", SearchPredicateCompiler.Compile(s.Expr, Context, RunSubsearch)),
         WhereCommand w => new FilterOperator("where", Compiler.CompilePredicate(w.Predicate)),
-        EvalCommand e => new EvalOperator(e.Assignments.Select(a => (FieldTable.Intern(a.Field), Compiler.Compile(a.Value))).ToList(), "eval " + string.Join(", ", e.Assignments.Select(a => a.Field))),
+        EvalCommand e => new EvalOperator(e.Assignments.Select(a => (a.TargetFromField is null ? FieldTable.Intern(a.Field) : -1, Compiler.Compile(a.Value), a.TargetFromField is { } from ? FieldTable.Intern(from) : -1)).ToList(), "eval " + string.Join(", ", e.Assignments.Select(a => a.Field))),
         StatsCommand s => PlanStats(s),
         TstatsCommand t => PlanTstats(t),
         ConvertCommand c => PlanConvert(c),
@@ -120,6 +120,12 @@ public sealed partial class Planner(SearchContext context)
         MapCommand m => PlanMap(m),
         ForeachCommand f => PlanForeach(f),
         TimechartCommand t => PlanTimechart(t),
+        AccumCommand a => PlanAccum(a),
+        DeltaCommand d => PlanDelta(d),
+        AutoregressCommand a => PlanAutoregress(a),
+        NomvCommand n => PlanNomv(n),
+        UntableCommand u => PlanUntable(u),
+        XySeriesCommand x => PlanXySeries(x),
         _ => throw new DiagnosticException(SplDiagnostics.BadArguments(cmd.Name, cmd.Span, "this command is parsed but cannot run yet")),
     };
 
@@ -157,7 +163,81 @@ public sealed partial class Planner(SearchContext context)
     {
         var aggs = PlanAggregations(s.Aggregations, s.Kind);
         var by = s.By.Select(FieldTable.Intern).ToList();
-        return new StatsOperator(s.Kind, aggs, by, $"{s.Kind} {string.Join(" ", aggs.Select(a => a.OutputName))}" + (s.By.Count > 0 ? " by " + string.Join(", ", s.By) : string.Empty), Context.MaxRowsInMemory);
+        return new StatsOperator(s.Kind, aggs, by, $"{s.Kind} {string.Join(" ", aggs.Select(a => a.OutputName))}" + (s.By.Count > 0 ? " by " + string.Join(", ", s.By) : string.Empty), Context.MaxRowsInMemory)
+        {
+            Stream = s.Kind == "streamstats" ? PlanStreamStatsOptions(s) : StreamStatsOptions.Default,
+        };
+    }
+
+    /// <summary>Splunk's max_stream_window (limits.conf): the largest window streamstats accepts.</summary>
+    private const int MaxStreamWindow = 10_000;
+
+    private StreamStatsOptions PlanStreamStatsOptions(StatsCommand s)
+    {
+        var o = StreamStatsOptions.Default;
+        foreach (var opt in s.Options)
+        {
+            switch (opt.Key)
+            {
+                case "window":
+                    if (!int.TryParse(opt.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var w) || w > MaxStreamWindow)
+                    {
+                        throw new DiagnosticException(SplDiagnostics.BadArguments("streamstats", opt.Span, $"window must be a whole number from 0 to {MaxStreamWindow}, not `{opt.Value}`"));
+                    }
+
+                    o = o with { Window = w };
+                    break;
+                case "current":
+                    o = o with { Current = Flag(opt) };
+                    break;
+                case "global":
+                    o = o with { Global = Flag(opt) };
+                    break;
+                case "reset_on_change":
+                    o = o with { ResetOnChange = Flag(opt) };
+                    break;
+                case "time_window":
+                    var span = Durations.Parse(opt.Value);
+                    if (span is not > 0)
+                    {
+                        throw new DiagnosticException(SplDiagnostics.BadArguments("streamstats", opt.Span, $"time_window must be a time span such as 5m, not `{opt.Value}`"));
+                    }
+
+                    o = o with { TimeWindow = span };
+                    break;
+                case "reset_before":
+                    o = o with { ResetBefore = CompileResetExpression(opt) };
+                    break;
+                case "reset_after":
+                    o = o with { ResetAfter = CompileResetExpression(opt) };
+                    break;
+                case "allnum":
+                    break;
+                default:
+                    throw new DiagnosticException(SplDiagnostics.BadArguments("streamstats", opt.Span, $"unknown option `{opt.Key}`"));
+            }
+        }
+
+        return o;
+
+        static bool Flag(CommandOption opt) => opt.Value.ToLowerInvariant() switch
+        {
+            "t" or "true" or "1" => true,
+            "f" or "false" or "0" => false,
+            _ => throw new DiagnosticException(SplDiagnostics.BadArguments("streamstats", opt.Span, $"`{opt.Key}` takes true or false, not `{opt.Value}`")),
+        };
+    }
+
+    /// <summary>reset_before/reset_after take an eval expression, written <c>"(" expression ")"</c>.</summary>
+    private CompiledExpr CompileResetExpression(CommandOption opt)
+    {
+        var parsed = Parser.ParseExpression(opt.Value);
+        if (!parsed.Success)
+        {
+            throw new DiagnosticException(SplDiagnostics.BadArguments("streamstats", opt.Span, $"`{opt.Key}` is not an eval expression: {parsed.Diagnostic.Message}"));
+        }
+
+        return Compiler.Compile(parsed.Value);
     }
 
     private Operator PlanTstats(TstatsCommand t)

@@ -454,7 +454,9 @@ internal sealed partial class Parser
     private Command ParseLookup(int start)
     {
         var options = ParseOptions();
+        var tableStart = PeekW().Start;
         var table = ExpectName("a lookup table name");
+        var tableSpan = TextSpan.FromBounds(tableStart, _pos);
         var inputs = ParseAliasList("OUTPUT", "OUTPUTNEW");
         var outputs = new List<FieldAlias>();
         var outputNew = false;
@@ -472,7 +474,7 @@ internal sealed partial class Parser
             throw Error(SplDiagnostics.BadArguments("lookup", Span(start), "at least one input field is required"));
         }
 
-        return new LookupCommand(table, inputs, outputs, outputNew, options, Span(start));
+        return new LookupCommand(table, inputs, outputs, outputNew, options, Span(start)) { TableSpan = tableSpan };
     }
 
     private List<FieldAlias> ParseAliasList(params string[] stopWords)
@@ -507,7 +509,9 @@ internal sealed partial class Parser
     private Command ParseInputLookup(int start)
     {
         var options = ParseOptions();
+        var tableStart = PeekW().Start;
         var table = ExpectName("a lookup table name");
+        var tableSpan = TextSpan.FromBounds(tableStart, _pos);
         options.AddRange(ParseOptions());
         SearchExpr? where = null;
         if (PeekW().IsWord("where"))
@@ -517,7 +521,7 @@ internal sealed partial class Parser
         }
 
         ExpectCommandEnd("inputlookup");
-        return new InputLookupCommand(table, IsTrue(Option(options, "append")), where, options, Span(start));
+        return new InputLookupCommand(table, IsTrue(Option(options, "append")), where, options, Span(start)) { TableSpan = tableSpan };
     }
 
     private Command ParseRex(int start)
@@ -714,7 +718,8 @@ internal sealed partial class Parser
             Option(options, "startswith"),
             Option(options, "endswith"),
             IsTrue(Option(options, "keepevicted")),
-            Span(start));
+            Span(start))
+        { MvList = IsTrue(Option(options, "mvlist")) };
     }
 
     private Command ParseMap(int start)

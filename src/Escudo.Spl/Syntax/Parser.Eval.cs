@@ -142,6 +142,16 @@ internal sealed partial class Parser
         while (true)
         {
             var t = PeekE();
+            if (t.Kind == TokenKind.Number && t.Text.StartsWith('.'))
+            {
+                // "port:".443 is a concatenation, not a string followed by the number 0.443: a
+                // number cannot follow an operand, so the dot is the `.` operator.
+                _pos = t.Start + 1;
+                var number = ParseMultiplicative();
+                left = new Binary(".", left, number, left.Span.Union(number.Span));
+                continue;
+            }
+
             if (t.Kind is not (TokenKind.Plus or TokenKind.Minus or TokenKind.Dot))
             {
                 return left;

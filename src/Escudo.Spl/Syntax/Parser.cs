@@ -262,6 +262,12 @@ internal sealed partial class Parser
             case "datamodel": return ParseDataModel(start);
             case "foreach": return ParseForeach(start);
             case "timechart": return ParseTimechart(start);
+            case "accum": return ParseAccum(start);
+            case "delta": return ParseDelta(start);
+            case "autoregress": return ParseAutoregress(start);
+            case "nomv": return ParseNomv(start);
+            case "untable": return ParseUntable(start);
+            case "xyseries": return ParseXySeries(start);
             case "apply":
             case "fit":
             case "anomalydetection":
@@ -309,6 +315,14 @@ internal sealed partial class Parser
             }
 
             _pos = eq.End;
+            if (GluedValueKeys.Contains(key.Text))
+            {
+                var valueStart = PeekW().Start;
+                var glued = ReadGluedValue(valueStart);
+                options.Add(new CommandOption(key.Text.ToLowerInvariant(), glued, TextSpan.FromBounds(key.Start, _pos)));
+                continue;
+            }
+
             if (PeekW().Kind == TokenKind.LParen)
             {
                 // A parenthesised value, such as transaction's startswith=(EventCode=4698), is kept as text.
@@ -327,6 +341,57 @@ internal sealed partial class Parser
 
             options.Add(new CommandOption(key.Text.ToLowerInvariant(), value.Value, TextSpan.FromBounds(key.Start, value.End)));
         }
+    }
+
+    /// <summary>Options whose value is an eval expression written as one argument, such as <c>reset_after="("count>=3")"</c>.</summary>
+    private static readonly HashSet<string> GluedValueKeys = new(StringComparer.OrdinalIgnoreCase) { "reset_before", "reset_after" };
+
+    /// <summary>
+    /// One argument as Splunk's argument splitter reads it: quoted and bare pieces that touch (no
+    /// space between them) form one value, quotes removed and <c>\"</c> read as a quote, so
+    /// <c>"("action=\"REBOOT\"")"</c> is <c>(action="REBOOT")</c>. It ends at a space or a pipe outside quotes.
+    /// </summary>
+    private string ReadGluedValue(int start)
+    {
+        var sb = new System.Text.StringBuilder();
+        var inQuote = false;
+        var i = start;
+        for (; i < Text.Length; i++)
+        {
+            var c = Text[i];
+            if (c == '\\' && i + 1 < Text.Length && (Text[i + 1] == '"' || Text[i + 1] == '\\'))
+            {
+                sb.Append(Text[i + 1]);
+                i++;
+                continue;
+            }
+
+            if (c == '"')
+            {
+                inQuote = !inQuote;
+                continue;
+            }
+
+            if (!inQuote && (char.IsWhiteSpace(c) || c == '|' || c == ']'))
+            {
+                break;
+            }
+
+            sb.Append(c);
+        }
+
+        if (inQuote)
+        {
+            throw Error(SplDiagnostics.Unexpected(new Token(TokenKind.End, Text.Length, Text.Length, string.Empty, string.Empty), "`\"` closing the quoted value"));
+        }
+
+        if (sb.Length == 0)
+        {
+            throw Error(SplDiagnostics.Unexpected(PeekW(), "an eval expression"));
+        }
+
+        _pos = i;
+        return sb.ToString();
     }
 
     /// <summary>The offset of the parenthesis that closes the one at <paramref name="open"/>, skipping quoted text.</summary>

@@ -752,29 +752,187 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
         }
     }
 
+    /// <summary>streamstats' options; the defaults are Splunk's (all events, current included, one global window).</summary>
+    public StreamStatsOptions Stream { get; init; } = StreamStatsOptions.Default;
+
+    /// <summary>
+    /// streamstats (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Streamstats):
+    /// each row gets the aggregates of the rows before it in its by-group, itself included unless
+    /// current=f. With window=N only the last N rows count (one window over all rows when global=t,
+    /// one per group when global=f); time_window keeps the rows within that span of the current
+    /// row's _time. reset_before, reset_after and reset_on_change forget everything seen so far.
+    /// </summary>
     private IEnumerable<Row> StreamStats(IEnumerable<Row> input)
     {
-        var groups = new Dictionary<Value[], Aggregator[]>(GroupKeyComparer.Instance);
+        var o = Stream;
+        var windowed = o.Window > 0 || o.TimeWindow is not null;
+        var running = new Dictionary<Value[], Aggregator[]>(GroupKeyComparer.Instance);
+        var window = new LinkedList<WindowEntry>();
+        var perGroup = new Dictionary<Value[], LinkedList<WindowEntry>>(GroupKeyComparer.Instance);
+        Value[]? lastKey = null;
+        void Reset()
+        {
+            running.Clear();
+            window.Clear();
+            perGroup.Clear();
+        }
+
         foreach (var row in input)
         {
-            foreach (var key in Keys(row))
+            if (o.ResetBefore is { } before && IsTrue(before(row)))
             {
-                if (!groups.TryGetValue(key, out var states))
+                Reset();
+            }
+
+            Value[]? key = null;
+            foreach (var k in Keys(row))
+            {
+                key = k;
+                break; // a row with a multivalue by-field counts in its first group
+            }
+
+            if (o.ResetOnChange && key is not null && byIds.Count > 0)
+            {
+                // Only rows that have every by field can change the group; the others are ignored.
+                if (lastKey is not null && !GroupKeyComparer.Instance.Equals(lastKey, key))
                 {
+                    Reset();
+                }
+
+                lastKey = key;
+            }
+
+            if (key is not null)
+            {
+                var inputs = Inputs(row);
+                Aggregator[] states;
+                if (!windowed)
+                {
+                    if (!running.TryGetValue(key, out var acc))
+                    {
+                        acc = NewStates();
+                        running[key] = acc;
+                    }
+
+                    if (o.Current)
+                    {
+                        FeedInputs(acc, inputs, row.Time);
+                    }
+
+                    states = acc;
+                    SetOutputs(row, states);
+                    if (!o.Current)
+                    {
+                        FeedInputs(acc, inputs, row.Time);
+                    }
+                }
+                else
+                {
+                    var list = o.Global ? window : (perGroup.TryGetValue(key, out var g) ? g : perGroup[key] = new LinkedList<WindowEntry>());
+                    if (o.TimeWindow is { } span)
+                    {
+                        // Rows more than the span away from this row's time have left the window.
+                        while (list.First is { } oldest && Math.Abs(row.Time - oldest.Value.Time) >= span)
+                        {
+                            list.RemoveFirst();
+                        }
+                    }
+
                     states = NewStates();
-                    groups[key] = states;
-                }
 
-                Feed(states, row);
-                for (var i = 0; i < aggregations.Count; i++)
-                {
-                    row.Set(aggregations[i].OutputId, states[i].Result());
-                }
+                    // window=N counts the current row among the N when it is included.
+                    var skip = o.Current && o.Window > 0 && list.Count >= o.Window ? list.Count - o.Window + 1 : 0;
+                    foreach (var e in list)
+                    {
+                        if (skip > 0)
+                        {
+                            skip--;
+                            continue;
+                        }
 
-                break;
+                        if (GroupKeyComparer.Instance.Equals(e.Key, key))
+                        {
+                            FeedInputs(states, e.Inputs, e.Time);
+                        }
+                    }
+
+                    if (o.Current)
+                    {
+                        FeedInputs(states, inputs, row.Time);
+                    }
+
+                    SetOutputs(row, states);
+                    list.AddLast(new WindowEntry(key, inputs, row.Time));
+                    var limit = o.Window > 0 ? o.Window : maxGroups;
+                    if (list.Count > limit)
+                    {
+                        if (o.Window <= 0)
+                        {
+                            throw new SearchLimitException($"streamstats time_window holds more than {maxGroups} rows; narrow the window or the search");
+                        }
+
+                        list.RemoveFirst();
+                    }
+                }
+            }
+
+            if (o.ResetAfter is { } after && IsTrue(after(row)))
+            {
+                Reset();
             }
 
             yield return row;
         }
     }
+
+    private static bool IsTrue(Value v) => v.IsBoolean ? v.RawBoolean : !v.IsNull && v.TryGetNumber(out var d) && d != 0;
+
+    /// <summary>One row's inputs to each aggregation, kept instead of the row, which later commands may change.</summary>
+    private sealed record WindowEntry(Value[] Key, Value[] Inputs, double Time);
+
+    private Value[] Inputs(Row row)
+    {
+        var inputs = new Value[aggregations.Count];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var a = aggregations[i];
+            if (a.Input is null)
+            {
+                inputs[i] = Value.True;
+                continue;
+            }
+
+            var v = a.Input(row);
+
+            // count(eval(cond)) counts rows where cond holds; false counts as absent.
+            inputs[i] = a.InputIsCondition && v.IsBoolean && !v.RawBoolean ? Value.Null : v;
+        }
+
+        return inputs;
+    }
+
+    private static void FeedInputs(Aggregator[] states, Value[] inputs, double time)
+    {
+        for (var i = 0; i < states.Length; i++)
+        {
+            if (!inputs[i].IsNull)
+            {
+                states[i].Add(inputs[i], time);
+            }
+        }
+    }
+
+    private void SetOutputs(Row row, Aggregator[] states)
+    {
+        for (var i = 0; i < aggregations.Count; i++)
+        {
+            row.Set(aggregations[i].OutputId, states[i].Result());
+        }
+    }
+}
+
+/// <summary>streamstats options (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Streamstats).</summary>
+public sealed record StreamStatsOptions(int Window, bool Current, bool Global, double? TimeWindow, bool ResetOnChange, CompiledExpr? ResetBefore, CompiledExpr? ResetAfter)
+{
+    public static readonly StreamStatsOptions Default = new(0, true, true, null, false, null, null);
 }

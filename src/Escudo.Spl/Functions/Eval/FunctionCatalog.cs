@@ -243,8 +243,26 @@ public static partial class FunctionCatalog
     /// two chars is CR LF (Unicode text segmentation, UAX #29, rule GB3), so the common case needs
     /// no segmentation, which costs far more than the rest of a typical eval.
     /// </summary>
-    internal static int TextLength(string s) =>
-        Ascii.IsValid(s) ? s.Length - s.AsSpan().Count("\r\n") : new StringInfo(s).LengthInTextElements;
+    /// <summary>
+    /// len(): "a count of the UTF-8 code points in a string" (Text functions, Search Reference), so
+    /// CR LF is two, a combining mark counts on its own, and a character outside the BMP (a UTF-16
+    /// surrogate pair) is one.
+    /// </summary>
+    internal static int TextLength(string s)
+    {
+        if (Ascii.IsValid(s))
+        {
+            return s.Length;
+        }
+
+        var count = 0;
+        foreach (var _ in s.AsSpan().EnumerateRunes())
+        {
+            count++;
+        }
+
+        return count;
+    }
 
     private static void RegisterText()
     {

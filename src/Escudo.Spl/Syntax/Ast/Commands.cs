@@ -11,7 +11,11 @@ public sealed record WhereCommand(Expr Predicate, TextSpan Span) : Command("wher
 
 public sealed record EvalCommand(IReadOnlyList<EvalAssignment> Assignments, TextSpan Span) : Command("eval", Span);
 
-public sealed record EvalAssignment(string Field, Expr Value, TextSpan Span);
+public sealed record EvalAssignment(string Field, Expr Value, TextSpan Span)
+{
+    /// <summary>For <c>{name}=...</c>: the field whose value names the field assigned (eval's curly-bracket syntax).</summary>
+    public string? TargetFromField => Field.Length > 2 && Field[0] == '{' && Field[^1] == '}' ? Field[1..^1] : null;
+}
 
 /// <summary>stats, eventstats, streamstats, and the aggregation part of top/rare-free commands.</summary>
 public sealed record StatsCommand(string Kind, IReadOnlyList<Aggregation> Aggregations, IReadOnlyList<string> By, IReadOnlyList<CommandOption> Options, TextSpan Span) : Command(Kind, Span);
@@ -45,9 +49,17 @@ public sealed record SortCommand(int Limit, IReadOnlyList<SortKey> Keys, bool Re
 
 public sealed record DedupCommand(int Count, IReadOnlyList<string> Fields, bool KeepEmpty, bool Consecutive, IReadOnlyList<SortKey> SortBy, TextSpan Span) : Command("dedup", Span);
 
-public sealed record LookupCommand(string Table, IReadOnlyList<FieldAlias> Inputs, IReadOnlyList<FieldAlias> Outputs, bool OutputNew, IReadOnlyList<CommandOption> Options, TextSpan Span) : Command("lookup", Span);
+public sealed record LookupCommand(string Table, IReadOnlyList<FieldAlias> Inputs, IReadOnlyList<FieldAlias> Outputs, bool OutputNew, IReadOnlyList<CommandOption> Options, TextSpan Span) : Command("lookup", Span)
+{
+    /// <summary>Where the table name is written, for a diagnostic about the table.</summary>
+    public TextSpan TableSpan { get; init; } = Span;
+}
 
-public sealed record InputLookupCommand(string Table, bool Append, SearchExpr? Where, IReadOnlyList<CommandOption> Options, TextSpan Span) : Command("inputlookup", Span);
+public sealed record InputLookupCommand(string Table, bool Append, SearchExpr? Where, IReadOnlyList<CommandOption> Options, TextSpan Span) : Command("inputlookup", Span)
+{
+    /// <summary>Where the table name is written, for a diagnostic about the table.</summary>
+    public TextSpan TableSpan { get; init; } = Span;
+}
 
 public sealed record RexCommand(string Field, string Pattern, int MaxMatch, bool SedMode, TextSpan Span) : Command("rex", Span);
 
@@ -79,7 +91,11 @@ public sealed record SpathCommand(string Input, string? Output, string? Path, Te
 
 public sealed record XmlKvCommand(string Field, TextSpan Span) : Command("xmlkv", Span);
 
-public sealed record TransactionCommand(IReadOnlyList<string> Fields, double? MaxSpan, double? MaxPause, int? MaxEvents, string? StartsWith, string? EndsWith, bool KeepEvicted, TextSpan Span) : Command("transaction", Span);
+public sealed record TransactionCommand(IReadOnlyList<string> Fields, double? MaxSpan, double? MaxPause, int? MaxEvents, string? StartsWith, string? EndsWith, bool KeepEvicted, TextSpan Span) : Command("transaction", Span)
+{
+    /// <summary>mvlist=true: field values listed per event in arrival order, duplicates kept.</summary>
+    public bool MvList { get; init; }
+}
 
 public sealed record MapCommand(string Search, int MaxSearches, TextSpan Span) : Command("map", Span);
 

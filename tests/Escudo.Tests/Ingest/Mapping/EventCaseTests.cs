@@ -13,7 +13,7 @@ namespace Escudo.Tests.Ingest.Mapping;
 /// add-on tables give the event (with the evidence of the rule that set it, after <c>#</c>), its
 /// eventtypes and tags, and every field of each CIM dataset row it lands in. Run with ESCUDO_ACCEPT=1
 /// to rewrite the bodies (a header without <c>record=</c> takes the first event with that EventCode);
-/// review every value against the evidence before committing.
+/// review every value against the evidence before committing. Under CI (CI=true) ESCUDO_ACCEPT=1 fails.
 /// </summary>
 public sealed class EventCaseTests
 {
@@ -53,7 +53,7 @@ public sealed class EventCaseTests
         headerOut.Insert(at + 1, "record=" + row!.Get("EventRecordID").FirstString());
         var actual = string.Join('\n', headerOut) + "\n" + Render(row);
 
-        if (Environment.GetEnvironmentVariable("ESCUDO_ACCEPT") == "1")
+        if (CiEnvironment.AcceptSnapshots())
         {
             File.WriteAllText(path, actual);
             return;
