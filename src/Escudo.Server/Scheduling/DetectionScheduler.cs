@@ -318,7 +318,23 @@ public sealed class DetectionScheduler : IDisposable
                 }
             }
 
-            await RunOneAsync(d, scheduled, alsoRecord, ct);
+            try
+            {
+                await RunOneAsync(d, scheduled, alsoRecord, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && e is not OutOfMemoryException && !IsStoreFailure(e))
+            {
+                // The store works but refuses these results (a value it cannot hold): a retry would fail
+                // the same way forever, so the window is recorded as an error, loudly, and the schedule goes on.
+                var error = $"results could not be stored: {e.GetType().Name}: {e.Message}";
+                var record = new RunRecord(key, d.Name, scheduled, Resolve(_options.Earliest, scheduled), Resolve(_options.Latest, scheduled), "error", 0, 0, 0, error, Now());
+                await _queue.CommitAsync([], [.. alsoRecord, record], ct);
+                _last[key] = scheduled;
+                Interlocked.Increment(ref _runs);
+                Interlocked.Increment(ref _errors);
+                _log.LogError("scheduled run of {Detection} recorded as an error: {Error}", d.Name, error);
+            }
+
             ClearRetry(key, scheduled);
             return true;
         }

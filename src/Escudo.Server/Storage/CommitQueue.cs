@@ -188,7 +188,12 @@ public sealed class CommitQueue : IDisposable
         {
             error = e;
             Interlocked.Increment(ref _failedCommits);
-            Health.Failed("commits to the store fail; requests are answered 503 and scheduled runs are retried", e);
+            if (IsStoreFailure(e))
+            {
+                // Only the store's own failures make it unhealthy; a value it refuses is that request's problem.
+                Health.Failed("commits to the store fail; requests are answered 503 and scheduled runs are retried", e);
+            }
+
             _log.LogError("commit failed ({Requests} requests, {Events} events, {Runs} run records): {Error}", requests, events.Count, runs.Count, $"{e.GetType().Name}: {e.Message}");
             return false;
         }

@@ -215,6 +215,7 @@ public sealed class DuckDbStore : IServeStore
                 using var app = _writer.CreateAppender("events");
                 foreach (var row in events)
                 {
+                    Faults.CheckRow(row.Get(FieldTable.Raw).FirstString());
                     var time = row.Time;
                     app.CreateRow()
                         .AppendValue(double.IsNaN(time) ? (double?)null : time)

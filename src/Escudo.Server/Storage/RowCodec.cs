@@ -41,8 +41,12 @@ public static class RowCodec
 
                 switch (v.Kind)
                 {
-                    case ValueKind.Number:
+                    case ValueKind.Number when double.IsFinite(v.RawNumber):
                         w.WriteNumberValue(v.RawNumber);
+                        break;
+                    case ValueKind.Number:
+                        // JSON has no NaN or infinity: kept as its text rather than failing the whole commit.
+                        w.WriteStringValue(v.ToDisplayString());
                         break;
                     case ValueKind.Boolean:
                         w.WriteBooleanValue(v.RawBoolean);

@@ -10,11 +10,27 @@ namespace Escudo.Server.Storage;
 public sealed class StoreFaults
 {
     private volatile StoreFault _fault;
+    private volatile string? _poison;
 
     public StoreFault Current
     {
         get => _fault;
         set => _fault = value;
+    }
+
+    /// <summary>Rows whose <c>_raw</c> contains this text are refused as a value the store cannot hold (not an I/O error).</summary>
+    public string? Poison
+    {
+        get => _poison;
+        set => _poison = value;
+    }
+
+    internal void CheckRow(string? raw)
+    {
+        if (_poison is { } p && raw is not null && raw.Contains(p, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("the store cannot hold a value of this row (injected fault: poison value)");
+        }
     }
 
     /// <summary>Throws when the current fault stops the given step.</summary>

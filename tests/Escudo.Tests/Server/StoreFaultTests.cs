@@ -196,6 +196,87 @@ public sealed class StoreFaultTests(Xunit.Abstractions.ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_request_the_store_refuses_fails_alone_and_the_store_stays_healthy()
+    {
+        var faults = new StoreFaults { Poison = "POISON-VALUE" };
+        await using var f = await ServeFixture.StartAsync(o => o.SchedulerEnabled = false, faults: faults);
+        var good = Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
+        {
+            var statuses = new List<int>();
+            for (var i = 0; i < 20; i++)
+            {
+                var body = string.Concat(Enumerable.Range(0, 20).Select(k => $"{{\"index\":\"poison\",\"event\":\"good {w}-{i}-{k}\"}}"));
+                statuses.Add((await f.SendAsync(ServeFixture.Post("/services/collector/event", body))).Status);
+            }
+
+            return statuses;
+        })).ToArray();
+        var poisoned = Task.Run(async () =>
+        {
+            var statuses = new List<int>();
+            for (var i = 0; i < 20; i++)
+            {
+                statuses.Add((await f.SendAsync(ServeFixture.Post("/services/collector/event", $"{{\"index\":\"poison\",\"event\":\"fine {i}\"}}{{\"index\":\"poison\",\"event\":\"POISON-VALUE {i}\"}}"))).Status);
+            }
+
+            return statuses;
+        });
+
+        Assert.All((await Task.WhenAll(good)).SelectMany(x => x), s => Assert.Equal(200, s));
+        Assert.All(await poisoned, s => Assert.Equal(503, s));
+        Assert.Equal("2400", Assert.Single(await f.SearchAsync("index=poison | stats count"))["count"].GetString());
+        await AssertHealthy(f);
+    }
+
+    [Fact]
+    public async Task A_scheduled_run_whose_results_the_store_refuses_is_recorded_as_an_error_not_retried_forever()
+    {
+        var content = SchedulerTests.FoundingContent();
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2024-03-04T09:30:00Z", CultureInfo.InvariantCulture));
+        var faults = new StoreFaults();
+        var logs = new CapturedLogs();
+        var f = await ServeFixture.StartAsync(o => { o.ContentDir = content; o.SchedulerRetrySeconds = 0.02; }, clock, logs: logs, faults: faults);
+        try
+        {
+            foreach (var file in new[] { "regasm_sysmon.xml", "rms_sysmon.xml" })
+            {
+                Assert.Equal(200, (await f.SendAsync(ServeFixture.Post("/services/collector/raw", File.ReadAllText(TempDir.Fixture(file))))).Status);
+            }
+
+            faults.Poison = "Detect Regasm with Network Connection"; // in the _raw of that detection's notables and risk events
+            clock.Advance(TimeSpan.FromHours(2)); // 10:00 missed (skipped), 11:00 runs over the attack events
+            await SchedulerTests.WaitCaughtUp(f, clock);
+
+            var runs = f.Host.Store.Runs(100).Where(r => r.Status is "success" or "error").ToList();
+            var regasm = Assert.Single(runs, r => r.Detection == "Detect Regasm with Network Connection");
+            Assert.Equal("error", regasm.Status);
+            Assert.Contains("results could not be stored", regasm.Error, StringComparison.Ordinal);
+            Assert.Equal("success", Assert.Single(runs, r => r.Detection != regasm.Detection).Status);
+            Assert.Equal(3, (await f.SearchAsync("index=notable")).Count);
+            Assert.Contains(logs.Lines, l => l.Contains("recorded as an error: results could not be stored", StringComparison.Ordinal));
+            await AssertHealthy(f);
+        }
+        finally
+        {
+            await f.DisposeAsync();
+            TempDir.Delete(content);
+        }
+    }
+
+    [Fact]
+    public void Numbers_json_cannot_hold_are_stored_as_their_text_instead_of_failing_the_commit()
+    {
+        var row = new Escudo.Core.Events.Row();
+        row.Set("nan", Escudo.Core.Values.Value.FromNumber(double.NaN));
+        row.Set("inf", Escudo.Core.Values.Value.FromNumber(double.PositiveInfinity));
+        row.Set("one", Escudo.Core.Values.Value.FromNumber(1));
+        var back = RowCodec.Decode(RowCodec.Encode(row), null);
+        Assert.Equal(row.Get("nan").ToDisplayString(), back.Get("nan").ToDisplayString());
+        Assert.Equal(row.Get("inf").ToDisplayString(), back.Get("inf").ToDisplayString());
+        Assert.True(back.Get("one").TryGetNumber(out var one) && one == 1);
+    }
+
     private static async Task AssertHealthy(ServeFixture f)
     {
         Assert.Equal((200, "{\"text\":\"HEC is healthy\",\"code\":17}"), await Get(f, "/services/collector/health"));
