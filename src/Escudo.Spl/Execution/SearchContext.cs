@@ -26,7 +26,23 @@ public sealed class SearchContext
     /// <summary>Maximum number of rows a blocking command may hold before the search fails clearly.</summary>
     public long MaxRowsInMemory { get; init; } = 50_000_000;
 
+    /// <summary>Maximum estimated bytes of rows the blocking commands of one search may hold together.</summary>
+    public long MaxBytesInMemory { get; init; } = DefaultMaxBytesInMemory;
+
+    /// <summary>Total time one search may spend in regular expressions that need the backtracking engine.</summary>
+    public TimeSpan RegexTimeBudget { get; init; } = DefaultRegexTimeBudget;
+
+    /// <summary>Tripped by the time limit, a client that went away, or Ctrl-C; every operator loop checks it.</summary>
     public CancellationToken Cancellation { get; init; }
+
+    public const long DefaultMaxBytesInMemory = 2L * 1024 * 1024 * 1024;
+
+    public static readonly TimeSpan DefaultRegexTimeBudget = TimeSpan.FromSeconds(60);
+
+    private SearchBudget? _budget;
+
+    /// <summary>What this search has spent against the limits above (one per context, shared by its subsearches).</summary>
+    public SearchBudget Budget => LazyInitializer.EnsureInitialized(ref _budget, () => new SearchBudget(this));
 
     public void Warn(string code, string message) =>
         Warnings?.Invoke(new Diagnostic(code, Severity.Warning, default, message));

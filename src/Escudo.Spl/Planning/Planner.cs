@@ -77,8 +77,27 @@ public sealed partial class Planner(SearchContext context)
 
     internal IReadOnlyList<Row> RunSubsearch(Pipeline p)
     {
+        // A subsearch returns at most 10,000 results (Splunk's default maxout); the rest are
+        // dropped with a warning, as Splunk does.
         var sub = new Planner(Context).Plan(p, string.Empty);
-        return sub.Run().Take(10_000).ToList();
+        return TakeMaxOut(sub.Run(), SubsearchMaxOut, "subsearch");
+    }
+
+    internal const int SubsearchMaxOut = 10_000;
+
+    internal const int JoinMaxOut = 50_000;
+
+    /// <summary>Up to <paramref name="maxOut"/> rows of a subsearch, charged to the search's budget; a warning when more were produced.</summary>
+    internal List<Row> TakeMaxOut(IEnumerable<Row> rows, int maxOut, string what)
+    {
+        var list = Context.Budget.Collect(rows.Take(maxOut + 1), what);
+        if (list.Count > maxOut)
+        {
+            list.RemoveAt(maxOut);
+            Context.Warn("SPL2005", $"{what} produced more than {maxOut} results, truncating to maxout {maxOut}");
+        }
+
+        return list;
     }
 
     private Operator PlanCommand(Command cmd) => cmd switch
@@ -97,7 +116,7 @@ public sealed partial class Planner(SearchContext context)
         SortCommand s => PlanSort(s),
         DedupCommand d => PlanDedup(d),
         MakeResultsCommand m => new DelegateOperator($"makeresults count={m.Count}", _ => MakeResults(m.Count, Context.Now), generates: true),
-        ReverseCommand => new DelegateOperator("reverse", rows => rows.Reverse()),
+        ReverseCommand => new DelegateOperator("reverse", Reverse),
         UniqCommand => new DelegateOperator("uniq", Uniq),
         FillNullCommand f => PlanFillNull(f),
         BinCommand b => PlanBin(b),
@@ -157,7 +176,7 @@ public sealed partial class Planner(SearchContext context)
     {
         var aggs = PlanAggregations(s.Aggregations, s.Kind);
         var by = s.By.Select(FieldTable.Intern).ToList();
-        return new StatsOperator(s.Kind, aggs, by, $"{s.Kind} {string.Join(" ", aggs.Select(a => a.OutputName))}" + (s.By.Count > 0 ? " by " + string.Join(", ", s.By) : string.Empty), Context.MaxRowsInMemory);
+        return new StatsOperator(s.Kind, aggs, by, $"{s.Kind} {string.Join(" ", aggs.Select(a => a.OutputName))}" + (s.By.Count > 0 ? " by " + string.Join(", ", s.By) : string.Empty), Context.MaxRowsInMemory, Context.Budget);
     }
 
     private Operator PlanTstats(TstatsCommand t)

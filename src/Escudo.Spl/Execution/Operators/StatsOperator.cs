@@ -15,7 +15,7 @@ public sealed record AggregationPlan(AggregateFunction Function, CompiledExpr? I
 /// null joins no group), aggregates each group, and for stats emits one row per group sorted by
 /// the group values. Without by fields, stats emits one row even over no input.
 /// </summary>
-public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> aggregations, IReadOnlyList<int> byIds, string description, long maxGroups) : Operator
+public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> aggregations, IReadOnlyList<int> byIds, string description, long maxGroups, SearchBudget? budget = null) : Operator
 {
     public override bool Mutates => kind != "stats";
 
@@ -733,8 +733,11 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
 
     private IEnumerable<Row> EventStats(IEnumerable<Row> input)
     {
-        var rows = new List<Row>();
-        var groups = Aggregate(input, rows);
+        // eventstats holds every row until the last has been aggregated: charged to the search's budget.
+        using var held = budget?.Hold("eventstats");
+        var rows = held?.Rows ?? [];
+        var groups = held is null ? Aggregate(input, rows) : Aggregate(Charged(input, held), null);
+        held?.Emitting();
         foreach (var row in rows)
         {
             foreach (var key in Keys(row))
@@ -748,6 +751,15 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
                 break; // a row takes the values of its first group
             }
 
+            yield return row;
+        }
+    }
+
+    private static IEnumerable<Row> Charged(IEnumerable<Row> input, HeldRows held)
+    {
+        foreach (var row in input)
+        {
+            held.Add(row);
             yield return row;
         }
     }

@@ -276,7 +276,7 @@ public static partial class FunctionCatalog
             var replacement = ToDotNetReplacement(a[2].ToDisplayString());
             try
             {
-                return MapItems(a[0], s => re.Replace(s, replacement));
+                return MapItems(a[0], s => SplRegex.Replace(re, s, replacement, -1, ctx.Search));
             }
             catch (RegexMatchTimeoutException)
             {
