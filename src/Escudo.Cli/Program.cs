@@ -50,7 +50,7 @@ public static class Program
         var source = SourceOption();
         var sourcetype = SourceTypeOption();
         var maxRows = new Option<long?>("--max-rows-in-memory") { Description = "Most rows the search may hold in memory (sort, eventstats, transaction, join, results); default 50,000,000." };
-        var maxMemory = new Option<string?>("--max-memory") { Description = "Most memory the rows held by the search may take, e.g. 512MB or 4GB; default 2GB." };
+        var maxMemory = new Option<string?>("--max-memory") { Description = "Most memory the rows held by the search may take, e.g. 512MB or 4GB; default half the memory available to the process (at least 1GB)." };
         var regexBudget = new Option<double?>("--regex-budget") { Description = "Seconds the search may spend in regular expressions that need backtracking (lookarounds, backreferences); default 60." };
         var cmd = new Command("search", "Run one search over the input events.") { spl, input, content, macros, format, earliest, latest, now, source, sourcetype, maxRows, maxMemory, regexBudget };
         cmd.SetAction(p => SearchCommandHandler.Run(

@@ -119,7 +119,8 @@ public sealed class SearchBudget
     /// </summary>
     public static long EstimateBytes(Row row)
     {
-        long bytes = 128 + (row.Count * 32L);
+        // A row object with its Bloom filter, and id and value arrays of at least four slots.
+        long bytes = 160 + (Math.Max(row.Count, 4) * 32L);
         for (var i = 0; i < row.Count; i++)
         {
             var v = row.ValueAt(i);
@@ -151,6 +152,8 @@ public sealed class HeldRows : IDisposable
     private readonly string _command;
     private long _bytes;
     private long _charged;
+    private long _pendingRows;
+    private long _pendingBytes;
 
     internal HeldRows(SearchBudget budget, string command)
     {
@@ -162,13 +165,14 @@ public sealed class HeldRows : IDisposable
 
     public void Add(Row row)
     {
-        var bytes = SearchBudget.EstimateBytes(row);
         Rows.Add(row);
-        _bytes += bytes;
-        _charged++;
-        _budget.Charge(1, bytes, _command);
-        if (Rows.Count % SearchBudget.CheckEvery == 0)
+        _pendingBytes += SearchBudget.EstimateBytes(row);
+        _pendingRows++;
+        if (_pendingRows == SearchBudget.CheckEvery)
         {
+            // Charged in batches: the shared counters are touched once every few rows, and a
+            // limit is overshot by at most that many.
+            Flush();
             _budget.ThrowIfCancelled();
         }
     }
@@ -179,6 +183,23 @@ public sealed class HeldRows : IDisposable
         {
             Add(r);
         }
+
+        Flush();
+    }
+
+    private void Flush()
+    {
+        if (_pendingRows == 0)
+        {
+            return;
+        }
+
+        var (rows, bytes) = (_pendingRows, _pendingBytes);
+        _pendingRows = 0;
+        _pendingBytes = 0;
+        _charged += rows;
+        _bytes += bytes;
+        _budget.Charge(rows, bytes, _command);
     }
 
     /// <summary>
@@ -188,6 +209,8 @@ public sealed class HeldRows : IDisposable
     /// </summary>
     public void Emitting()
     {
+        _pendingRows = 0;
+        _pendingBytes = 0;
         _budget.Release(_charged, _bytes);
         _charged = 0;
         _bytes = 0;

@@ -35,7 +35,12 @@ public sealed class SearchContext
     /// <summary>Tripped by the time limit, a client that went away, or Ctrl-C; every operator loop checks it.</summary>
     public CancellationToken Cancellation { get; init; }
 
-    public const long DefaultMaxBytesInMemory = 2L * 1024 * 1024 * 1024;
+    /// <summary>
+    /// Half the memory this process may use (at least 1 GB): the CLI already holds its input
+    /// events, and rows that share them are counted at full size, so a fixed figure would be
+    /// too small on a large machine and too large on a small one.
+    /// </summary>
+    public static readonly long DefaultMaxBytesInMemory = Math.Max(1L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2);
 
     public static readonly TimeSpan DefaultRegexTimeBudget = TimeSpan.FromSeconds(60);
 
