@@ -48,7 +48,7 @@ public sealed partial class Planner(SearchContext context)
             var copy = pipeline.Commands.Skip(1).Any(Mutates);
             var filter = SearchPredicateCompiler.Compile(search.Expr, Context, RunSubsearch);
             var request = new ScanRequest(Context.TimeRange, filter, search.Expr is SearchAll ? null : SearchText(search)) { RequiredKeys = ScanKeys.Required(search.Expr), RequiredLiterals = NecessaryLiterals.Of(search.Expr) };
-            return new ScanOperator(Context.Events, request, $"scan events where {SearchText(search)}", copy) { Expression = search.Expr };
+            return new ScanOperator(Context.Events, request, $"scan events where {SearchText(search)}", copy) { Expression = search.Expr, Cancellation = Context.Cancellation };
         }
 
         var op = PlanCommand(cmd);
@@ -208,7 +208,7 @@ public sealed partial class Planner(SearchContext context)
         double? span = t.Span_ is null ? null : Durations.Parse(t.Span_);
         var stats = new StatsOperator("stats", PlanAggregations(t.Aggregations, "tstats"), byIds, "tstats aggregate", Context.MaxRowsInMemory);
         var description = $"tstats from datamodel={dataset.FullName}" + (t.Where is null ? string.Empty : " where ...") + (t.By.Count > 0 ? " by " + string.Join(" ", t.By) : string.Empty);
-        return new TstatsOperator(dataModels, dataset, filter, Context.TimeRange, byIds, fillValue, span, stats, description) { Where = where };
+        return new TstatsOperator(dataModels, dataset, filter, Context.TimeRange, byIds, fillValue, span, stats, description) { Where = where, Cancellation = Context.Cancellation };
     }
 
     /// <summary>Pulls <c>nodename=X.Y</c> out of a tstats where clause: it selects the dataset, it does not filter fields.</summary>
