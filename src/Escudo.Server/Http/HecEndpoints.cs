@@ -178,7 +178,7 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
     private const long MinRawRowBytes = 320;
 
     private static Task RawTooLarge(HttpContext ctx, long lines, long bytes, long budget) =>
-        HecAnswers.Write(ctx, 413, string.Create(CultureInfo.InvariantCulture, $"Request too large to index: {lines} lines would take about {bytes / (1024 * 1024)} MB in memory, over the per-request limit of {budget / (1024 * 1024)} MB (8 x maxRequestBytes); send fewer lines per request"), 27);
+        HecAnswers.Write(ctx, 413, string.Create(CultureInfo.InvariantCulture, $"Request too large to index: {lines} lines would take at least {bytes / (1024 * 1024)} MB in memory, over the per-request limit of {budget / (1024 * 1024)} MB (8 x maxRequestBytes); send fewer lines per request"), 27);
 
     public async Task Ack(HttpContext ctx)
     {
