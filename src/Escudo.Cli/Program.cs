@@ -78,7 +78,10 @@ public static class Program
         var now = new Option<string?>("--now") { Description = "Fix \"now\" (epoch seconds) for relative times, for reproducible runs." };
         var source = SourceOption();
         var sourcetype = SourceTypeOption();
-        var cmd = new Command("search", "Run one search over the input events.") { spl, input, content, macros, format, earliest, latest, now, source, sourcetype };
+        var maxRows = new Option<long?>("--max-rows-in-memory") { Description = "Most rows the search may hold in memory (sort, eventstats, transaction, join, results); default 50,000,000." };
+        var maxMemory = new Option<string?>("--max-memory") { Description = "Most memory the rows held by the search may take, e.g. 512MB or 4GB; default half the memory available to the process (at least 1GB)." };
+        var regexBudget = new Option<double?>("--regex-budget") { Description = "Seconds the search may spend in regular expressions that need backtracking (lookarounds, backreferences); default 60." };
+        var cmd = new Command("search", "Run one search over the input events.") { spl, input, content, macros, format, earliest, latest, now, source, sourcetype, maxRows, maxMemory, regexBudget };
         var reading = new ReadingOptions(cmd);
         cmd.SetAction(p => SearchCommandHandler.Run(
             p.GetValue(spl)!,
@@ -90,7 +93,8 @@ public static class Program
             p.GetValue(latest),
             p.GetValue(now),
             reading.Apply(p, new EventReadOptions(p.GetValue(source), p.GetValue(sourcetype))),
-            reading.Flags(p)));
+            reading.Flags(p),
+            new SearchLimitOptions(p.GetValue(maxRows), p.GetValue(maxMemory), p.GetValue(regexBudget))));
         return cmd;
     }
 

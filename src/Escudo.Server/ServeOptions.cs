@@ -55,6 +55,12 @@ public sealed class ServeOptions
     /// <summary>Most result rows a search may hold in memory (stats, sort, ...).</summary>
     public long SearchMaxRowsInMemory { get; set; } = 5_000_000;
 
+    /// <summary>Most estimated bytes of rows one search may hold in memory (sort, eventstats, transaction, join, ...).</summary>
+    public long SearchMaxMemoryBytes { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>Total time one search may spend in regular expressions that need the backtracking engine.</summary>
+    public double SearchRegexBudgetSeconds { get; set; } = 30;
+
     /// <summary>DuckDB's memory limit, e.g. "2GB"; DuckDB's default when null.</summary>
     public string? StoreMemoryLimit { get; set; }
 

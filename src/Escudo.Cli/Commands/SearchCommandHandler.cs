@@ -13,8 +13,19 @@ namespace Escudo.Cli.Commands;
 /// <summary><c>escudo search "&lt;SPL&gt;"</c>: exit 0 on success, 2 when the search does not parse or names something unknown, 1 otherwise.</summary>
 internal static class SearchCommandHandler
 {
-    public static int Run(string spl, IReadOnlyList<string> inputs, string? contentDir, IReadOnlyList<string> macroDirs, string? format, string? earliest, string? latest, string? now, EventReadOptions options, InputFlags? flags = null)
+    public static int Run(string spl, IReadOnlyList<string> inputs, string? contentDir, IReadOnlyList<string> macroDirs, string? format, string? earliest, string? latest, string? now, EventReadOptions options, InputFlags? flags = null, SearchLimitOptions? limits = null)
     {
+        return Run(spl, inputs, contentDir, macroDirs, format, earliest, latest, now, options, flags, limits ?? new SearchLimitOptions(), CancellationToken.None);
+    }
+
+    internal static int Run(string spl, IReadOnlyList<string> inputs, string? contentDir, IReadOnlyList<string> macroDirs, string? format, string? earliest, string? latest, string? now, EventReadOptions options, InputFlags? flags, SearchLimitOptions limits, CancellationToken cancellation)
+    {
+        if (limits.Problem() is { } problem)
+        {
+            Console.Error.WriteLine($"escudo: {problem}");
+            return 1;
+        }
+
         if (!TimeArguments.TryParseNow(now, out var nowEpoch, out var nowError))
         {
             Console.Error.WriteLine(nowError);
@@ -75,6 +86,7 @@ internal static class SearchCommandHandler
         var inputSet = new InputSet(inputs, options, flags ?? InputFlags.Default);
         var store = inputs.Count > 0 ? CliIo.LoadStore(inputSet) : new MemoryStore([]);
         var inputStatus = inputs.Count > 0 ? inputSet.Finish() : 0;
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var ctx = new SearchContext
         {
             Now = nowEpoch,
@@ -84,6 +96,10 @@ internal static class SearchCommandHandler
             Lookups = lookups,
             Macros = macros,
             Warnings = d => Console.Error.WriteLine($"escudo: warning: {d.Code}: {d.Message}"),
+            MaxRowsInMemory = limits.MaxRowsInMemory ?? SearchLimitOptions.DefaultMaxRowsInMemory,
+            MaxBytesInMemory = limits.MaxMemoryBytes() ?? SearchContext.DefaultMaxBytesInMemory,
+            RegexTimeBudget = limits.RegexBudgetSeconds is { } rb ? TimeSpan.FromSeconds(rb) : SearchContext.DefaultRegexTimeBudget,
+            Cancellation = interrupt.Token,
         };
         var compiled = SplEngine.Compile(spl, ctx);
         if (!compiled.Success)
@@ -91,15 +107,39 @@ internal static class SearchCommandHandler
             return ReportCompileError(compiled);
         }
 
+        // While the search runs, Ctrl-C stops it through its token (every operator loop checks
+        // it) and the command ends with a message and exit 1 instead of dying mid-write.
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            interrupt.Cancel();
+        };
         List<Core.Events.Row> rows;
+        Console.CancelKeyPress += onCancel;
         try
         {
-            rows = compiled.Search!.Run().ToList();
+            // The results are held until they are written: they count against the memory limits too.
+            rows = ctx.Budget.Collect(compiled.Search!.Run(), "the search's results");
         }
         catch (SearchLimitException ex)
         {
             Console.Error.WriteLine($"escudo: search stopped: {ex.Message}");
             return 1;
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("escudo: search cancelled (interrupted); no results were written");
+            return 1;
+        }
+        catch (Exception ex) when (ex is not (OutOfMemoryException or OperationCanceledException))
+        {
+            // A value or argument the engine could not handle at run time: a message, not a crash.
+            Console.Error.WriteLine($"escudo: search failed: {ex.Message} ({ex.GetType().Name})");
+            return 1;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
         }
 
         ResultWriter.Write(rows, format ?? (CliIo.IsTerminal ? "table" : "json"), Console.Out);

@@ -9,6 +9,7 @@ using Escudo.Ingest.Sources;
 using Escudo.Ingest.Windows;
 using Escudo.Ingest.Xml;
 using Escudo.Server.Storage;
+using Escudo.Spl.Execution;
 using Microsoft.AspNetCore.Http;
 
 namespace Escudo.Server.Http;
@@ -150,11 +151,36 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
         var now = Q("time") is { } ts && double.TryParse(ts, NumberStyles.Float, CultureInfo.InvariantCulture, out var t)
             ? t
             : time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
-        var rows = new List<Row>();
-        foreach (var line0 in Encoding.UTF8.GetString(body).Split('\n'))
+        // The body is split line by line as it is read (no copy of the whole text, no array of
+        // all lines), and the rows it makes are charged against a per-request memory budget: a
+        // few megabytes of short lines would otherwise become millions of rows and gigabytes.
+        var budget = RawMemoryBudget;
+        var lines = (long)body.AsSpan().Count((byte)'\n') + 1;
+        if (lines * MinRawRowBytes > budget)
         {
-            var line = line0.TrimEnd('\r');
-            if (line.Trim().Length == 0)
+            await RawTooLarge(ctx, lines, lines * MinRawRowBytes, budget);
+            return;
+        }
+
+        var rows = new List<Row>();
+        long held = 0;
+        for (var start = 0; start < body.Length;)
+        {
+            var end = Array.IndexOf(body, (byte)'\n', start);
+            if (end < 0)
+            {
+                end = body.Length;
+            }
+
+            var length = end - start;
+            if (length > 0 && body[end - 1] == (byte)'\r')
+            {
+                length--;
+            }
+
+            var line = Encoding.UTF8.GetString(body, start, length);
+            start = end + 1;
+            if (string.IsNullOrWhiteSpace(line))
             {
                 continue;
             }
@@ -194,6 +220,13 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
                 return;
             }
 
+            held += SearchBudget.EstimateBytes(row);
+            if (held > budget)
+            {
+                await RawTooLarge(ctx, lines, held, budget);
+                return;
+            }
+
             rows.Add(row);
         }
 
@@ -205,6 +238,15 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
 
         await Commit(ctx, rows, channel, body.Length);
     }
+
+    /// <summary>Estimated memory the rows of one <c>/raw</c> request may take: eight times the largest body, at least 256 MB.</summary>
+    private long RawMemoryBudget => Math.Max(256L * 1024 * 1024, 8 * maxRequestBytes);
+
+    /// <summary>The least a raw line costs as a row (see <see cref="SearchBudget.EstimateBytes"/>: a row and its six default fields).</summary>
+    private const long MinRawRowBytes = 320;
+
+    private static Task RawTooLarge(HttpContext ctx, long lines, long bytes, long budget) =>
+        HecAnswers.Write(ctx, 413, string.Create(CultureInfo.InvariantCulture, $"Request too large to index: {lines} lines would take at least {bytes / (1024 * 1024)} MB in memory, over the per-request limit of {budget / (1024 * 1024)} MB (8 x maxRequestBytes); send fewer lines per request"), 27);
 
     public async Task Ack(HttpContext ctx)
     {

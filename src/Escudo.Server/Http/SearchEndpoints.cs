@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using Escudo.Core.Diagnostics;
 using Escudo.Core.Events;
 using Escudo.Core.Storage;
 using Escudo.Core.Time;
@@ -11,6 +12,9 @@ using Escudo.Server.Storage;
 using Escudo.Spl;
 using Escudo.Spl.Execution;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
 
 namespace Escudo.Server.Http;
@@ -76,6 +80,8 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
             return;
         }
 
+        // The search runs under one token that its time limit and the client going away both
+        // trip; every operator loop checks it (see CompiledSearch.Run).
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
         cts.CancelAfter(TimeSpan.FromSeconds(options.SearchTimeoutSeconds));
         var scoped = new SearchStore(store, cts.Token);
@@ -89,94 +95,120 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
             Lookups = content?.Lookups,
             Macros = content?.Macros ?? Spl.Macros.BuiltInMacros.Instance,
             MaxRowsInMemory = options.SearchMaxRowsInMemory,
+            MaxBytesInMemory = options.SearchMaxMemoryBytes,
+            RegexTimeBudget = TimeSpan.FromSeconds(options.SearchRegexBudgetSeconds),
             Cancellation = cts.Token,
             Warnings = d => warnings.Add(d.Message),
         };
-        var compiled = SplEngine.Compile(search, sc);
-        if (!compiled.Success)
-        {
-            stats.SearchFailed();
-            await Messages(ctx, 400, "FATAL", compiled.Diagnostic is { } d ? d.Format(compiled.Text) : "The search could not be compiled.");
-            return;
-        }
-
-        scoped.Hints = PushdownAnalyzer.FromSearch(compiled.Text);
-        stats.SearchRan();
+        var log = Log(ctx);
+        var started = false;
         var buffer = new ArrayBufferWriter<byte>(64 * 1024);
         using var writer = new Utf8JsonWriter(buffer, ResultJson.WriterOptions);
-        var started = false;
-        using var rows = compiled.Search!.Run().GetEnumerator();
-        while (true)
+        IEnumerator<Row>? rows = null;
+        try
         {
-            string? error = null;
-            var status = 500;
-            try
-            {
-                if (!rows.MoveNext())
-                {
-                    break;
-                }
-            }
-            catch (OperationCanceledException) when (!ctx.RequestAborted.IsCancellationRequested)
-            {
-                error = $"Search time limit exceeded: stopped after {options.SearchTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} s.";
-                status = 504;
-            }
-            catch (SearchLimitException e)
-            {
-                error = "Search limit exceeded: " + e.Message;
-                status = 507;
-            }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or NotSupportedException or KeyNotFoundException)
-            {
-                error = $"Search failed: {e.GetType().Name}: {e.Message}";
-            }
-
-            if (error is not null)
+            // Compiling may already run subsearches, so it is inside the same error mapping as the run.
+            var compiled = SplEngine.Compile(search, sc);
+            if (!compiled.Success)
             {
                 stats.SearchFailed();
+                var text = compiled.Diagnostic is { } d ? d.Format(compiled.Text) : "The search could not be compiled.";
+                log.LogInformation("search rejected (400): {Message}", text);
+                await Messages(ctx, 400, "FATAL", text);
+                return;
+            }
+
+            scoped.Hints = PushdownAnalyzer.FromSearch(compiled.Text);
+            stats.SearchRan();
+            rows = compiled.Search!.Run().GetEnumerator();
+            while (rows.MoveNext())
+            {
                 if (!started)
                 {
-                    await Messages(ctx, status, "FATAL", error);
-                }
-                else
-                {
-                    await Flush(ctx, buffer, writer);
-                    await ctx.Response.WriteAsync(MessageLine("FATAL", error) + "\n");
+                    ctx.Response.ContentType = "application/json; charset=UTF-8";
+                    started = true;
                 }
 
-                return;
+                writer.WriteStartObject();
+                writer.WritePropertyName("result");
+                ResultJson.WriteRow(writer, rows.Current);
+                writer.WriteEndObject();
+                writer.Flush();
+                buffer.Write("\n"u8);
+                writer.Reset(buffer);
+                if (buffer.WrittenCount > 48 * 1024)
+                {
+                    await Flush(ctx, buffer, writer, cts.Token);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: the search stopped with it; there is no one to answer.
+            stats.SearchFailed();
+            log.LogInformation("search stopped: the client disconnected");
+            return;
+        }
+        catch (Exception e) when (SearchFailure(e, options) is { } failure)
+        {
+            stats.SearchFailed();
+            if (failure.Status >= 500 || e is not (DiagnosticException or ArgumentException or FormatException or OverflowException or InvalidOperationException or NotSupportedException or InsufficientExecutionStackException))
+            {
+                // Past a limit, or an exception the engine should have turned into a message: worth a look.
+                log.LogWarning(e, "search failed ({Status}): {Message}", failure.Status, failure.Text);
+            }
+            else
+            {
+                log.LogInformation("search failed ({Status}): {Message}", failure.Status, failure.Text);
             }
 
             if (!started)
             {
-                ctx.Response.ContentType = "application/json; charset=UTF-8";
-                started = true;
+                await Messages(ctx, failure.Status, "FATAL", failure.Text);
+            }
+            else
+            {
+                // Results already went out with 200: the error ends the stream, as Splunk's export does.
+                await Flush(ctx, buffer, writer, ctx.RequestAborted);
+                await ctx.Response.WriteAsync(MessageLine("FATAL", failure.Text) + "\n", ctx.RequestAborted);
             }
 
-            writer.WriteStartObject();
-            writer.WritePropertyName("result");
-            ResultJson.WriteRow(writer, rows.Current);
-            writer.WriteEndObject();
-            writer.Flush();
-            buffer.Write("\n"u8);
-            writer.Reset(buffer);
-            if (buffer.WrittenCount > 48 * 1024)
-            {
-                await Flush(ctx, buffer, writer);
-            }
+            return;
+        }
+        finally
+        {
+            rows?.Dispose();
         }
 
         ctx.Response.ContentType ??= "application/json; charset=UTF-8";
-        await Flush(ctx, buffer, writer);
+        await Flush(ctx, buffer, writer, ctx.RequestAborted);
     }
 
-    private static async Task Flush(HttpContext ctx, ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer)
+    /// <summary>
+    /// The answer for a search that failed while compiling or running. A search is user input, so
+    /// every failure is an answer with its message, never a bare 500: the time limit 504, a memory
+    /// or regex budget 507, anything else about the search (a bad argument or value met at run
+    /// time, nesting too deep to evaluate) 400. Only running out of memory is left to the host.
+    /// </summary>
+    internal static (int Status, string Text)? SearchFailure(Exception e, ServeOptions options) => e switch
+    {
+        OutOfMemoryException => null,
+        OperationCanceledException => (504, $"Search time limit exceeded: the search was stopped after {options.SearchTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} s (searchTimeoutSeconds)."),
+        SearchLimitException => (507, "Search limit exceeded: " + e.Message),
+        DiagnosticException d => (400, d.Diagnostic.Message),
+        InsufficientExecutionStackException => (400, "Error in search: the search is nested too deeply to run."),
+        _ => (400, $"Error in search: {e.Message} ({e.GetType().Name})"),
+    };
+
+    private static ILogger Log(HttpContext ctx) =>
+        ctx.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("Escudo.Search") ?? NullLogger.Instance;
+
+    private static async Task Flush(HttpContext ctx, ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, CancellationToken cancellation)
     {
         writer.Flush();
         if (buffer.WrittenCount > 0)
         {
-            await ctx.Response.Body.WriteAsync(buffer.WrittenMemory, ctx.RequestAborted);
+            await ctx.Response.Body.WriteAsync(buffer.WrittenMemory, cancellation);
             buffer.ResetWrittenCount();
             writer.Reset(buffer);
         }

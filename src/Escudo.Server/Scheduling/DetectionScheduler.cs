@@ -383,6 +383,8 @@ public sealed class DetectionScheduler : IDisposable
             Lookups = _content.Lookups,
             Macros = _content.Macros,
             MaxRowsInMemory = _options.SearchMaxRowsInMemory,
+            MaxBytesInMemory = _options.SearchMaxMemoryBytes,
+            RegexTimeBudget = TimeSpan.FromSeconds(_options.SearchRegexBudgetSeconds),
             Cancellation = cts.Token,
         };
         var events = new List<Row>();

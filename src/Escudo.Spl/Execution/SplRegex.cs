@@ -28,11 +28,14 @@ public static class SplRegex
         }
     }
 
+    /// <summary>True for a pattern that runs on the backtracking engine (whose time is charged to the search's regex budget).</summary>
+    public static bool Backtracks(Regex re) => (re.Options & RegexOptions.NonBacktracking) == 0;
+
     public static bool SafeIsMatch(Regex re, string input, SearchContext? ctx)
     {
         try
         {
-            return re.IsMatch(input);
+            return ctx is not null && Backtracks(re) ? ctx.Budget.TimeRegex(re, () => re.IsMatch(input)) : re.IsMatch(input);
         }
         catch (RegexMatchTimeoutException)
         {
@@ -40,4 +43,29 @@ public static class SplRegex
             return false;
         }
     }
+
+    /// <summary>The first match, with its time charged to the search's regex budget when the pattern backtracks; may throw <see cref="RegexMatchTimeoutException"/>.</summary>
+    public static Match Match(Regex re, string input, SearchContext? ctx) =>
+        ctx is not null && Backtracks(re) ? ctx.Budget.TimeRegex(re, () => re.Match(input)) : re.Match(input);
+
+    /// <summary>Up to <paramref name="max"/> matches, charged as <see cref="Match(Regex, string, SearchContext?)"/> is.</summary>
+    public static List<Match> Matches(Regex re, string input, int max, SearchContext? ctx)
+    {
+        List<Match> Run()
+        {
+            var list = new List<Match>();
+            for (var m = re.Match(input); m.Success && list.Count < max; m = m.NextMatch())
+            {
+                list.Add(m);
+            }
+
+            return list;
+        }
+
+        return ctx is not null && Backtracks(re) ? ctx.Budget.TimeRegex(re, Run) : Run();
+    }
+
+    /// <summary><see cref="Regex.Replace(string, string, int)"/> charged to the search's regex budget when the pattern backtracks.</summary>
+    public static string Replace(Regex re, string input, string replacement, int count, SearchContext? ctx) =>
+        ctx is not null && Backtracks(re) ? ctx.Budget.TimeRegex(re, () => re.Replace(input, replacement, count)) : re.Replace(input, replacement, count);
 }

@@ -24,9 +24,12 @@ public sealed class StreamingPipeline
     private readonly StatsOperator.Accumulator _stats;
     private readonly Operator[] _rest;
     private readonly List<StreamingPipeline> _children = [];
+    private readonly SearchBudget _budget;
+    private long _pushed;
 
-    private StreamingPipeline(ScanOperator? scan, TstatsOperator? tstats, IRowStep[] prefix, StatsOperator stats, Operator[] rest, IReadOnlyList<Syntax.Ast.Command>? restCommands)
+    private StreamingPipeline(SearchBudget budget, ScanOperator? scan, TstatsOperator? tstats, IRowStep[] prefix, StatsOperator stats, Operator[] rest, IReadOnlyList<Syntax.Ast.Command>? restCommands)
     {
+        _budget = budget;
         Scan = scan?.Expression;
         _filter = scan?.Request.Filter;
         _time = scan?.Request.Time ?? Core.Time.TimeRange.All;
@@ -91,7 +94,7 @@ public sealed class StreamingPipeline
 
         if (ops[0] is TstatsOperator t)
         {
-            return WithSubsearches(new StreamingPipeline(null, t, [], t.Stats, [.. ops.Skip(1)], RestCommands(search, 1)), out blocker);
+            return WithSubsearches(new StreamingPipeline(search.Context.Budget, null, t, [], t.Stats, [.. ops.Skip(1)], RestCommands(search, 1)), out blocker);
         }
 
         if (ops[0] is not ScanOperator scan)
@@ -112,7 +115,7 @@ public sealed class StreamingPipeline
             return null;
         }
 
-        return WithSubsearches(new StreamingPipeline(scan, null, [.. ops.Skip(1).Take(i - 1).Cast<IRowStep>()], stats, [.. ops.Skip(i + 1)], RestCommands(search, i + 1)), out blocker);
+        return WithSubsearches(new StreamingPipeline(search.Context.Budget, scan, null, [.. ops.Skip(1).Take(i - 1).Cast<IRowStep>()], stats, [.. ops.Skip(i + 1)], RestCommands(search, i + 1)), out blocker);
     }
 
     /// <summary>The commands after the stats, when the pipeline has one operator per command.</summary>
@@ -154,6 +157,11 @@ public sealed class StreamingPipeline
     /// <summary>Offers one event (or, for tstats, one row of <see cref="Dataset"/>); shared rows are copied before anything changes them.</summary>
     public void Push(Row row)
     {
+        if (++_pushed % SearchBudget.CheckEvery == 0)
+        {
+            _budget.ThrowIfCancelled();
+        }
+
         if (_tstats is not null)
         {
             if (_tstats.Prepare(row) is { } prepared)

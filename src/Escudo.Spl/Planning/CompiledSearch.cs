@@ -20,12 +20,39 @@ public sealed class CompiledSearch(string text, IReadOnlyList<Operator> operator
     public IEnumerable<Row> Run()
     {
         IEnumerable<Row> rows = [];
-        foreach (var op in Operators)
+        for (var i = 0; i < Operators.Count; i++)
         {
-            rows = op.Execute(rows);
+            rows = Guard(Operators[i], Operators[i].Execute(rows), Context.Budget);
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// Every operator's output goes through here: the search's cancellation (time limit, client
+    /// gone, Ctrl-C) is checked every few rows between any two stages, so CPU-bound work stops
+    /// too; and a generating command (makeresults, inputlookup, ...) may make only as many rows as
+    /// the search may hold.
+    /// </summary>
+    private static IEnumerable<Row> Guard(Operator op, IEnumerable<Row> rows, SearchBudget budget)
+    {
+        budget.ThrowIfCancelled();
+        var generates = op is DelegateOperator { Generates: true } || (op is GeneratingOperator && op is not (ScanOperator or TstatsOperator));
+        long n = 0;
+        foreach (var r in rows)
+        {
+            if (++n % SearchBudget.CheckEvery == 0)
+            {
+                budget.ThrowIfCancelled();
+            }
+
+            if (generates)
+            {
+                budget.Generated(n, op.Describe());
+            }
+
+            yield return r;
+        }
     }
 
     /// <summary>Runs the pipeline and counts the rows leaving each stage (for explain).</summary>
@@ -35,7 +62,7 @@ public sealed class CompiledSearch(string text, IReadOnlyList<Operator> operator
         IEnumerable<Row> rows = [];
         for (var i = 0; i < Operators.Count; i++)
         {
-            rows = Count(Operators[i].Execute(rows), counts, i);
+            rows = Count(Guard(Operators[i], Operators[i].Execute(rows), Context.Budget), counts, i);
         }
 
         return (rows.ToList(), counts);

@@ -192,7 +192,7 @@ public sealed partial class Planner
 
         IEnumerable<Row> Join(IEnumerable<Row> rows)
         {
-            var subRows = sub.Run().Take(50_000).ToList();
+            var subRows = TakeMaxOut(sub.Run(), JoinMaxOut, "join subsearch");
             var fields = j.Fields.Count > 0
                 ? j.Fields.Select(FieldTable.Intern).ToArray()
                 : subRows.SelectMany(r => Enumerable.Range(0, r.Count).Select(r.IdAt)).Distinct().Where(id => !FieldTable.NameOf(id).StartsWith('_')).ToArray();
@@ -273,10 +273,13 @@ public sealed partial class Planner
     private Operator PlanAppendPipe(AppendPipeCommand a)
     {
         var sub = new Planner(Context).Plan(a.Subpipeline, string.Empty);
-        return new DelegateOperator("appendpipe [subpipeline]", rows =>
+        return new DelegateOperator("appendpipe [subpipeline]", AppendPipe);
+
+        IEnumerable<Row> AppendPipe(IEnumerable<Row> rows)
         {
-            var list = rows.ToList();
-            IEnumerable<Row> tail = list.Select(r => r.Clone());
+            using var held = Context.Budget.Hold("appendpipe");
+            held.AddAll(rows);
+            IEnumerable<Row> tail = held.Rows.Select(r => r.Clone());
             var subOps = sub.Operators;
             var start = subOps.Count > 0 && subOps[0] is ScanOperator ? 1 : 0;
             for (var i = start; i < subOps.Count; i++)
@@ -284,8 +287,15 @@ public sealed partial class Planner
                 tail = subOps[i].Execute(tail);
             }
 
-            return list.Concat(tail.ToList());
-        });
+            using var appended = Context.Budget.Hold("appendpipe");
+            appended.AddAll(tail);
+            held.Emitting();
+            appended.Emitting();
+            foreach (var r in held.Rows.Concat(appended.Rows))
+            {
+                yield return r;
+            }
+        }
     }
 
     /// <summary>
@@ -303,7 +313,9 @@ public sealed partial class Planner
         var countId = FieldTable.Intern("eventcount");
         return new DelegateOperator("transaction " + string.Join(" ", t.Fields), rows =>
         {
-            var sorted = rows.Where(r => !double.IsNaN(r.Time)).OrderBy(r => r.Time).ToList();
+            using var held = Context.Budget.Hold("transaction");
+            held.AddAll(rows.Where(r => !double.IsNaN(r.Time)));
+            var sorted = held.Rows.OrderBy(r => r.Time).ToList();
             var open = new Dictionary<string, List<Row>>(StringComparer.Ordinal);
             var done = new List<List<Row>>();
             foreach (var r in sorted)

@@ -200,6 +200,17 @@ public sealed partial class Planner
         }
     }
 
+    private IEnumerable<Row> Reverse(IEnumerable<Row> rows)
+    {
+        using var held = Context.Budget.Hold("reverse");
+        held.AddAll(rows);
+        held.Emitting();
+        for (var i = held.Rows.Count - 1; i >= 0; i--)
+        {
+            yield return held.Rows[i];
+        }
+    }
+
     private static IEnumerable<Row> Uniq(IEnumerable<Row> rows)
     {
         string? last = null;
@@ -219,13 +230,20 @@ public sealed partial class Planner
     private Operator PlanSort(SortCommand s)
     {
         var comparer = RowComparer(s.Keys);
-        return new DelegateOperator("sort " + string.Join(" ", s.Keys.Select(k => (k.Descending ? "-" : string.Empty) + k.Field)), rows =>
+        return new DelegateOperator("sort " + string.Join(" ", s.Keys.Select(k => (k.Descending ? "-" : string.Empty) + k.Field)), Sort);
+
+        IEnumerable<Row> Sort(IEnumerable<Row> rows)
         {
-            var list = rows.ToList();
-            var sorted = list.Order(comparer);
+            using var held = Context.Budget.Hold("sort");
+            held.AddAll(rows);
+            held.Emitting();
+            var sorted = held.Rows.Order(comparer);
             IEnumerable<Row> result = s.Reverse ? sorted.Reverse() : sorted;
-            return result.Take(s.Limit);
-        });
+            foreach (var r in result.Take(s.Limit))
+            {
+                yield return r;
+            }
+        }
     }
 
     private static IComparer<Row> RowComparer(IReadOnlyList<SortKey> keys)
@@ -339,7 +357,18 @@ public sealed partial class Planner
             }
         }
 
-        return new DelegateOperator("dedup " + string.Join(" ", d.Fields), rows => sortBy is null ? Run(rows) : Run(rows).ToList().Order(sortBy));
+        return new DelegateOperator("dedup " + string.Join(" ", d.Fields), rows => sortBy is null ? Run(rows) : Sorted(Run(rows), sortBy));
+
+        IEnumerable<Row> Sorted(IEnumerable<Row> rows, IComparer<Row> comparer)
+        {
+            using var held = Context.Budget.Hold("dedup sortby");
+            held.AddAll(rows);
+            held.Emitting();
+            foreach (var r in held.Rows.Order(comparer))
+            {
+                yield return r;
+            }
+        }
     }
 
     private Operator PlanFillNull(FillNullCommand f)
@@ -361,9 +390,13 @@ public sealed partial class Planner
         }
 
         // Without a field list, fillnull fills every field seen in any result (a blocking pass).
-        return new DelegateOperator("fillnull", rows =>
+        return new DelegateOperator("fillnull", FillAll, mutates: true);
+
+        IEnumerable<Row> FillAll(IEnumerable<Row> rows)
         {
-            var list = rows.ToList();
+            using var held = Context.Budget.Hold("fillnull");
+            held.AddAll(rows);
+            var list = held.Rows;
             var all = new List<int>();
             var seen = new HashSet<int>();
             foreach (var r in list)
@@ -388,8 +421,12 @@ public sealed partial class Planner
                 }
             }
 
-            return list;
-        }, mutates: true);
+            held.Emitting();
+            foreach (var r in list)
+            {
+                yield return r;
+            }
+        }
     }
 
     /// <summary>bin/bucket: _time floored to the span (1h, 1d); other numbers become the range "low-high" of their bucket.</summary>
@@ -462,7 +499,14 @@ public sealed partial class Planner
                     return;
                 }
 
-                row.Set(field, Value.FromString(rewrite(v.ToDisplayString())));
+                try
+                {
+                    row.Set(field, Value.FromString(rewrite(v.ToDisplayString())));
+                }
+                catch (RegexMatchTimeoutException)
+                {
+                    Context.Warn("SPL2002", "rex mode=sed timed out on one event; the event was kept unchanged");
+                }
             });
         }
 
@@ -491,7 +535,7 @@ public sealed partial class Planner
             {
                 if (max == 1)
                 {
-                    var m = regex.Match(text);
+                    var m = SplRegex.Match(regex, text, Context);
                     if (!m.Success)
                     {
                         return;
@@ -509,14 +553,8 @@ public sealed partial class Planner
                 }
 
                 var values = groups.ToDictionary(g => g.Id, _ => new List<string>());
-                var count = 0;
-                foreach (Match m in regex.Matches(text))
+                foreach (var m in SplRegex.Matches(regex, text, max, Context))
                 {
-                    if (count++ >= max)
-                    {
-                        break;
-                    }
-
                     foreach (var (name, id) in groups)
                     {
                         if (m.Groups[name].Success)
@@ -547,7 +585,7 @@ public sealed partial class Planner
     /// the Nth match with a number N (flag i ignores case); <c>y/abc/xyz/</c> replaces each
     /// character of the first list by the character at the same place in the second.
     /// </summary>
-    private static Func<string, string> ParseSed(RexCommand r)
+    private Func<string, string> ParseSed(RexCommand r)
     {
         var p = r.Pattern;
         if (p.Length < 2 || p[0] is not ('s' or 'y'))
@@ -626,18 +664,19 @@ public sealed partial class Planner
 
         if (global)
         {
-            return text => re.Replace(text, replacement);
+            return text => SplRegex.Replace(re, text, replacement, -1, Context);
         }
 
         if (nth <= 1)
         {
-            return text => re.Replace(text, replacement, 1);
+            return text => SplRegex.Replace(re, text, replacement, 1, Context);
         }
 
         return text =>
         {
             var seen = 0;
-            return re.Replace(text, m => ++seen == nth ? m.Result(replacement) : m.Value);
+            string Nth() => re.Replace(text, m => ++seen == nth ? m.Result(replacement) : m.Value);
+            return SplRegex.Backtracks(re) ? Context.Budget.TimeRegex(re, Nth) : Nth();
         };
     }
 
@@ -810,7 +849,7 @@ public sealed partial class Planner
             {
                 try
                 {
-                    parts = tokenizer.Matches(s).Select(x => x.Groups.Count > 1 ? x.Groups[1].Value : x.Value).ToList();
+                    parts = SplRegex.Matches(tokenizer, s, int.MaxValue, Context).Select(x => x.Groups.Count > 1 ? x.Groups[1].Value : x.Value).ToList();
                 }
                 catch (RegexMatchTimeoutException)
                 {

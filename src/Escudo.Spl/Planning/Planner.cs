@@ -48,7 +48,7 @@ public sealed partial class Planner(SearchContext context)
             var copy = pipeline.Commands.Skip(1).Any(Mutates);
             var filter = SearchPredicateCompiler.Compile(search.Expr, Context, RunSubsearch);
             var request = new ScanRequest(Context.TimeRange, filter, search.Expr is SearchAll ? null : SearchText(search)) { RequiredKeys = ScanKeys.Required(search.Expr), RequiredLiterals = NecessaryLiterals.Of(search.Expr) };
-            return new ScanOperator(Context.Events, request, $"scan events where {SearchText(search)}", copy) { Expression = search.Expr };
+            return new ScanOperator(Context.Events, request, $"scan events where {SearchText(search)}", copy) { Expression = search.Expr, Cancellation = Context.Cancellation };
         }
 
         var op = PlanCommand(cmd);
@@ -77,8 +77,27 @@ public sealed partial class Planner(SearchContext context)
 
     internal IReadOnlyList<Row> RunSubsearch(Pipeline p)
     {
+        // A subsearch returns at most 10,000 results (Splunk's default maxout); the rest are
+        // dropped with a warning, as Splunk does.
         var sub = new Planner(Context).Plan(p, string.Empty);
-        return sub.Run().Take(10_000).ToList();
+        return TakeMaxOut(sub.Run(), SubsearchMaxOut, "subsearch");
+    }
+
+    internal const int SubsearchMaxOut = 10_000;
+
+    internal const int JoinMaxOut = 50_000;
+
+    /// <summary>Up to <paramref name="maxOut"/> rows of a subsearch, charged to the search's budget; a warning when more were produced.</summary>
+    internal List<Row> TakeMaxOut(IEnumerable<Row> rows, int maxOut, string what)
+    {
+        var list = Context.Budget.Collect(rows.Take(maxOut + 1), what);
+        if (list.Count > maxOut)
+        {
+            list.RemoveAt(maxOut);
+            Context.Warn("SPL2005", $"{what} produced more than {maxOut} results, truncating to maxout {maxOut}");
+        }
+
+        return list;
     }
 
     private Operator PlanCommand(Command cmd) => cmd switch
@@ -97,7 +116,7 @@ public sealed partial class Planner(SearchContext context)
         SortCommand s => PlanSort(s),
         DedupCommand d => PlanDedup(d),
         MakeResultsCommand m => new DelegateOperator($"makeresults count={m.Count}", _ => MakeResults(m.Count, Context.Now), generates: true),
-        ReverseCommand => new DelegateOperator("reverse", rows => rows.Reverse()),
+        ReverseCommand => new DelegateOperator("reverse", Reverse),
         UniqCommand => new DelegateOperator("uniq", Uniq),
         FillNullCommand f => PlanFillNull(f),
         BinCommand b => PlanBin(b),
@@ -163,7 +182,7 @@ public sealed partial class Planner(SearchContext context)
     {
         var aggs = PlanAggregations(s.Aggregations, s.Kind);
         var by = s.By.Select(FieldTable.Intern).ToList();
-        return new StatsOperator(s.Kind, aggs, by, $"{s.Kind} {string.Join(" ", aggs.Select(a => a.OutputName))}" + (s.By.Count > 0 ? " by " + string.Join(", ", s.By) : string.Empty), Context.MaxRowsInMemory)
+        return new StatsOperator(s.Kind, aggs, by, $"{s.Kind} {string.Join(" ", aggs.Select(a => a.OutputName))}" + (s.By.Count > 0 ? " by " + string.Join(", ", s.By) : string.Empty), Context.MaxRowsInMemory, Context.Budget)
         {
             Stream = s.Kind == "streamstats" ? PlanStreamStatsOptions(s) : StreamStatsOptions.Default,
         };
@@ -269,7 +288,7 @@ public sealed partial class Planner(SearchContext context)
         double? span = t.Span_ is null ? null : Durations.Parse(t.Span_);
         var stats = new StatsOperator("stats", PlanAggregations(t.Aggregations, "tstats"), byIds, "tstats aggregate", Context.MaxRowsInMemory);
         var description = $"tstats from datamodel={dataset.FullName}" + (t.Where is null ? string.Empty : " where ...") + (t.By.Count > 0 ? " by " + string.Join(" ", t.By) : string.Empty);
-        return new TstatsOperator(dataModels, dataset, filter, Context.TimeRange, byIds, fillValue, span, stats, description) { Where = where };
+        return new TstatsOperator(dataModels, dataset, filter, Context.TimeRange, byIds, fillValue, span, stats, description) { Where = where, Cancellation = Context.Cancellation };
     }
 
     /// <summary>Pulls <c>nodename=X.Y</c> out of a tstats where clause: it selects the dataset, it does not filter fields.</summary>

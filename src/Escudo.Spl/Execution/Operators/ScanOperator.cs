@@ -14,13 +14,22 @@ public sealed class ScanOperator(IEventSource source, ScanRequest request, strin
     /// <summary>The search expression read (for the shared pass to derive its cheap keys).</summary>
     public Syntax.Ast.SearchExpr? Expression { get; init; }
 
+    /// <summary>The search's token, checked while reading events that the filter may all drop.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     public override string Describe() => description;
 
     public override IEnumerable<Row> Execute(IEnumerable<Row> input)
     {
         var filter = source.AppliesFilters ? null : Request.Filter;
+        long read = 0;
         foreach (var row in source.Scan(Request))
         {
+            if (++read % SearchBudget.CheckEvery == 0)
+            {
+                Cancellation.ThrowIfCancellationRequested();
+            }
+
             if (filter is not null && (!filter(row) || !Request.Time.Contains(row.Time)))
             {
                 continue;

@@ -15,7 +15,7 @@ public sealed record AggregationPlan(AggregateFunction Function, CompiledExpr? I
 /// null joins no group), aggregates each group, and for stats emits one row per group sorted by
 /// the group values. Without by fields, stats emits one row even over no input.
 /// </summary>
-public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> aggregations, IReadOnlyList<int> byIds, string description, long maxGroups) : Operator
+public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> aggregations, IReadOnlyList<int> byIds, string description, long maxGroups, SearchBudget? budget = null) : Operator
 {
     public override bool Mutates => kind != "stats";
 
@@ -733,8 +733,11 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
 
     private IEnumerable<Row> EventStats(IEnumerable<Row> input)
     {
-        var rows = new List<Row>();
-        var groups = Aggregate(input, rows);
+        // eventstats holds every row until the last has been aggregated: charged to the search's budget.
+        using var held = budget?.Hold("eventstats");
+        var rows = held?.Rows ?? [];
+        var groups = held is null ? Aggregate(input, rows) : Aggregate(Charged(input, held), null);
+        held?.Emitting();
         foreach (var row in rows)
         {
             foreach (var key in Keys(row))
@@ -751,6 +754,16 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
             yield return row;
         }
     }
+
+    private static IEnumerable<Row> Charged(IEnumerable<Row> input, HeldRows held)
+    {
+        foreach (var row in input)
+        {
+            held.Add(row);
+            yield return row;
+        }
+    }
+
 
     /// <summary>streamstats' options; the defaults are Splunk's (all events, current included, one global window).</summary>
     public StreamStatsOptions Stream { get; init; } = StreamStatsOptions.Default;

@@ -31,6 +31,9 @@ public sealed class TstatsOperator(
     /// <summary>The where clause without nodename (what <see cref="Prepare"/> tests), for the shared pass's prefilter.</summary>
     public Syntax.Ast.SearchExpr? Where { get; init; }
 
+    /// <summary>The search's token, checked while reading rows that the where clause may all drop.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     public override string Describe() => description;
 
     public override IEnumerable<Row> Execute(IEnumerable<Row> input) => Stats.Execute(Source());
@@ -83,8 +86,14 @@ public sealed class TstatsOperator(
 
         // The where clause's necessary text lets a store with lexicons hand over fewer rows.
         var request = new ScanRequest(time, filter) { RequiredLiterals = NecessaryLiterals.Of(Where) };
+        long read = 0;
         foreach (var row in source.Rows(Dataset, request))
         {
+            if (++read % SearchBudget.CheckEvery == 0)
+            {
+                Cancellation.ThrowIfCancellationRequested();
+            }
+
             if (Prepare(row) is { } r)
             {
                 yield return r;

@@ -306,7 +306,7 @@ public static partial class FunctionCatalog
             var replacement = ToDotNetReplacement(a[2].ToDisplayString());
             try
             {
-                return MapItems(a[0], s => BoundedReplace(re, s, replacement));
+                return MapItems(a[0], s => BoundedReplace(re, s, replacement, ctx.Search));
             }
             catch (RegexMatchTimeoutException)
             {
@@ -785,24 +785,24 @@ public static partial class FunctionCatalog
     /// (an empty match at every position, or group references repeating a long input) is counted as it
     /// goes and stops the search at the limit instead of exhausting memory.
     /// </summary>
-    private static string BoundedReplace(Regex re, string s, string replacement)
+    private static string BoundedReplace(Regex re, string s, string replacement, SearchContext? search)
     {
         var references = replacement.Count(c => c == '$');
         var perMatch = replacement.Length + ((long)references * s.Length);
         if (((s.Length + 1L) * perMatch) + s.Length <= ValueLimits.MaxStringLength)
         {
-            return re.Replace(s, replacement);
+            return SplRegex.Replace(re, s, replacement, -1, search);
         }
 
         long added = 0;
-        var result = re.Replace(s, m =>
+        string Run() => re.Replace(s, m =>
         {
             var r = m.Result(replacement);
             added += r.Length;
             ValueLimits.Check("replace", s.Length + added);
             return r;
         });
-        return result;
+        return search is not null && SplRegex.Backtracks(re) ? search.Budget.TimeRegex(re, Run) : Run();
     }
 
     private static string? FormatDuration(double seconds)
