@@ -58,8 +58,7 @@ public class NothingSelectedTests
     {
         var r = EscudoProcess.Run("hunt", "--content", Founding, "--input", RegasmEvents, "--now", "1e300");
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("--now must be epoch seconds between", r.Stderr, StringComparison.Ordinal);
-        Assert.Contains("not `1e300`", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--now 1e300 is outside the years 1 to 9999", r.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
