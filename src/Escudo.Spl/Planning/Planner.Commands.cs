@@ -446,6 +446,12 @@ public sealed partial class Planner
         if (b.Field == "_time" || spanText.Any(char.IsAsciiLetter))
         {
             span = Durations.Parse(spanText) ?? throw new DiagnosticException(SplDiagnostics.BadArguments("bin", b.Span, $"bad span `{spanText}`"));
+            if (!(span > 0) || !double.IsFinite(span))
+            {
+                // A bin of no width holds nothing: every value would become NaN and vanish.
+                throw new DiagnosticException(SplDiagnostics.BadArguments("bin", b.Span, $"span must be greater than zero, not `{spanText}`"));
+            }
+
             snapDays = span >= 86400;
         }
         else if (!double.TryParse(spanText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out span) || span <= 0)

@@ -340,7 +340,7 @@ internal sealed partial class Parser
             return new HeadCommand(int.MaxValue, predicate, Span(start));
         }
 
-        var n = ParseOptionalCount(10);
+        var n = ParseOptionalCount("head", 10);
         ExpectCommandEnd("head");
         return new HeadCommand(n, null, Span(start));
     }
@@ -595,11 +595,25 @@ internal sealed partial class Parser
         return new FillNullCommand(Option(options, "value") ?? "0", fields, Span(start));
     }
 
+    /// <summary>The most rows makeresults generates: Splunk's limits.conf [makeresults] maxresultrows default.</summary>
+    public const int MaxMakeResults = 50_000;
+
     private Command ParseMakeResults(int start)
     {
         var options = ParseOptions();
         ExpectCommandEnd("makeresults");
-        var count = Option(options, "count") is { } c && int.TryParse(c, out var n) ? n : 1;
+        var count = 1;
+        if (options.LastOrDefault(o => o.Key == "count") is { } c)
+        {
+            // count=<num>, at most limits.conf [makeresults] maxresultrows (50,000 by default):
+            // a billion rows would exhaust memory long before any limit on the search noticed.
+            if (!int.TryParse(c.Value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out count)
+                || count < 1 || count > MaxMakeResults)
+            {
+                throw Error(SplDiagnostics.BadArguments("makeresults", c.Span, $"count must be a whole number from 1 to {MaxMakeResults:N0} (limits.conf [makeresults] maxresultrows), not `{c.Value}`"));
+            }
+        }
+
         return new MakeResultsCommand(count, Span(start));
     }
 

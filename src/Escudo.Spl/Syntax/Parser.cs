@@ -231,7 +231,7 @@ internal sealed partial class Parser
             case "table": return new TableCommand(ParseFieldList(), Span(start));
             case "fields": return ParseFields(start);
             case "head": return ParseHead(start);
-            case "tail": return new TailCommand(ParseOptionalCount(10), Span(start));
+            case "tail": return new TailCommand(ParseOptionalCount("tail", 10), Span(start));
             case "sort": return ParseSort(start);
             case "dedup": return ParseDedup(start);
             case "lookup": return ParseLookup(start);
@@ -430,17 +430,35 @@ internal sealed partial class Parser
 
     private static bool IsTrue(string? v) => v is not null && (v.Equals("t", StringComparison.OrdinalIgnoreCase) || v.Equals("true", StringComparison.OrdinalIgnoreCase) || v == "1");
 
-    private int ParseOptionalCount(int defaultCount)
+    /// <summary>
+    /// head/tail's <c>N</c> or <c>limit=N</c>: a whole number of results, 0 or more, as the syntax
+    /// <c>&lt;int&gt;</c> says (https://help.splunk.com/splunk-enterprise/spl-search-reference/9.3/search-commands/head).
+    /// A negative or oversized count is an error rather than "no results" or "all".
+    /// </summary>
+    private int ParseOptionalCount(string command, int defaultCount)
     {
         var t = PeekW();
-        if (t.Kind == TokenKind.Word && int.TryParse(t.Text, out var n))
+        if (t.Kind == TokenKind.Word && LooksLikeInteger(t.Text))
         {
             _pos = t.End;
-            return n;
+            return ResultCount(command, t.Text, t.Span);
         }
 
         var opts = ParseOptions();
-        return Option(opts, "limit") is { } l && int.TryParse(l, out var m) ? m : defaultCount;
+        return opts.LastOrDefault(o => o.Key == "limit") is { } l ? ResultCount(command, l.Value, l.Span) : defaultCount;
+    }
+
+    private static bool LooksLikeInteger(string text) =>
+        text.Length > 0 && (char.IsAsciiDigit(text[0]) || (text.Length > 1 && text[0] is '-' or '+' && char.IsAsciiDigit(text[1])));
+
+    private int ResultCount(string command, string text, TextSpan span)
+    {
+        if (!int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 0)
+        {
+            throw Error(SplDiagnostics.BadArguments(command, span, $"the number of results must be a whole number from 0 to {int.MaxValue:N0}, not `{text}`"));
+        }
+
+        return n;
     }
 
     /// <summary>A list of field names separated by spaces and/or commas, up to the end of the command or a stop word.</summary>

@@ -58,7 +58,7 @@ public class DeepNestingTests
         Assert.StartsWith($"{code} (line 1, column {column}): ", formatted, StringComparison.Ordinal);
     }
 
-    public static TheoryData<string, string, string> AtTheLimit() => new()
+    public static TheoryData<string, string, string?> AtTheLimit() => new()
     {
         { "100 parentheses in eval", "| makeresults | eval x=" + Repeat("(", Parser.MaxNesting) + "7" + Repeat(")", Parser.MaxNesting) + " | table x", """{"x":"7"}""" },
         { "99 parentheses and a NOT in search", "search " + Repeat("(", Parser.MaxNesting - 1) + "NOT a=2" + Repeat(")", Parser.MaxNesting - 1) + " | table a", """{"a":"1"}""" },
@@ -66,11 +66,12 @@ public class DeepNestingTests
         { "a 1,000-term sum", "| makeresults | eval x=" + string.Join("+", Enumerable.Repeat("1", Parser.MaxExpressionDepth)) + " | table x", """{"x":"1000"}""" },
         { "a 999-comparison AND chain", "search a=1 | where " + string.Join(" AND ", Enumerable.Repeat("a=1", Parser.MaxExpressionDepth - 1)) + " | table a", """{"a":"1"}""" },
         { "20 nested subsearches", "search " + Nested(Parser.MaxSubsearchNesting) + " | table a", """{"a":"1"}""" },
+        { "99 parentheses in tstats where", "| tstats count from datamodel=Endpoint.Processes where " + Repeat("(", Parser.MaxNesting - 1) + "Processes.process_name=x.exe" + Repeat(")", Parser.MaxNesting - 1) + " by Processes.dest", null },
     };
 
     [Theory]
     [MemberData(nameof(AtTheLimit))]
-    public void AtTheLimitEveryWalkerCopes(string what, string search, string expected)
+    public void AtTheLimitEveryWalkerCopes(string what, string search, string? expected)
     {
         var events = GoldenSplTests.ReadEvents("""{"_time":"1700000000","a":"1"}""", "deep");
         var (lines, error) = OnSmallStack(() =>
@@ -100,7 +101,7 @@ public class DeepNestingTests
             return rows;
         });
         Assert.True(error is null, $"{what}: {error}");
-        Assert.Equal([expected], lines!);
+        Assert.Equal(expected is null ? [] : [expected], lines!);
     }
 
     [Fact]

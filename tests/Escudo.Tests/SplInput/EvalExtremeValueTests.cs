@@ -104,6 +104,8 @@ public class EvalExtremeValueTests
     [InlineData("mvrange(0, 1e12)", "mvrange(0, 1000000000000, 1) would build 1,000,000,000,000 values, more than the limit of 10,000")]
     [InlineData("replace(printf(\"%10000s\", \"x\"), \"\", printf(\"%10000s\", \"y\"))", "`replace` would build a value of")]
     [InlineData("mvjoin(mvrange(0, 10000), printf(\"%2000s\", \"-\"))", "`mvjoin` would build a value of")]
+    [InlineData("mvzip(mvrange(0, 10000), mvrange(0, 10000), printf(\"%2000s\", \"-\"))", "`mvzip` would build a value of")]
+    [InlineData("mvmap(mvrange(0, 10000), printf(\"%2000s\", \"x\"))", "`mvmap` would build a value of")]
     public void OversizedOutputIsASearchErrorNamingTheLimit(string expression, string message)
     {
         var e = Assert.Throws<SearchLimitException>(() => Run($"| makeresults | eval x={expression}"));

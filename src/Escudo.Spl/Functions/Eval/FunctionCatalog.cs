@@ -556,6 +556,13 @@ public static partial class FunctionCatalog
             var y = a[1].Items;
             var delim = a.Length > 2 ? Str(a[2]) ?? "," : ",";
             var n = Math.Min(x.Length, y.Length);
+            long total = (long)n * delim.Length;
+            for (var i = 0; i < n; i++)
+            {
+                total += x[i].Length + y[i].Length;
+            }
+
+            ValueLimits.Check("mvzip", total);
             var result = new string[n];
             for (var i = 0; i < n; i++)
             {
@@ -643,6 +650,7 @@ public static partial class FunctionCatalog
 
         var results = new List<string>();
         var scratch = r.Clone();
+        long total = 0;
         foreach (var item in mv.Items)
         {
             if (fieldId >= 0)
@@ -660,7 +668,13 @@ public static partial class FunctionCatalog
             }
             else if (!v.IsNull)
             {
-                results.AddRange(v.Items.ToArray());
+                foreach (var produced in v.Items)
+                {
+                    // Each item may produce a long value: count as we go so the whole stays under the limit.
+                    total += produced.Length;
+                    ValueLimits.Check(filter ? "mvfilter" : "mvmap", total);
+                    results.Add(produced);
+                }
             }
         }
 
