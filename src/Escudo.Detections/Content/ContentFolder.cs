@@ -38,7 +38,9 @@ public sealed class ContentFolder
     {
         if (!Directory.Exists(root))
         {
-            throw new DirectoryNotFoundException($"content folder not found: {root}");
+            throw new DirectoryNotFoundException(File.Exists(root)
+                ? $"content folder is a file, not a folder: {root} (give the folder that holds detections/, macros/, lookups/)"
+                : $"content folder not found: {root}");
         }
 
         var c = new ContentFolder(Path.GetFullPath(root));

@@ -33,14 +33,40 @@ internal static class ContentYaml
         string text;
         try
         {
-            var length = new FileInfo(file).Length;
+            // A link's own length is that of its target's name: measure what it points at.
+            var info = new FileInfo(file);
+            if (info.LinkTarget is not null)
+            {
+                info = info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+            }
+
+            var length = info.Length;
             if (length > MaxFileBytes)
             {
                 error = $"file is {length:N0} bytes, over the {MaxFileBytes:N0}-byte limit for a content file: not read";
                 return null;
             }
 
-            text = File.ReadAllText(file);
+            if (length == 0)
+            {
+                // Not opened: a FIFO or a device (a link to /dev/zero) also has length 0, and reading
+                // one would wait for a writer, or never end.
+                error = "the file is empty (or not a regular file): not read";
+                return null;
+            }
+
+            // Read no more than the length measured (UTF-8 has at most one character per byte): a
+            // file that grows while it is read is refused rather than read without a bound.
+            using var reader = new StreamReader(file);
+            var buffer = new char[length + 1];
+            var read = reader.ReadBlock(buffer, 0, buffer.Length);
+            if (read > length)
+            {
+                error = $"the file grew past its {length:N0} bytes while it was read: not read";
+                return null;
+            }
+
+            text = new string(buffer, 0, read);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -118,4 +118,27 @@ public class InvalidContentTests
         Assert.Equal("detections/endpoint/empty_value.yml", unsupported.GetProperty("file").GetString());
         Assert.Equal(reason, unsupported.GetProperty("reason").GetString());
     }
+
+    [Fact]
+    public void AFifoOrADeviceAmongTheDetectionsIsListedNotWaitedFor()
+    {
+        // Reading a FIFO waits for a writer that never comes; /dev/zero never ends. Run as a child
+        // process, so that a regression ends at EscudoProcess's time limit instead of hanging the suite.
+        using var c = TempContent.Founding();
+        var fifo = Path.Combine(c.Detections, "endpoint", "fifo.yml");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        File.CreateSymbolicLink(Path.Combine(c.Detections, "endpoint", "zero.yml"), "/dev/zero");
+        var r = EscudoProcess.Run("check", "--content", c.Root, "--format", "json");
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(6, doc.RootElement.GetProperty("total").GetInt32());
+        var listed = doc.RootElement.GetProperty("unsupported").EnumerateArray().ToDictionary(e => e.GetProperty("file").GetString()!, e => e.GetProperty("reason").GetString()!);
+        Assert.Equal("the file is empty (or not a regular file): not read", listed["detections/endpoint/fifo.yml"]);
+        Assert.Equal("the file is empty (or not a regular file): not read", listed["detections/endpoint/zero.yml"]);
+    }
 }

@@ -134,6 +134,14 @@ public class NothingSelectedTests
     }
 
     [Fact]
+    public void AContentPathThatIsAFileIsNamedAsSuch()
+    {
+        var r = EscudoProcess.Run("check", "--content", RegasmEvents);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("content folder is a file, not a folder: " + RegasmEvents, r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AMacrosFolderThatIsNotThereIsAnError()
     {
         var missing = Path.Combine(Path.GetTempPath(), "escudo-no-such-macros-" + Guid.NewGuid().ToString("N"));
