@@ -33,4 +33,8 @@ public static class EventTime
     public static string Describe(double epoch) => double.IsFinite(epoch)
         ? epoch.ToString("R", System.Globalization.CultureInfo.InvariantCulture)
         : epoch.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Why a time is refused, for answers and log lines (HEC refuses such an event with 400 instead of substituting, since its sender can be told).</summary>
+    public static string OutOfRange(double epoch) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"time {Describe(epoch)} is outside the valid range {MinEpoch:0} to {MaxEpoch:0} (1970-01-01 to 9999-12-31 UTC)");
 }

@@ -97,9 +97,9 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
                 }
 
                 // Checked here, per event, so one bad event fails its own request only and never the group commit it would share.
-                if (!SaneEventTime.IsValid(row.Time))
+                if (!EventTime.IsValid(row.Time))
                 {
-                    Rejected(ctx, n + 1, $"event {n}: {SaneEventTime.Describe(row.Time)}");
+                    Rejected(ctx, n + 1, $"event {n}: {EventTime.OutOfRange(row.Time)}");
                     await HecAnswers.InvalidDataFormat(ctx, n);
                     return;
                 }
@@ -213,9 +213,9 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
                 row.Set(FieldTable.Time, Value.FromNumber(now));
             }
 
-            if (!SaneEventTime.IsValid(row.Time))
+            if (!EventTime.IsValid(row.Time))
             {
-                Rejected(ctx, rows.Count + 1, $"line {rows.Count}: {SaneEventTime.Describe(row.Time)}");
+                Rejected(ctx, rows.Count + 1, $"line {rows.Count}: {EventTime.OutOfRange(row.Time)}");
                 await HecAnswers.InvalidDataFormat(ctx, rows.Count);
                 return;
             }
