@@ -64,7 +64,7 @@ public sealed class SearchLimitCliTests
         using var interrupted = new CancellationTokenSource();
         interrupted.Cancel();
 
-        var code = SearchCommandHandler.Run("| makeresults count=10", [], null, [], "json", null, null, null, new EventReadOptions(null, null), new SearchLimitOptions(), interrupted.Token);
+        var code = SearchCommandHandler.Run("| makeresults count=10", [], null, [], "json", null, null, null, new EventReadOptions(null, null), null, new SearchLimitOptions(), interrupted.Token);
 
         Assert.Equal(1, code);
     }
