@@ -478,14 +478,16 @@ internal static class HuntCommandHandler
         AnsiConsole.MarkupLine($"timeline: {s.TimelineHits:N0} of {s.Hits.Count:N0} hits after filters, in event time.");
     }
 
-    /// <summary>Hits grouped by detection and host, the riskiest first, then the earliest.</summary>
+    /// <summary>Hits grouped by detection and host: the riskiest ten (then the most frequent), shown in the order they were first seen.</summary>
     private static List<(string Detection, string Host, int Count, double FirstSeen, double Risk)> TopHits(IReadOnlyList<TimelineHit> hits, int top = 10) => hits
         .GroupBy(h => (h.Detection, Host: h.Host ?? string.Empty))
         .Select(g => (g.Key.Detection, g.Key.Host, Count: g.Count(), FirstSeen: g.Select(h => h.Time).Where(t => !double.IsNaN(t)).DefaultIfEmpty(double.NaN).Min(), Risk: g.Max(h => h.RiskScore)))
         .OrderByDescending(x => x.Risk)
-        .ThenBy(x => double.IsNaN(x.FirstSeen) ? double.MaxValue : x.FirstSeen)
+        .ThenByDescending(x => x.Count)
         .ThenBy(x => x.Detection, StringComparer.Ordinal)
         .Take(top)
+        .OrderBy(x => double.IsNaN(x.FirstSeen) ? double.MaxValue : x.FirstSeen)
+        .ThenBy(x => x.Detection, StringComparer.Ordinal)
         .ToList();
 }
 

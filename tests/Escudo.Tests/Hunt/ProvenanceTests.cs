@@ -229,5 +229,7 @@ public partial class ProvenanceTests(HuntOverDatasets hunt) : IClassFixture<Hunt
         var top = s.GetProperty("top_hits").EnumerateArray().ToList();
         Assert.Equal(10, top.Count);
         Assert.All(top, t => Assert.Matches(@"^\d{4}-\d\d-\d\dT", t.GetProperty("first_seen").GetString()));
+        var firstSeen = top.Select(t => t.GetProperty("first_seen").GetString()).ToList();
+        Assert.Equal(firstSeen.Order(StringComparer.Ordinal), firstSeen); // shown in event time
     }
 }
