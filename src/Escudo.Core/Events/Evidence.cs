@@ -38,7 +38,8 @@ public sealed class Evidence
 
     /// <summary>
     /// Adds what a row brings: its own evidence when it is a result of an earlier aggregation,
-    /// else its event reference. A row with neither (made by makeresults or a lookup) brings nothing.
+    /// else its event reference. A row with neither (an event from a store that keeps no
+    /// references) is still counted with its time, so the count and the time span stay true.
     /// </summary>
     public void Add(Row row)
     {
@@ -49,6 +50,12 @@ public sealed class Evidence
         else if (row.Ref.IsKnown)
         {
             Add(row.Ref);
+        }
+        else
+        {
+            Count++;
+            var t = row.Time;
+            Widen(t, t);
         }
     }
 
