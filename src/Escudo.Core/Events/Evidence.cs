@@ -14,6 +14,11 @@ public sealed class Evidence
     private EventRef[] _refs = [];
     private int _held;
 
+    // The evidence objects merged in so far, made only when results are aggregated again: the
+    // notable and the risk events of one result share one object, and a correlation over those
+    // risk events must count that result's events once.
+    private HashSet<Evidence>? _merged;
+
     /// <summary>
     /// Event references kept per result (default 10); the count and the times still cover every
     /// contributing event. Process-wide, like the field table: it is set once, before a run.
@@ -78,7 +83,7 @@ public sealed class Evidence
     /// <summary>Adds another result's evidence after this one's (its references come after those already kept).</summary>
     public void Merge(Evidence other)
     {
-        if (ReferenceEquals(other, this))
+        if (ReferenceEquals(other, this) || !(_merged ??= new HashSet<Evidence>(ReferenceEqualityComparer.Instance)).Add(other))
         {
             return;
         }

@@ -191,4 +191,28 @@ public class TimelineTests
 
         Assert.Equal(1029, SplEngine.Compile("* | stats count", ctx).Search!.Run().Single().Evidence!.LastTime);
     }
+
+    [Fact]
+    public void ACorrelationOverTheRiskEventsOfOneResultCountsItsEventsOnce()
+    {
+        var origin = EventOrigins.Intern("unit.evtx", "Security", "pc1", recordIsPosition: false);
+        var shared = new Evidence();
+        shared.Add(new EventRef(origin, 7, 100));
+        shared.Add(new EventRef(origin, 8, 200));
+
+        // One result with two risk objects: two risk events sharing the result's evidence.
+        var risks = new[] { "bob", "pc1" }.Select(o =>
+        {
+            var r = new Row { Evidence = shared };
+            r.Set("risk_object", Value.FromString(o));
+            r.Set("risk_score", Value.FromNumber(50));
+            return r;
+        }).ToList();
+        var ctx = new SearchContext { Events = new MemoryStore(risks), DataModels = new MemoryStore(risks) };
+        var row = SplEngine.Compile("* | stats sum(risk_score) as score", ctx).Search!.Run().Single();
+        Assert.Equal(2, row.Evidence!.Count);
+        Assert.Equal([7L, 8L], row.Evidence.Refs.ToArray().Select(r => r.Record));
+        Assert.Equal(100, row.Evidence.FirstTime);
+        Assert.Equal(200, row.Evidence.LastTime);
+    }
 }
