@@ -103,7 +103,7 @@ public static class Program
         var content = new Option<string>("--content") { Description = "An ESCU-layout content folder.", Required = true };
         var input = InputOption();
         input.Required = true;
-        var output = new Option<string?>("--out", "-o") { Description = "Folder for notables.jsonl, risk.jsonl and results.jsonl." };
+        var output = new Option<string?>("--out", "-o") { Description = "Folder for notables.jsonl, risk.jsonl, results.jsonl and the event-time timeline.csv/timeline.jsonl." };
         var only = new Option<string[]>("--only") { Description = "Run only detections whose name or file matches this glob; repeatable." };
         var exclude = new Option<string[]>("--exclude") { Description = "Skip detections whose name or file matches this glob; repeatable." };
         var type = new Option<string[]>("--type") { Description = "Run only these detection types (TTP, Anomaly, Hunting, Correlation); repeatable." };
@@ -114,7 +114,14 @@ public static class Program
         var navigator = new Option<string?>("--navigator") { Description = "Write an ATT&CK Navigator layer of the techniques that fired to this file." };
         var now = new Option<string?>("--now") { Description = "Epoch seconds for \"now\"." };
         var useTimeRange = new Option<bool>("--use-time-range") { Description = "Apply each detection's own earliest/latest (-70m@m .. -10m@m by default) relative to --now instead of covering all input." };
-        var cmd = new Command("hunt", "Run every detection of a content folder over the input events in one shared pass.") { content, input, output, only, exclude, type, experimental, format, macros, report, navigator, now, useTimeRange };
+        var evidence = new Option<int?>("--evidence") { Description = "Event references (file, channel, computer, record, time) kept per result as escudo_evidence; the count and first/last time cover all events (default 10)." };
+        var severity = new Option<string?>("--severity") { Description = "Timeline: only hits at this severity or above (informational, low, medium, high, critical)." };
+        var minRisk = new Option<double?>("--min-risk") { Description = "Timeline: only hits with at least this risk score." };
+        var story = new Option<string[]>("--story") { Description = "Timeline: only hits of detections in an analytic story containing this text; repeatable." };
+        var technique = new Option<string[]>("--technique") { Description = "Timeline: only hits of this ATT&CK technique (T1218 takes T1218.009); repeatable." };
+        var earliest = new Option<string?>("--earliest") { Description = "Timeline: only hits whose first event is at or after this time (epoch, ISO 8601 or relative to --now)." };
+        var latest = new Option<string?>("--latest") { Description = "Timeline: only hits whose first event is before this time." };
+        var cmd = new Command("hunt", "Run every detection of a content folder over the input events in one shared pass.") { content, input, output, only, exclude, type, experimental, format, macros, report, navigator, now, useTimeRange, evidence, severity, minRisk, story, technique, earliest, latest };
         var reading = new ReadingOptions(cmd);
         cmd.SetAction(p => HuntCommandHandler.Run(new HuntOptions
         {
@@ -133,6 +140,13 @@ public static class Program
             UseTimeRange = p.GetValue(useTimeRange),
             Read = reading.Apply(p, EventReadOptions.Default),
             InputFlags = reading.Flags(p),
+            Evidence = p.GetValue(evidence),
+            Severity = p.GetValue(severity),
+            MinRisk = p.GetValue(minRisk),
+            Stories = p.GetValue(story) ?? [],
+            Techniques = p.GetValue(technique) ?? [],
+            Earliest = p.GetValue(earliest),
+            Latest = p.GetValue(latest),
         }));
         return cmd;
     }

@@ -4,7 +4,6 @@ using Escudo.Detections.Content;
 using Escudo.Detections.Running;
 using Escudo.Detections.Store;
 using Escudo.Ingest.Sources;
-using Escudo.Ingest.Xml;
 using Spectre.Console;
 
 namespace Escudo.Cli.Commands;
@@ -27,7 +26,9 @@ internal static class DemoCommandHandler
             var now = DateTime.UtcNow;
             var start = new DateTime(now.Year, now.Month, now.Day, now.Hour, 0, 0, DateTimeKind.Utc).AddHours(-1);
             var xml = DemoData.XmlLines(start);
-            var events = XmlWinEventLogReader.Read(new StringReader(xml), "demo", EventReadOptions.Default, CliIo.ReportProblem).ToList();
+            // Read as any input is, so each event carries its reference (input, channel, computer, record, time).
+            using var generated = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(xml));
+            var events = InputReader.ReadStream(generated, "demo/sysmon.xml", EventReadOptions.Default, CliIo.ReportProblem).ToList();
             var store = new MemoryStore(events);
             var engine = new DetectionEngine(content);
             var nowEpoch = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
@@ -51,12 +52,12 @@ internal static class DemoCommandHandler
                 {
                     foreach (var n in run.Notables)
                     {
-                        Console.WriteLine(Detections.Output.ResultJson.ToJsonLine(n));
+                        Console.WriteLine(Detections.Output.ResultJson.ToJsonLine(n, withEvidence: true));
                     }
 
                     foreach (var r in run.RiskEvents)
                     {
-                        Console.WriteLine(Detections.Output.ResultJson.ToJsonLine(r));
+                        Console.WriteLine(Detections.Output.ResultJson.ToJsonLine(r, withEvidence: true));
                     }
                 }
 
@@ -81,6 +82,11 @@ internal static class DemoCommandHandler
                 foreach (var n in run.Notables)
                 {
                     AnsiConsole.MarkupLine($"  [red]{Markup.Escape(n.Get("severity").ToDisplayString())}[/]  {Markup.Escape(n.Get("search_name").ToDisplayString())}: {Markup.Escape(n.Get("rule_title").ToDisplayString())}  [grey]({Markup.Escape(string.Join(" ", n.Get("annotations.mitre_attack").Items.ToArray()))})[/]");
+                    if (n.Evidence is { } e)
+                    {
+                        AnsiConsole.MarkupLine($"    [grey]{e.Count} event(s) from {HuntTimeline.IsoTime(e.FirstTime)} to {HuntTimeline.IsoTime(e.LastTime)}: {Markup.Escape(string.Join(" ", e.Refs.ToArray().Select(r => HuntTimeline.Locator(r))))}[/]");
+                    }
+
                 }
 
                 AnsiConsole.MarkupLine($"[bold]{run.RiskEvents.Count}[/] risk event(s):");

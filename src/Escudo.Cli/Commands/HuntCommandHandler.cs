@@ -42,6 +42,27 @@ internal sealed class HuntOptions
     public EventReadOptions Read { get; init; } = EventReadOptions.Default;
 
     public InputFlags InputFlags { get; init; } = InputFlags.Default;
+
+    /// <summary>Event references kept per result (escudo_evidence); the count and times cover them all.</summary>
+    public int? Evidence { get; init; }
+
+    /// <summary>Timeline: only hits at this severity or above.</summary>
+    public string? Severity { get; init; }
+
+    /// <summary>Timeline: only hits with at least this risk score.</summary>
+    public double? MinRisk { get; init; }
+
+    /// <summary>Timeline: only hits of detections in an analytic story containing one of these texts.</summary>
+    public IReadOnlyList<string> Stories { get; init; } = [];
+
+    /// <summary>Timeline: only hits of these ATT&amp;CK techniques (a technique takes its sub-techniques).</summary>
+    public IReadOnlyList<string> Techniques { get; init; } = [];
+
+    /// <summary>Timeline: only hits whose first event is at or after this time.</summary>
+    public string? Earliest { get; init; }
+
+    /// <summary>Timeline: only hits whose first event is before this time.</summary>
+    public string? Latest { get; init; }
 }
 
 /// <summary>
@@ -76,6 +97,23 @@ internal static class HuntCommandHandler
             return 1;
         }
 
+        if (TimelineFilterOf(o, now) is not { } filter)
+        {
+            return 1;
+        }
+
+        if (o.Evidence is { } limit)
+        {
+            if (limit is < 0 or > 10_000)
+            {
+                Console.Error.WriteLine($"error: --evidence {limit}: give between 0 and 10000 event references per result");
+                return 1;
+            }
+
+            Evidence.Limit = limit;
+        }
+
+        var readiness = DataReadiness.Load(content.Root, (file, reason) => Console.Error.WriteLine($"warning: {file}: {reason}"));
         var selected = Select(content, o);
         var selectedInvalid = SelectInvalid(content, o);
         if (selected.Count + selectedInvalid.Count == 0)
@@ -93,7 +131,7 @@ internal static class HuntCommandHandler
         // One pass over the input: every event is read, mapped and offered to the detections once.
         var pass = new SharedPass(engine, firstPass, now, range);
         var inputs = new InputSet(o.Inputs, o.Read, o.InputFlags);
-        ReadWithProgress(inputs, pass);
+        ReadWithProgress(inputs, pass, readiness);
         var inputStatus = inputs.Finish();
         var runs = pass.Run();
 
@@ -104,10 +142,14 @@ internal static class HuntCommandHandler
             runs.Add(engine.Run(d, riskStore, now, range));
         }
 
+        var hits = HuntTimeline.Hits(runs);
+        var shown = hits.Where(filter.Keeps).ToList();
         clock.Stop();
         if (o.Out is not null)
         {
             WriteOutputs(o.Out, runs);
+            HuntTimeline.WriteCsv(Path.Combine(o.Out, "timeline.csv"), shown);
+            HuntTimeline.WriteJsonLines(Path.Combine(o.Out, "timeline.jsonl"), shown);
         }
 
         // Files that are not runnable detections are unsupported runs with their error, so they count.
@@ -116,7 +158,13 @@ internal static class HuntCommandHandler
         // As in the contract's example, total = run + unsupported (the detections selected); the
         // ones left out (experimental unless asked, --only/--exclude/--type) are counted apart.
         var available = content.Detections.Count(d => !d.IsDeprecated) + content.Invalid.Count(d => !d.IsDeprecated);
-        var summary = new HuntSummary(pass.EventCount, runs.Count, available - runs.Count, runs, clock.Elapsed.TotalSeconds);
+        var summary = new HuntSummary(pass.EventCount, runs.Count, available - runs.Count, runs, clock.Elapsed.TotalSeconds)
+        {
+            Hits = hits,
+            TimelineHits = shown.Count,
+            Ready = runs.Count(r => readiness.Ready(r.Detection) == true),
+            Blind = runs.Count(r => readiness.Ready(r.Detection) == false),
+        };
         if (o.Report is not null)
         {
             HuntReport.WriteHtml(o.Report, summary);
@@ -169,6 +217,54 @@ internal static class HuntCommandHandler
             : $"escudo: no detection to run in {o.Content}: all {available} are experimental (use --include-experimental)";
     }
 
+    /// <summary>The timeline's filter from the options, or null (with the reason on stderr) when one does not parse, before any work is done.</summary>
+    private static TimelineFilter? TimelineFilterOf(HuntOptions o, double now)
+    {
+        string? severity = null;
+        if (o.Severity is not null)
+        {
+            severity = TimelineFilter.Severities.FirstOrDefault(x => x.Equals(o.Severity.Trim(), StringComparison.OrdinalIgnoreCase));
+            if (severity is null)
+            {
+                Console.Error.WriteLine($"error: --severity {o.Severity}: expected one of {string.Join(", ", TimelineFilter.Severities)}");
+                return null;
+            }
+        }
+
+        double? Bound(string? text, string flag, out bool ok)
+        {
+            ok = true;
+            if (text is null)
+            {
+                return null;
+            }
+
+            var t = TimelineFilter.ParseTime(text, now);
+            if (t is null)
+            {
+                Console.Error.WriteLine($"error: {flag} {text}: expected epoch seconds, an ISO 8601 time (2024-05-01T10:00:00Z) or a relative time (-24h@h)");
+                ok = false;
+            }
+
+            return t;
+        }
+
+        var earliest = Bound(o.Earliest, "--earliest", out var okE);
+        var latest = Bound(o.Latest, "--latest", out var okL);
+        if (!okE || !okL)
+        {
+            return null;
+        }
+
+        if (o.MinRisk is { } r && (double.IsNaN(r) || r < 0))
+        {
+            Console.Error.WriteLine($"error: --min-risk {r}: expected a risk score of 0 or more");
+            return null;
+        }
+
+        return new TimelineFilter(severity, o.MinRisk, o.Stories, o.Techniques, earliest, latest);
+    }
+
     private static List<Detection> Select(ContentFolder content, HuntOptions o) => content.Detections
         .Where(d => !d.IsDeprecated)
         .Where(d => o.IncludeExperimental || !d.Status.Equals("experimental", StringComparison.OrdinalIgnoreCase))
@@ -177,8 +273,61 @@ internal static class HuntCommandHandler
         .Where(d => o.Types.Count == 0 || o.Types.Any(t => t.Equals(d.Type, StringComparison.OrdinalIgnoreCase)))
         .ToList();
 
-    private static void ReadWithProgress(InputSet inputs, SharedPass pass)
+    /// <summary>The files the inputs name (folders walked as the reader walks them), with their sizes, for the progress line.</summary>
+    private static List<(string Path, long Bytes)> InputFiles(IReadOnlyList<string> inputs)
     {
+        var files = new List<(string, long)>();
+        foreach (var input in inputs)
+        {
+            try
+            {
+                // Links are not followed here: a link loop must not make the progress count loop.
+                IEnumerable<string> paths = Directory.Exists(input)
+                    ? Directory.EnumerateFiles(input, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true }).Order(StringComparer.Ordinal)
+                    : File.Exists(input) ? [input] : [];
+                files.AddRange(paths.Select(f => (f, new FileInfo(f).Length)));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The reader reports what it cannot read; the progress line just counts less.
+            }
+        }
+
+        return files;
+    }
+
+    private static void ReadWithProgress(InputSet inputs, SharedPass pass, DataReadiness readiness)
+    {
+        var files = InputFiles(inputs.Paths);
+        var totalBytes = files.Sum(f => f.Bytes);
+        var fileIndex = files.Select((f, i) => (f.Path, i)).GroupBy(x => x.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
+        var doneFiles = 0;
+        long doneBytes = 0;
+        var lastOrigin = 0;
+
+        // Files before the one being read are done (the reader goes through them in this order).
+        void Track(Row row)
+        {
+            if (row.Ref.Origin == lastOrigin || EventOrigins.Get(row.Ref.Origin) is not { } origin)
+            {
+                return;
+            }
+
+            lastOrigin = row.Ref.Origin;
+            var path = origin.Input;
+            var bang = path.IndexOf(".zip!", StringComparison.OrdinalIgnoreCase);
+            if (bang >= 0)
+            {
+                path = path[..(bang + 4)];
+            }
+
+            if (fileIndex.TryGetValue(path, out var i) && i > Volatile.Read(ref doneFiles))
+            {
+                Interlocked.Exchange(ref doneBytes, files.Take(i).Sum(f => f.Bytes));
+                Volatile.Write(ref doneFiles, i);
+            }
+        }
+
         // Parsing and matching overlap: one thread reads and maps events, this one offers them to
         // the detections. The bounded queue keeps memory flat however large the input.
         void ReadAll(Action<long>? tick)
@@ -191,6 +340,8 @@ internal static class HuntCommandHandler
                     var batch = new List<Row>(256);
                     foreach (var row in inputs.Read())
                     {
+                        readiness.Observe(row);
+                        Track(row);
                         batch.Add(row);
                         if (batch.Count == 256)
                         {
@@ -226,7 +377,8 @@ internal static class HuntCommandHandler
         {
             var sw = Stopwatch.StartNew();
             var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-            err.Status().Start("reading events", ctx => ReadAll(c => ctx.Status($"reading events: {c:N0} ({c / Math.Max(0.001, sw.Elapsed.TotalSeconds):N0} events/s)")));
+            err.Status().Start("reading events", ctx => ReadAll(c => ctx.Status(
+                $"reading events: file {Math.Min(files.Count, Volatile.Read(ref doneFiles) + 1)} of {files.Count}, {Interlocked.Read(ref doneBytes) / 1048576.0:N1} of {totalBytes / 1048576.0:N1} MB, {c:N0} events ({c / Math.Max(0.001, sw.Elapsed.TotalSeconds):N0} events/s)")));
         }
         else
         {
@@ -244,12 +396,12 @@ internal static class HuntCommandHandler
             {
                 foreach (var r in run.Notables)
                 {
-                    notables.WriteLine(ResultJson.ToJsonLine(r));
+                    notables.WriteLine(ResultJson.ToJsonLine(r, withEvidence: true));
                 }
 
                 foreach (var r in run.RiskEvents)
                 {
-                    risk.WriteLine(ResultJson.ToJsonLine(r));
+                    risk.WriteLine(ResultJson.ToJsonLine(r, withEvidence: true));
                 }
             }
         }
@@ -267,7 +419,8 @@ internal static class HuntCommandHandler
                     tagged.Set(r.IdAt(i), r.ValueAt(i));
                 }
 
-                results.WriteLine(ResultJson.ToJsonLine(tagged));
+                AlertBuilder.SetEvidence(tagged, r);
+                results.WriteLine(ResultJson.ToJsonLine(tagged, withEvidence: true));
             }
         }
     }
@@ -304,6 +457,29 @@ internal static class HuntCommandHandler
             w.WriteString("detection", r.Detection.Name);
             w.WriteString("file", r.Detection.File);
             w.WriteString("reason", r.Error);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartObject("readiness");
+        w.WriteNumber("ready", s.Ready);
+        w.WriteNumber("blind", s.Blind);
+        w.WriteNumber("unknown", s.Runs.Count - s.Ready - s.Blind);
+        w.WriteEndObject();
+        w.WriteStartObject("timeline");
+        w.WriteNumber("hits", s.Hits.Count);
+        w.WriteNumber("shown", s.TimelineHits);
+        w.WriteNumber("with_evidence", s.Hits.Count(h => h.Evidence is { Refs.Length: > 0 }));
+        w.WriteEndObject();
+        w.WriteStartArray("top_hits");
+        foreach (var t in TopHits(s.Hits))
+        {
+            w.WriteStartObject();
+            w.WriteString("detection", t.Detection);
+            w.WriteString("host", t.Host);
+            w.WriteNumber("count", t.Count);
+            w.WriteString("first_seen", HuntTimeline.IsoTime(t.FirstSeen));
+            w.WriteNumber("risk_score", t.Risk);
             w.WriteEndObject();
         }
 
@@ -345,8 +521,47 @@ internal static class HuntCommandHandler
             AnsiConsole.Write(rt);
         }
 
+        var topHits = TopHits(s.Hits);
+        if (topHits.Count > 0)
+        {
+            var th = new Table().Border(TableBorder.Rounded).Title("top hits").AddColumn("detection").AddColumn("host").AddColumn(new TableColumn("hits").RightAligned()).AddColumn("first seen (UTC)").AddColumn(new TableColumn("risk").RightAligned());
+            foreach (var t in topHits)
+            {
+                th.AddRow(Markup.Escape(t.Detection), Markup.Escape(t.Host), t.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), HuntTimeline.IsoTime(t.FirstSeen), t.Risk.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            AnsiConsole.Write(th);
+        }
+
         AnsiConsole.MarkupLine($"{s.Events:N0} events, {s.Runs.Count(r => r.Error is null)} detections run, {s.Runs.Count(r => r.Error is not null)} unsupported, {fired.Count} fired, in {s.Seconds:0.00} s.");
+        AnsiConsole.MarkupLine($"data readiness: {s.Ready} detections had the data they need in the input, {s.Blind} did not, {s.Runs.Count - s.Ready - s.Blind} name no known data source.");
+        AnsiConsole.MarkupLine($"timeline: {s.TimelineHits:N0} of {s.Hits.Count:N0} hits after filters, in event time.");
     }
+
+    /// <summary>Hits grouped by detection and host: the riskiest ten (then the most frequent), shown in the order they were first seen.</summary>
+    private static List<(string Detection, string Host, int Count, double FirstSeen, double Risk)> TopHits(IReadOnlyList<TimelineHit> hits, int top = 10) => hits
+        .GroupBy(h => (h.Detection, Host: h.Host ?? string.Empty))
+        .Select(g => (g.Key.Detection, g.Key.Host, Count: g.Count(), FirstSeen: g.Select(h => h.Time).Where(t => !double.IsNaN(t)).DefaultIfEmpty(double.NaN).Min(), Risk: g.Max(h => h.RiskScore)))
+        .OrderByDescending(x => x.Risk)
+        .ThenByDescending(x => x.Count)
+        .ThenBy(x => x.Detection, StringComparer.Ordinal)
+        .Take(top)
+        .OrderBy(x => double.IsNaN(x.FirstSeen) ? double.MaxValue : x.FirstSeen)
+        .ThenBy(x => x.Detection, StringComparer.Ordinal)
+        .ToList();
 }
 
-internal sealed record HuntSummary(long Events, int TotalDetections, int NotSelected, List<DetectionRun> Runs, double Seconds);
+internal sealed record HuntSummary(long Events, int TotalDetections, int NotSelected, List<DetectionRun> Runs, double Seconds)
+{
+    /// <summary>Every hit, in event time.</summary>
+    public IReadOnlyList<TimelineHit> Hits { get; init; } = [];
+
+    /// <summary>Hits the timeline kept after its filters.</summary>
+    public int TimelineHits { get; init; }
+
+    /// <summary>Detections run whose data sources were seen in the input.</summary>
+    public int Ready { get; init; }
+
+    /// <summary>Detections run none of whose data sources were seen.</summary>
+    public int Blind { get; init; }
+}

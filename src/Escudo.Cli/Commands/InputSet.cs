@@ -24,6 +24,9 @@ internal sealed class InputSet(IReadOnlyList<string> paths, EventReadOptions opt
     private readonly Dictionary<string, long> _problemsByFile = new(StringComparer.Ordinal);
     private readonly long[] _eventsByInput = new long[paths.Count];
 
+    /// <summary>The --input paths as given.</summary>
+    public IReadOnlyList<string> Paths => paths;
+
     public long Problems { get; private set; }
 
     public long Events => _eventsByInput.Sum();

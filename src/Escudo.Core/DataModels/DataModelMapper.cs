@@ -83,6 +83,7 @@ public static class DataModelMapper
             row.Set(PrefixedTagId(dataset), tag);
         }
 
+        row.CopyProvenance(ev); // a data model row stands for its event
         return row;
     }
 

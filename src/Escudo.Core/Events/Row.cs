@@ -50,6 +50,38 @@ public sealed class Row
 
     public int Count => _overlay is null ? _count : _overlay.Base._count + _count;
 
+    /// <summary>Where this event came from (set by the reader); unknown for results and made rows.</summary>
+    public EventRef Ref { get; set; }
+
+    /// <summary>The events behind this row when it is the result of an aggregation (stats, tstats, transaction, join); null for an event.</summary>
+    public Evidence? Evidence { get; set; }
+
+    /// <summary>Takes another row's provenance (for a row made from it, field by field).</summary>
+    public void CopyProvenance(Row from)
+    {
+        Ref = from.Ref;
+        Evidence = from.Evidence;
+    }
+
+    /// <summary>Adds another row's events to this row's evidence (for a row that now stands for both, as a join or a transaction makes).</summary>
+    public void AddEvidence(Row from)
+    {
+        if (Evidence.Of(from) is not { } theirs)
+        {
+            return;
+        }
+
+        // A new object: evidence may be shared with the rows this one was copied from.
+        var both = new Evidence();
+        if (Evidence.Of(this) is { } mine)
+        {
+            both.Merge(mine);
+        }
+
+        both.Merge(theirs);
+        Evidence = both;
+    }
+
     public int IdAt(int i)
     {
         if (_overlay?.Base is not { } b)
@@ -101,6 +133,8 @@ public sealed class Row
         _overlay = new Overlay(shared);
         _ids = [];
         _values = [];
+        Ref = shared.Ref;
+        Evidence = shared.Evidence;
     }
 
     private int OverrideIndex(int id)
@@ -417,6 +451,7 @@ public sealed class Row
                 full.Append(IdAt(i), ValueAt(i));
             }
 
+            full.CopyProvenance(this);
             return full;
         }
 
@@ -428,6 +463,7 @@ public sealed class Row
         copy._bloom1 = _bloom1;
         copy._bloom2 = _bloom2;
         copy._bloom3 = _bloom3;
+        copy.CopyProvenance(this);
         return copy;
     }
 
@@ -446,6 +482,8 @@ public sealed class Row
         Array.Clear(_values, 0, _count);
         _count = 0;
         _bloom0 = _bloom1 = _bloom2 = _bloom3 = 0;
+        Ref = default;
+        Evidence = null;
     }
 
     /// <summary>Keeps only the fields for which <paramref name="keep"/> returns true, preserving order.</summary>

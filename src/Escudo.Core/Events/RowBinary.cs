@@ -4,7 +4,8 @@ namespace Escudo.Core.Events;
 
 /// <summary>
 /// A compact binary form of <see cref="Row"/> for rows moved to disk during a run (field ids are
-/// this process's interned ids, so the form is only read back by the process that wrote it).
+/// this process's interned ids, so the form is only read back by the process that wrote it). The
+/// row's provenance (event reference and evidence) goes with it.
 /// </summary>
 public static class RowBinary
 {
@@ -16,6 +17,9 @@ public static class RowBinary
             writer.Write(row.IdAt(i));
             ValueBinary.Write(writer, row.ValueAt(i));
         }
+
+        Evidence.WriteRef(writer, row.Ref);
+        Evidence.Write(writer, row.Evidence);
     }
 
     public static Row Read(BinaryReader reader)
@@ -28,6 +32,8 @@ public static class RowBinary
             row.Set(id, ValueBinary.Read(reader));
         }
 
+        row.Ref = Evidence.ReadRef(reader);
+        row.Evidence = Evidence.Read(reader);
         return row;
     }
 }

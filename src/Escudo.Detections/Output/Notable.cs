@@ -73,8 +73,35 @@ public static partial class AlertBuilder
             }
         }
 
+        SetEvidence(n, result);
         return n;
     }
+
+    /// <summary>
+    /// Escudo's provenance fields, after Splunk's and under their own prefix: how many events made
+    /// the result and the first and last of their event times (the row's <see cref="Row.Evidence"/>
+    /// holds the references themselves, written out as <c>escudo_evidence</c>). Splunk's <c>_time</c>
+    /// is left as it is.
+    /// </summary>
+    public static void SetEvidence(Row alert, Row result)
+    {
+        if (Evidence.Of(result) is not { } e)
+        {
+            return;
+        }
+
+        alert.Evidence = e;
+        alert.Set(EvidenceCountId, Value.FromNumber(e.Count));
+        if (!double.IsNaN(e.FirstTime))
+        {
+            alert.Set(FirstTimeId, Value.FromNumber(e.FirstTime));
+            alert.Set(LastTimeId, Value.FromNumber(e.LastTime));
+        }
+    }
+
+    public static readonly int EvidenceCountId = FieldTable.Intern("escudo_evidence_count");
+    public static readonly int FirstTimeId = FieldTable.Intern("escudo_first_time");
+    public static readonly int LastTimeId = FieldTable.Intern("escudo_last_time");
 
     private static void SetAnnotations(Row n, Detection d)
     {
@@ -180,6 +207,7 @@ public static partial class AlertBuilder
                 r.Set("tag", Value.FromMulti(["risk"]));
                 r.Set(FieldTable.SourceType, Value.FromString("stash"));
                 r.Set(FieldTable.Index, Value.FromString("risk"));
+                SetEvidence(r, result);
                 events.Add(r);
             }
         }

@@ -18,7 +18,13 @@ public static class ResultJson
         Indented = false,
     };
 
-    public static void WriteRow(Utf8JsonWriter w, Row row)
+    public static void WriteRow(Utf8JsonWriter w, Row row) => WriteRow(w, row, withEvidence: false);
+
+    /// <param name="withEvidence">
+    /// Also writes <c>escudo_evidence</c>: one object per event reference the row carries (input
+    /// file, channel, computer, record or position, event time), resolved from the compact references here.
+    /// </param>
+    public static void WriteRow(Utf8JsonWriter w, Row row, bool withEvidence)
     {
         w.WriteStartObject();
         for (var i = 0; i < row.Count; i++)
@@ -46,16 +52,58 @@ public static class ResultJson
             }
         }
 
+        if (withEvidence && Evidence.Of(row) is { } evidence)
+        {
+            w.WriteStartArray("escudo_evidence");
+            foreach (var r in evidence.Refs)
+            {
+                WriteRef(w, r);
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+    }
+
+    /// <summary>One event reference as an object of strings, as every other value in the contract's JSON.</summary>
+    public static void WriteRef(Utf8JsonWriter w, in EventRef r)
+    {
+        w.WriteStartObject();
+        if (EventOrigins.Get(r.Origin) is { } origin)
+        {
+            w.WriteString("file", origin.Input);
+            if (origin.Channel is not null)
+            {
+                w.WriteString("channel", origin.Channel);
+            }
+
+            if (origin.Computer is not null)
+            {
+                w.WriteString("computer", origin.Computer);
+            }
+
+            w.WriteString(origin.RecordIsPosition ? "position" : "record", r.Record.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (!double.IsNaN(r.Time))
+        {
+            w.WriteString("time", Core.Values.Value.FromNumber(r.Time).ToDisplayString());
+        }
+
         w.WriteEndObject();
     }
 
     /// <summary>One result as a single JSON line.</summary>
-    public static string ToJsonLine(Row row)
+    public static string ToJsonLine(Row row) => ToJsonLine(row, withEvidence: false);
+
+    /// <summary>One result as a single JSON line, with its <c>escudo_evidence</c> when asked.</summary>
+    public static string ToJsonLine(Row row, bool withEvidence)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, Options))
         {
-            WriteRow(w, row);
+            WriteRow(w, row, withEvidence);
         }
 
         return Encoding.UTF8.GetString(ms.ToArray());

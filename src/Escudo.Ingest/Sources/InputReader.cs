@@ -258,7 +258,23 @@ public static class InputReader
     private static IEnumerable<Row> ReadStream(Stream stream, string name, EventReadOptions options, Action<IngestProblem>? problems, bool quietUnknown, double? modified, bool insideZip)
     {
         var rows = ReadFormat(stream, name, options, problems, quietUnknown, insideZip);
-        return CheckTimes(rows, name, modified, problems);
+        return Stamped(CheckTimes(rows, name, modified, problems), name);
+    }
+
+    /// <summary>
+    /// Each event stamped with where it came from (<see cref="Row.Ref"/>: this input, its channel
+    /// and computer, its EventRecordID or else its position, its event time), so every result can
+    /// name its events. Entries of an archive keep the stamp of their entry. Stamped after the
+    /// time check, so the reference carries the time the event is searched by.
+    /// </summary>
+    private static IEnumerable<Row> Stamped(IEnumerable<Row> rows, string name)
+    {
+        var stamp = new OriginStamp(name);
+        foreach (var row in rows)
+        {
+            stamp.Apply(row);
+            yield return row;
+        }
     }
 
     private static IEnumerable<Row> ReadFormat(Stream stream, string name, EventReadOptions options, Action<IngestProblem>? problems, bool quietUnknown, bool insideZip)
@@ -484,6 +500,43 @@ public static class InputReader
                     yield return row;
                 }
             }
+        }
+    }
+
+    /// <summary>Gives each event of one input its reference; the origin id is looked up only when the channel or computer changes.</summary>
+    private sealed class OriginStamp(string input)
+    {
+        private static readonly int ChannelId = FieldTable.Intern("Channel");
+        private static readonly int ComputerId = FieldTable.Intern("Computer");
+        private static readonly int RecordId = FieldTable.Intern("EventRecordID");
+        private string? _channel;
+        private string? _computer;
+        private bool _byPosition;
+        private int _origin;
+        private long _position;
+
+        public void Apply(Row row)
+        {
+            _position++;
+            if (row.Ref.IsKnown)
+            {
+                return; // an archive entry's event, stamped with its entry
+            }
+
+            var channel = row.Get(ChannelId).RawString;
+            var computer = row.Get(ComputerId).RawString ?? row.Get(FieldTable.Host).RawString;
+            var recordValue = row.Get(RecordId);
+            long record = 0;
+            var hasRecord = !recordValue.IsNull && long.TryParse(recordValue.ToDisplayString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out record);
+            if (_origin == 0 || _byPosition == hasRecord || !string.Equals(channel, _channel, StringComparison.Ordinal) || !string.Equals(computer, _computer, StringComparison.Ordinal))
+            {
+                _channel = channel;
+                _computer = computer;
+                _byPosition = !hasRecord;
+                _origin = EventOrigins.Intern(input, channel, computer, _byPosition);
+            }
+
+            row.Ref = new EventRef(_origin, hasRecord ? record : _position, row.Time);
         }
     }
 }

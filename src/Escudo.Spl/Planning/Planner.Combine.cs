@@ -172,6 +172,8 @@ public sealed partial class Planner
                     r.Set(name.StartsWith(prefix, StringComparison.Ordinal) ? FieldTable.Intern(name[prefix.Length..]) : row.IdAt(i), row.ValueAt(i));
                 }
 
+                r.CopyProvenance(row);
+
                 yield return r;
             }
         }
@@ -239,6 +241,8 @@ public sealed partial class Planner
                     {
                         combined.Set(m.IdAt(i), m.ValueAt(i));
                     }
+
+                    combined.AddEvidence(m); // the joined row stands for the subsearch's events too
 
                     yield return combined;
                 }
@@ -372,8 +376,10 @@ public sealed partial class Planner
                 var row = new Row();
                 var order = new List<int>();
                 var values = new Dictionary<int, List<string>>();
+                var evidence = new Evidence(); // a transaction stands for all its events
                 foreach (var e in g)
                 {
+                    evidence.Add(e);
                     for (var i = 0; i < e.Count; i++)
                     {
                         var id = e.IdAt(i);
@@ -413,6 +419,7 @@ public sealed partial class Planner
 
                 row.Set(durationId, Value.FromNumber(g[^1].Time - g[0].Time));
                 row.Set(countId, Value.FromNumber(g.Count));
+                row.Evidence = evidence;
                 return row;
             }).ToList();
         });

@@ -14,10 +14,21 @@ namespace Escudo.Tests.Core;
 /// the end (so a long hunt's memory stays bounded). Spilling must not show in the results: every
 /// stats function, over groups seen before and after several spills, with multivalue and numeric
 /// by-fields and without by-fields, gives the rows of the plain run, in the same order, and the
-/// spill files are gone afterwards.
+/// spill files are gone afterwards. Each group's evidence (its first event references, their
+/// count and time span) comes back as the plain run gives it.
 /// </summary>
 public partial class StatsSpillTests
 {
+    private static readonly int Origin = EventOrigins.Intern("spill-test.evtx", "Security", "h", recordIsPosition: false);
+
+    /// <summary>A result with its provenance: the events kept (record numbers, in order), the count and the time span.</summary>
+    private static string WithEvidence(Row row)
+    {
+        var e = row.Evidence;
+        var refs = e is null ? "none" : string.Join(',', e.Refs.ToArray().Select(r => r.Record.ToString(CultureInfo.InvariantCulture)));
+        return ResultJson.ToJsonLine(row) + $" evidence={refs} count={e?.Count} first={e?.FirstTime} last={e?.LastTime}";
+    }
+
     private static List<Row> Events()
     {
         var rows = new List<Row>();
@@ -29,6 +40,7 @@ public partial class StatsSpillTests
             r.Set(FieldTable.Intern("user"), i % 13 == 0 ? Value.FromMulti(["u" + (i % 7), "u" + (i % 11)]) : Value.FromString("u" + (i % 17)));
             r.Set(FieldTable.Intern("n"), i % 9 == 0 ? Value.FromString("not a number") : Value.FromString((i % 23 * 1.5).ToString(CultureInfo.InvariantCulture)));
             r.Set(FieldTable.Intern("port"), Value.FromString((i % 6 * 100).ToString(CultureInfo.InvariantCulture)));
+            r.Ref = new EventRef(Origin, i + 1, r.Time);
             rows.Add(r);
         }
 
@@ -60,7 +72,8 @@ public partial class StatsSpillTests
         var ctx = new SearchContext { Events = new MemoryStore(events), DataModels = new MemoryStore(events) };
         var plain = SplEngine.Compile(search, ctx);
         Assert.True(plain.Success, plain.Diagnostic?.Message);
-        var expected = plain.Search!.Run().Select(ResultJson.ToJsonLine).ToList();
+        var expected = plain.Search!.Run().Select(WithEvidence).ToList();
+        Assert.All(expected, line => Assert.DoesNotContain("evidence=none", line, StringComparison.Ordinal));
 
         var folder = Directory.CreateTempSubdirectory("escudo-spill-test-");
         try
@@ -82,7 +95,8 @@ public partial class StatsSpillTests
             Assert.True(spill.BytesWritten > 0);
             // Mean and variance merged from parts (Chan's rule) may differ from one pass in the last
             // bit, as Splunk's own results merged from several indexers do: compare 12 digits.
-            Assert.Equal(expected.Select(Rounded), stream.Finish().Select(ResultJson.ToJsonLine).Select(Rounded));
+            // The events behind each group (first ones kept, count, first and last time) survive the spills too.
+            Assert.Equal(expected.Select(Rounded), stream.Finish().Select(WithEvidence).Select(Rounded));
             Assert.Empty(Directory.EnumerateFiles(folder.FullName, "*", SearchOption.AllDirectories));
         }
         finally

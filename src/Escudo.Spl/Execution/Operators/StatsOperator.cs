@@ -33,6 +33,9 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
         public Value[] Key { get; } = key;
 
         public Aggregator[] States { get; } = states;
+
+        /// <summary>The events behind the group: the first few references, their count and time span.</summary>
+        public Evidence Evidence { get; } = new();
     }
 
     private Aggregator[] NewStates()
@@ -203,6 +206,7 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
                 }
 
                 _op.Feed(g.States, row);
+                g.Evidence.Add(row);
                 return;
             }
 
@@ -219,6 +223,7 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
                 }
 
                 _op.Feed(g.States, row);
+                g.Evidence.Add(row);
             }
         }
 
@@ -311,6 +316,8 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
                     {
                         state.Write(w);
                     }
+
+                    Evidence.Write(w, g.Evidence);
                 }
 
                 foreach (var w in writers)
@@ -420,6 +427,8 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
                 {
                     state.Merge(rd);
                 }
+
+                merged.Evidence.Merge(g.Evidence);
             }
 
             _groups.Clear();
@@ -447,6 +456,8 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
                 {
                     state.Merge(r);
                 }
+
+                g.Evidence.Merge(Evidence.Read(r)!);
             }
         }
 
@@ -489,6 +500,8 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
                         {
                             Core.Values.ValueBinary.Write(w, state.Result());
                         }
+
+                        Evidence.Write(w, g.Evidence);
                     }
                 }
 
@@ -509,7 +522,7 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
         private IEnumerable<Row> MergeSortedRuns(List<string> runs, int width, int outputs)
         {
             var readers = new List<BinaryReader>();
-            var current = new List<(Value[] Key, Value[] Results)>();
+            var current = new List<(Value[] Key, Value[] Results, Evidence? Evidence)>();
             try
             {
                 // Heads of the runs, smallest key first; equal keys cannot come from two runs (a key
@@ -542,8 +555,8 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
 
                 while (heads.TryDequeue(out var i, out _))
                 {
-                    var (key, results) = current[i];
-                    var row = new Row(width + outputs);
+                    var (key, results, evidence) = current[i];
+                    var row = new Row(width + outputs) { Evidence = evidence };
                     for (var k = 0; k < width; k++)
                     {
                         row.Set(_op.ByIds[k], key[k]);
@@ -590,7 +603,7 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
                     results[k] = Core.Values.ValueBinary.Read(r);
                 }
 
-                current[i] = (key, results);
+                current[i] = (key, results, Evidence.Read(r));
                 return true;
             }
         }
@@ -716,7 +729,7 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
 
         foreach (var g in ordered)
         {
-            var row = new Row(byIds.Count + aggregations.Count);
+            var row = new Row(byIds.Count + aggregations.Count) { Evidence = g.Evidence };
             for (var i = 0; i < byIds.Count; i++)
             {
                 row.Set(byIds[i], g.Key[i]);
