@@ -49,67 +49,28 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
             return;
         }
 
-        // As in Splunk, the search may start with the `search` keyword.
-        var trimmed = search.TrimStart();
-        if (trimmed.StartsWith("search", StringComparison.OrdinalIgnoreCase) && (trimmed.Length == 6 || char.IsWhiteSpace(trimmed[6])))
-        {
-            search = trimmed.Length == 6 ? "*" : trimmed[7..];
-        }
-
         if (Field("output_mode") is { } mode && mode != "json")
         {
-            await Messages(ctx, 400, "FATAL", $"output_mode '{mode}' is not supported; use output_mode=json.");
-            return;
-        }
-
-        var now = Now();
-        double? earliest = null, latest = null;
-        if (Field("earliest_time") is { } et && (earliest = RelativeTime.Resolve(et, now)) is null)
-        {
-            await Messages(ctx, 400, "FATAL", $"Invalid earliest_time '{et}'.");
-            return;
-        }
-
-        if (Field("latest_time") is { } lt && (latest = RelativeTime.Resolve(lt, now)) is null)
-        {
-            await Messages(ctx, 400, "FATAL", $"Invalid latest_time '{lt}'.");
+            await SplunkRestEndpoints.Export(ctx, this, form, mode, options.JobMaxResults);
             return;
         }
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
-        cts.CancelAfter(TimeSpan.FromSeconds(options.SearchTimeoutSeconds));
-        var scoped = new SearchStore(store, cts.Token);
-        var warnings = new List<string>();
-        var sc = new SearchContext
+        var prepared = Prepare(search, Field("earliest_time"), Field("latest_time"), cts);
+        if (prepared.Error is { } prepareError)
         {
-            Now = now,
-            TimeRange = new TimeRange(earliest, latest),
-            Events = scoped,
-            DataModels = scoped,
-            Lookups = content?.Lookups,
-            Macros = content?.Macros ?? Spl.Macros.BuiltInMacros.Instance,
-            MaxRowsInMemory = options.SearchMaxRowsInMemory,
-            Cancellation = cts.Token,
-            Warnings = d => warnings.Add(d.Message),
-        };
-        var compiled = SplEngine.Compile(search, sc);
-        if (!compiled.Success)
-        {
-            stats.SearchFailed();
-            await Messages(ctx, 400, "FATAL", compiled.Diagnostic is { } d ? d.Format(compiled.Text) : "The search could not be compiled.");
+            await Messages(ctx, prepareError.Status, "FATAL", prepareError.Text);
             return;
         }
 
-        scoped.Hints = PushdownAnalyzer.FromSearch(compiled.Text);
-        stats.SearchRan();
         var buffer = new ArrayBufferWriter<byte>(64 * 1024);
         using var writer = new Utf8JsonWriter(buffer, ResultJson.WriterOptions);
         var started = false;
-        using var rows = compiled.Search!.Run().GetEnumerator();
+        using var rows = prepared.Rows!.GetEnumerator();
         while (true)
         {
             string? error = null;
-            var status = 500;
+            var status = 0;
             try
             {
                 if (!rows.MoveNext())
@@ -117,19 +78,9 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
                     break;
                 }
             }
-            catch (OperationCanceledException) when (!ctx.RequestAborted.IsCancellationRequested)
+            catch (Exception e) when (Classify(e, ctx.RequestAborted) is { } classified)
             {
-                error = $"Search time limit exceeded: stopped after {options.SearchTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} s.";
-                status = 504;
-            }
-            catch (SearchLimitException e)
-            {
-                error = "Search limit exceeded: " + e.Message;
-                status = 507;
-            }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or NotSupportedException or KeyNotFoundException)
-            {
-                error = $"Search failed: {e.GetType().Name}: {e.Message}";
+                (status, error) = classified;
             }
 
             if (error is not null)
@@ -170,6 +121,70 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
         ctx.Response.ContentType ??= "application/json; charset=UTF-8";
         await Flush(ctx, buffer, writer);
     }
+
+    /// <summary>
+    /// Compiles a search as the export endpoint and the search jobs run it: the leading
+    /// <c>search</c> keyword optional, Splunk's time modifiers, the server's limits. The rows run
+    /// lazily under <paramref name="cts"/>, which also carries the search time limit.
+    /// </summary>
+    internal PreparedSearch Prepare(string search, string? earliestTime, string? latestTime, CancellationTokenSource cts)
+    {
+        // As in Splunk, the search may start with the `search` keyword.
+        var trimmed = search.TrimStart();
+        if (trimmed.StartsWith("search", StringComparison.OrdinalIgnoreCase) && (trimmed.Length == 6 || char.IsWhiteSpace(trimmed[6])))
+        {
+            search = trimmed.Length == 6 ? "*" : trimmed[7..];
+        }
+
+        var now = Now();
+        double? earliest = null, latest = null;
+        if (earliestTime is { } et && (earliest = RelativeTime.Resolve(et, now)) is null)
+        {
+            return PreparedSearch.Failed(400, $"Invalid earliest_time '{et}'.");
+        }
+
+        if (latestTime is { } lt && (latest = RelativeTime.Resolve(lt, now)) is null)
+        {
+            return PreparedSearch.Failed(400, $"Invalid latest_time '{lt}'.");
+        }
+
+        cts.CancelAfter(TimeSpan.FromSeconds(options.SearchTimeoutSeconds));
+        var scoped = new SearchStore(store, cts.Token);
+        var warnings = new List<string>();
+        var sc = new SearchContext
+        {
+            Now = now,
+            TimeRange = new TimeRange(earliest, latest),
+            Events = scoped,
+            DataModels = scoped,
+            Lookups = content?.Lookups,
+            Macros = content?.Macros ?? Spl.Macros.BuiltInMacros.Instance,
+            MaxRowsInMemory = options.SearchMaxRowsInMemory,
+            Cancellation = cts.Token,
+            Warnings = d => warnings.Add(d.Message),
+        };
+        var compiled = SplEngine.Compile(search, sc);
+        if (!compiled.Success)
+        {
+            stats.SearchFailed();
+            return PreparedSearch.Failed(400, compiled.Diagnostic is { } d ? d.Format(compiled.Text) : "The search could not be compiled.");
+        }
+
+        scoped.Hints = PushdownAnalyzer.FromSearch(compiled.Text);
+        stats.SearchRan();
+        return new PreparedSearch(compiled.Search!.Run(), warnings, null);
+    }
+
+    /// <summary>What a failure while rows are read means for the client (status, message); null for a bug, which propagates.</summary>
+    internal (int Status, string Text)? Classify(Exception e, CancellationToken clientGone) => e switch
+    {
+        OperationCanceledException when !clientGone.IsCancellationRequested =>
+            (504, $"Search time limit exceeded: stopped after {options.SearchTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} s."),
+        SearchLimitException => (507, "Search limit exceeded: " + e.Message),
+        InvalidOperationException or ArgumentException or FormatException or NotSupportedException or KeyNotFoundException =>
+            (500, $"Search failed: {e.GetType().Name}: {e.Message}"),
+        _ => null,
+    };
 
     private static async Task Flush(HttpContext ctx, ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer)
     {
@@ -269,7 +284,7 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
 
     private double Now() => time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
 
-    private async Task<bool> Authorize(HttpContext ctx)
+    internal async Task<bool> Authorize(HttpContext ctx)
     {
         var outcome = auth.Check(ctx, allowBearer: true, out var token);
         if (outcome == Auth.Outcome.Ok && token!.Search)
@@ -309,7 +324,7 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static async Task Messages(HttpContext ctx, int status, string type, string text)
+    internal static async Task Messages(HttpContext ctx, int status, string type, string text)
     {
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json; charset=UTF-8";
