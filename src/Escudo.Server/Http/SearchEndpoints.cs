@@ -279,8 +279,11 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
 
         var count = ctx.Request.Query.TryGetValue("count", out var c) && int.TryParse(c, out var n) ? Math.Clamp(n, 1, 100_000) : 1000;
         ctx.Response.ContentType = "application/json; charset=UTF-8";
-        await ctx.Response.WriteAsync(JsonSerializer.Serialize(new { runs = store.Runs(count) }));
+        await ctx.Response.WriteAsync(JsonSerializer.Serialize(new { runs = store.Runs(count) }, SnakeCase));
     }
+
+    // Escudo's own API names its fields in snake_case, as the rest of the contract does.
+    private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private double Now() => time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
 
