@@ -85,7 +85,7 @@ public sealed class ServeHost : IAsyncDisposable
             });
             var app = builder.Build();
             var stats = new ServeStats();
-            var auth = new Auth(options.Tokens);
+            var auth = new Auth(options.Tokens, options.Users, new SessionKeys(time, TimeSpan.FromSeconds(options.SessionIdleSeconds), maxSessions: 10_000));
             var hec = new HecEndpoints(auth, queue, new AckTracker(), stats, time, options.MaxRequestBytes, options.MaxFieldNames);
             var search = new SearchEndpoints(auth, store, content, options, stats, queue, () => scheduler, time);
             var requestLog = loggers.CreateLogger("escudo.http");
@@ -101,6 +101,7 @@ public sealed class ServeHost : IAsyncDisposable
             app.MapPost("/services/collector/ack", hec.Ack);
             app.MapPost("/services/search/jobs/export", search.Export);
             app.MapGet("/services/search/jobs/export", search.Export);
+            SplunkRestEndpoints.Map(app, auth, search, content, options, stats, () => scheduler, time);
             app.MapGet("/escudo/notables", search.Notables);
             app.MapGet("/escudo/risk", search.Risk);
             app.MapGet("/escudo/runs", search.Runs);

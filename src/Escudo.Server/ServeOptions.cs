@@ -33,6 +33,10 @@ public sealed class TokenConfig
 
     /// <summary>Whether the token may also run searches and read notables (default yes).</summary>
     public bool Search { get; set; } = true;
+
+    /// <summary>The signed-in user this identity stands for (null for a configured token); never read from config.</summary>
+    [JsonIgnore]
+    public string? UserName { get; init; }
 }
 
 /// <summary>Everything <c>escudo serve</c> is configured with: command-line options over a JSON config file.</summary>
@@ -45,6 +49,21 @@ public sealed class ServeOptions
     public string Listen { get; set; } = "127.0.0.1:8088";
 
     public List<TokenConfig> Tokens { get; set; } = [];
+
+    /// <summary>Users who may sign in (<c>/services/auth/login</c>, HTTP Basic) to search.</summary>
+    public List<UserConfig> Users { get; set; } = [];
+
+    /// <summary>How long an unused session key from <c>/services/auth/login</c> stays valid (Splunk's default: one hour).</summary>
+    public double SessionIdleSeconds { get; set; } = 3600;
+
+    /// <summary>How long a finished search job and its results are kept after last use (Splunk's default dispatch.ttl: 10 minutes).</summary>
+    public double JobTtlSeconds { get; set; } = 600;
+
+    /// <summary>Most search jobs one user or token may hold at once (running or kept).</summary>
+    public int MaxJobsPerUser { get; set; } = 50;
+
+    /// <summary>Most result rows a search job keeps; beyond it the job finishes with a warning.</summary>
+    public int JobMaxResults { get; set; } = 500_000;
 
     /// <summary>Largest request body accepted (HEC batches, search forms).</summary>
     public long MaxRequestBytes { get; set; } = 64L * 1024 * 1024;

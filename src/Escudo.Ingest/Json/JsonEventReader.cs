@@ -149,9 +149,12 @@ public static class JsonEventReader
 
             if (root.TryGetProperty("fields", out var fields) && fields.ValueKind == JsonValueKind.Object)
             {
+                // HEC's indexed fields: a string, or an array of strings for a multivalue field.
                 foreach (var p in fields.EnumerateObject())
                 {
-                    row.Set(p.Name, Value.FromString(Escudo.Core.Text.JsonFlattener.Scalar(p.Value)));
+                    row.Set(p.Name, p.Value.ValueKind == JsonValueKind.Array
+                        ? Value.FromMulti([.. p.Value.EnumerateArray().Select(Escudo.Core.Text.JsonFlattener.Scalar)])
+                        : Value.FromString(Escudo.Core.Text.JsonFlattener.Scalar(p.Value)));
                 }
             }
 

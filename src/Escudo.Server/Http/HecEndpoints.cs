@@ -372,7 +372,7 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
         {
             using var ms = new MemoryStream(ctx.Request.ContentLength is { } len ? (int)len : 4096);
             await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted);
-            return ms.ToArray();
+            return await HecBody.Decode(ctx, ms.ToArray(), maxRequestBytes);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

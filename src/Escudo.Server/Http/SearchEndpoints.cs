@@ -62,7 +62,7 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
 
         if (Field("output_mode") is { } mode && mode != "json")
         {
-            await Messages(ctx, 400, "FATAL", $"output_mode '{mode}' is not supported; use output_mode=json.");
+            await SplunkRestEndpoints.Export(ctx, this, form, mode, options.JobMaxResults);
             return;
         }
 
@@ -200,6 +200,80 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
         _ => (400, $"Error in search: {e.Message} ({e.GetType().Name})"),
     };
 
+    /// <summary>
+    /// Compiles a search as the search jobs and the csv/xml export run it: the leading
+    /// <c>search</c> keyword optional, Splunk's time modifiers, the server's limits and budgets.
+    /// The rows run lazily under <paramref name="cts"/>, which also carries the search time limit.
+    /// A failure while compiling (compiling may run subsearches) is an answer, as in the export.
+    /// </summary>
+    internal PreparedSearch Prepare(string search, string? earliestTime, string? latestTime, CancellationTokenSource cts)
+    {
+        // As in Splunk, the search may start with the `search` keyword.
+        var trimmed = search.TrimStart();
+        if (trimmed.StartsWith("search", StringComparison.OrdinalIgnoreCase) && (trimmed.Length == 6 || char.IsWhiteSpace(trimmed[6])))
+        {
+            search = trimmed.Length == 6 ? "*" : trimmed[7..];
+        }
+
+        var now = Now();
+        double? earliest = null, latest = null;
+        if (earliestTime is { } et && (earliest = RelativeTime.Resolve(et, now)) is null)
+        {
+            return PreparedSearch.Failed(400, $"Invalid earliest_time '{et}'.");
+        }
+
+        if (latestTime is { } lt && (latest = RelativeTime.Resolve(lt, now)) is null)
+        {
+            return PreparedSearch.Failed(400, $"Invalid latest_time '{lt}'.");
+        }
+
+        cts.CancelAfter(TimeSpan.FromSeconds(options.SearchTimeoutSeconds));
+        var scoped = new SearchStore(store, cts.Token);
+        var warnings = new List<string>();
+        var sc = new SearchContext
+        {
+            Now = now,
+            TimeRange = new TimeRange(earliest, latest),
+            Events = scoped,
+            DataModels = scoped,
+            Lookups = content?.Lookups,
+            Macros = content?.Macros ?? Spl.Macros.BuiltInMacros.Instance,
+            MaxRowsInMemory = options.SearchMaxRowsInMemory,
+            MaxBytesInMemory = options.SearchMaxMemoryBytes,
+            RegexTimeBudget = TimeSpan.FromSeconds(options.SearchRegexBudgetSeconds),
+            Cancellation = cts.Token,
+            Warnings = d => warnings.Add(d.Message),
+        };
+        CompileResult compiled;
+        try
+        {
+            compiled = SplEngine.Compile(search, sc);
+        }
+        catch (Exception e) when (Classify(e, CancellationToken.None) is { } failure)
+        {
+            stats.SearchFailed();
+            return PreparedSearch.Failed(failure.Status, failure.Text);
+        }
+
+        if (!compiled.Success)
+        {
+            stats.SearchFailed();
+            return PreparedSearch.Failed(400, compiled.Diagnostic is { } d ? d.Format(compiled.Text) : "The search could not be compiled.");
+        }
+
+        scoped.Hints = PushdownAnalyzer.FromSearch(compiled.Text);
+        stats.SearchRan();
+        return new PreparedSearch(compiled.Search!.Run(), warnings, null);
+    }
+
+    /// <summary>
+    /// What a failure while a prepared search's rows are read means for its client (status,
+    /// message), by the same rules as the export (<see cref="SearchFailure"/>); null when the
+    /// client itself went away (no one to answer) or for running out of memory.
+    /// </summary>
+    internal (int Status, string Text)? Classify(Exception e, CancellationToken clientGone) =>
+        e is OperationCanceledException && clientGone.IsCancellationRequested ? null : SearchFailure(e, options);
+
     private static ILogger Log(HttpContext ctx) =>
         ctx.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("Escudo.Search") ?? NullLogger.Instance;
 
@@ -303,12 +377,15 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
 
         var count = ctx.Request.Query.TryGetValue("count", out var c) && int.TryParse(c, out var n) ? Math.Clamp(n, 1, 100_000) : 1000;
         ctx.Response.ContentType = "application/json; charset=UTF-8";
-        await ctx.Response.WriteAsync(JsonSerializer.Serialize(new { runs = store.Runs(count) }));
+        await ctx.Response.WriteAsync(JsonSerializer.Serialize(new { runs = store.Runs(count) }, SnakeCase));
     }
+
+    // Escudo's own API names its fields in snake_case, as the rest of the contract does.
+    private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private double Now() => time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
 
-    private async Task<bool> Authorize(HttpContext ctx)
+    internal async Task<bool> Authorize(HttpContext ctx)
     {
         var outcome = auth.Check(ctx, allowBearer: true, out var token);
         if (outcome == Auth.Outcome.Ok && token!.Search)
@@ -348,7 +425,7 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static async Task Messages(HttpContext ctx, int status, string type, string text)
+    internal static async Task Messages(HttpContext ctx, int status, string type, string text)
     {
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json; charset=UTF-8";
