@@ -595,9 +595,6 @@ internal sealed partial class Parser
         return new FillNullCommand(Option(options, "value") ?? "0", fields, Span(start));
     }
 
-    /// <summary>The most rows makeresults generates: Splunk's limits.conf [makeresults] maxresultrows default.</summary>
-    public const int MaxMakeResults = 50_000;
-
     private Command ParseMakeResults(int start)
     {
         var options = ParseOptions();
@@ -605,12 +602,12 @@ internal sealed partial class Parser
         var count = 1;
         if (options.LastOrDefault(o => o.Key == "count") is { } c)
         {
-            // count=<num>, at most limits.conf [makeresults] maxresultrows (50,000 by default):
-            // a billion rows would exhaust memory long before any limit on the search noticed.
+            // count=<num>: the Search Reference states no maximum, so a large count is bounded by
+            // the search's row budget when it runs (SearchBudget), not refused here.
             if (!int.TryParse(c.Value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out count)
-                || count < 1 || count > MaxMakeResults)
+                || count < 1)
             {
-                throw Error(SplDiagnostics.BadArguments("makeresults", c.Span, $"count must be a whole number from 1 to {MaxMakeResults:N0} (limits.conf [makeresults] maxresultrows), not `{c.Value}`"));
+                throw Error(SplDiagnostics.BadArguments("makeresults", c.Span, $"count must be a whole number from 1 to {int.MaxValue:N0}, not `{c.Value}`"));
             }
         }
 
