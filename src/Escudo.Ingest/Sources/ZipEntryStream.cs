@@ -6,20 +6,10 @@ namespace Escudo.Ingest.Sources;
 /// are each reported once, naming the archive and the entry, and the entry ends there. The
 /// readers above see a truncated input, report what that cuts, and keep the events before it.
 /// </summary>
-internal sealed class ZipEntryStream(Stream inner, string name, long limit, int ratio, Action<IngestProblem>? problems) : Stream
+internal sealed class ZipEntryStream(Stream inner, string name, long limit, int ratio, Action<IngestProblem>? problems) : ReadOnlyForwardStream
 {
     private long _read;
     private bool _ended;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count)
     {
@@ -51,15 +41,6 @@ internal sealed class ZipEntryStream(Stream inner, string name, long limit, int 
         return n;
     }
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

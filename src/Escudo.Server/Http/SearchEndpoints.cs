@@ -11,6 +11,7 @@ using Escudo.Server.Scheduling;
 using Escudo.Server.Storage;
 using Escudo.Spl;
 using Escudo.Spl.Execution;
+using Escudo.Spl.Planning;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -53,74 +54,39 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
             return;
         }
 
-        // As in Splunk, the search may start with the `search` keyword.
-        var trimmed = search.TrimStart();
-        if (trimmed.StartsWith("search", StringComparison.OrdinalIgnoreCase) && (trimmed.Length == 6 || char.IsWhiteSpace(trimmed[6])))
-        {
-            search = trimmed.Length == 6 ? "*" : trimmed[7..];
-        }
-
         if (Field("output_mode") is { } mode && mode != "json")
         {
             await SplunkRestEndpoints.Export(ctx, this, form, mode, options.JobMaxResults);
             return;
         }
 
-        var now = Now();
-        double? earliest = null, latest = null;
-        if (Field("earliest_time") is { } et && (earliest = RelativeTime.Resolve(et, now)) is null)
-        {
-            await Messages(ctx, 400, "FATAL", $"Invalid earliest_time '{et}'.");
-            return;
-        }
-
-        if (Field("latest_time") is { } lt && (latest = RelativeTime.Resolve(lt, now)) is null)
-        {
-            await Messages(ctx, 400, "FATAL", $"Invalid latest_time '{lt}'.");
-            return;
-        }
-
         // The search runs under one token that its time limit and the client going away both
         // trip; every operator loop checks it (see CompiledSearch.Run).
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
-        cts.CancelAfter(TimeSpan.FromSeconds(options.SearchTimeoutSeconds));
-        var scoped = new SearchStore(store, cts.Token);
-        var warnings = new List<string>();
-        var sc = new SearchContext
-        {
-            Now = now,
-            TimeRange = new TimeRange(earliest, latest),
-            Events = scoped,
-            DataModels = scoped,
-            Lookups = content?.Lookups,
-            Macros = content?.Macros ?? Spl.Macros.BuiltInMacros.Instance,
-            MaxRowsInMemory = options.SearchMaxRowsInMemory,
-            MaxBytesInMemory = options.SearchMaxMemoryBytes,
-            RegexTimeBudget = TimeSpan.FromSeconds(options.SearchRegexBudgetSeconds),
-            Cancellation = cts.Token,
-            Warnings = d => warnings.Add(d.Message),
-        };
         var log = Log(ctx);
+        var prepared = Prepare(search, Field("earliest_time"), Field("latest_time"), cts);
+        if (prepared.Error is { } rejected)
+        {
+            if (rejected.Status >= 500)
+            {
+                log.LogWarning("search failed ({Status}): {Message}", rejected.Status, rejected.Text);
+            }
+            else
+            {
+                log.LogInformation("search rejected ({Status}): {Message}", rejected.Status, rejected.Text);
+            }
+
+            await Messages(ctx, rejected.Status, "FATAL", rejected.Text);
+            return;
+        }
+
         var started = false;
         var buffer = new ArrayBufferWriter<byte>(64 * 1024);
         using var writer = new Utf8JsonWriter(buffer, ResultJson.WriterOptions);
         IEnumerator<Row>? rows = null;
         try
         {
-            // Compiling may already run subsearches, so it is inside the same error mapping as the run.
-            var compiled = SplEngine.Compile(search, sc);
-            if (!compiled.Success)
-            {
-                stats.SearchFailed();
-                var text = compiled.Diagnostic is { } d ? d.Format(compiled.Text) : "The search could not be compiled.";
-                log.LogInformation("search rejected (400): {Message}", text);
-                await Messages(ctx, 400, "FATAL", text);
-                return;
-            }
-
-            scoped.Hints = PushdownAnalyzer.FromSearch(compiled.Text);
-            stats.SearchRan();
-            rows = compiled.Search!.Run().GetEnumerator();
+            rows = prepared.Rows!.GetEnumerator();
             while (rows.MoveNext())
             {
                 if (!started)
@@ -201,7 +167,7 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
     };
 
     /// <summary>
-    /// Compiles a search as the search jobs and the csv/xml export run it: the leading
+    /// Compiles a search as the export, the search jobs and the csv/xml export run it: the leading
     /// <c>search</c> keyword optional, Splunk's time modifiers, the server's limits and budgets.
     /// The rows run lazily under <paramref name="cts"/>, which also carries the search time limit.
     /// A failure while compiling (compiling may run subsearches) is an answer, as in the export.
@@ -263,7 +229,20 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
 
         scoped.Hints = PushdownAnalyzer.FromSearch(compiled.Text);
         stats.SearchRan();
-        return new PreparedSearch(compiled.Search!.Run(), warnings, null);
+        return new PreparedSearch(RunOnFirstRead(compiled.Search!), warnings, null);
+    }
+
+    /// <summary>
+    /// The search's rows, started when they are first read: <c>Run()</c> itself already executes
+    /// blocking operators (stats over the whole input), so it must run inside the reader's error
+    /// mapping (time limit 504, budgets 507), not here.
+    /// </summary>
+    private static IEnumerable<Row> RunOnFirstRead(CompiledSearch search)
+    {
+        foreach (var row in search.Run())
+        {
+            yield return row;
+        }
     }
 
     /// <summary>

@@ -85,19 +85,9 @@ public sealed class HostileTextTests
     }
 
     /// <summary>A stream of one huge line followed by valid events, produced as it is read (nothing this size exists in memory).</summary>
-    private sealed class HugeLineStream(byte[] prefix, long fill, byte[] suffix) : Stream
+    private sealed class HugeLineStream(byte[] prefix, long fill, byte[] suffix) : ReadOnlyForwardStream
     {
         private long _pos;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -113,15 +103,6 @@ public sealed class HostileTextTests
             return n;
         }
 
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     [Theory]
@@ -326,20 +307,10 @@ public sealed class HostileTextTests
     }
 
     /// <summary>Endless lines that start like JSON; fails the test (instead of hanging it) if read past 64 MB.</summary>
-    private sealed class EndlessBadJson : Stream
+    private sealed class EndlessBadJson : ReadOnlyForwardStream
     {
         private static readonly byte[] Line = Encoding.UTF8.GetBytes("{\"a\": nope\n");
         private long _pos;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -352,15 +323,6 @@ public sealed class HostileTextTests
             return count;
         }
 
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     [Fact]

@@ -12,19 +12,9 @@ namespace Escudo.Tests.Ingest.Text;
 /// </summary>
 public class SplitReadTests
 {
-    private sealed class TrickleStream(byte[] data, Func<int> nextChunk) : Stream
+    private sealed class TrickleStream(byte[] data, Func<int> nextChunk) : ReadOnlyForwardStream
     {
         private int _pos;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -34,15 +24,6 @@ public class SplitReadTests
             return n;
         }
 
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static List<string> ReadAll(Stream s) =>
