@@ -38,7 +38,7 @@ public static partial class FunctionCatalog
     private static void Scalar(string name, int min, int max, Func<Value[], FunctionContext, Value> fn) =>
         Functions[name] = new EvalFunction { Name = name, MinArgs = min, MaxArgs = max, Scalar = fn };
 
-    private static void Special(string name, int min, int max, Func<IReadOnlyList<Expr>, ExpressionCompiler, CompiledExpr> fn) =>
+    private static void Special(string name, int min, int max, Func<IReadOnlyList<Expr>, IEvalCompiler, CompiledExpr> fn) =>
         Functions[name] = new EvalFunction { Name = name, MinArgs = min, MaxArgs = max, Special = fn };
 
     private static string? Str(Value v) => v.FirstString();
@@ -69,25 +69,8 @@ public static partial class FunctionCatalog
         return re;
     }
 
-    /// <summary>PCRE named groups <c>(?P&lt;name&gt;...)</c> become .NET's <c>(?&lt;name&gt;...)</c>; the rest is shared syntax.</summary>
-    public static string PcreToDotNet(string pattern)
-    {
-        var p = pattern.Replace("(?P<", "(?<", StringComparison.Ordinal);
-        // PCRE reads `\_` as a literal underscore; .NET rejects the escape.
-        p = PcreUnderscoreEscape().Replace(p, "$1_");
-        // PCRE's \x{202E} is .NET's \u202E (code points above the BMP become a surrogate pair).
-        return PcreHexEscape().Replace(p, m =>
-        {
-            var cp = Convert.ToInt32(m.Groups[1].Value, 16);
-            return cp <= 0xFFFF ? $"\\u{cp:X4}" : string.Concat(char.ConvertFromUtf32(cp).Select(c => $"\\u{(int)c:X4}"));
-        });
-    }
-
-    [GeneratedRegex(@"(?<!\\)((?:\\\\)*)\\_")]
-    private static partial Regex PcreUnderscoreEscape();
-
-    [GeneratedRegex(@"\\x\{([0-9A-Fa-f]{1,6})\}")]
-    private static partial Regex PcreHexEscape();
+    /// <inheritdoc cref="SplRegex.PcreToDotNet"/>
+    public static string PcreToDotNet(string pattern) => SplRegex.PcreToDotNet(pattern);
 
     private static void RegisterConditional()
     {
@@ -163,7 +146,7 @@ public static partial class FunctionCatalog
         Scalar("null", 0, 0, (_, _) => Value.Null);
         Scalar("true", 0, 0, (_, _) => Value.True);
         Scalar("false", 0, 0, (_, _) => Value.False);
-        Scalar("nullif", 2, 2, (a, _) => ExpressionCompiler.IsTrue(ExpressionCompiler.Equality(a[0], a[1], false)) ? Value.Null : a[0]);
+        Scalar("nullif", 2, 2, (a, _) => EvalComparison.IsTrue(EvalComparison.Equality(a[0], a[1], false)) ? Value.Null : a[0]);
         Scalar("like", 2, 2, (a, _) => a[0].IsNull || a[1].IsNull ? Value.Null : Value.FromBoolean(LikePattern.IsMatch(a[1].ToDisplayString(), Str(a[0])!)));
         Scalar("match", 2, 2, (a, ctx) =>
         {
@@ -206,7 +189,7 @@ public static partial class FunctionCatalog
 
             for (var i = 1; i < a.Length; i++)
             {
-                if (ExpressionCompiler.IsTrue(ExpressionCompiler.Equality(a[0], a[i], false)))
+                if (EvalComparison.IsTrue(EvalComparison.Equality(a[0], a[i], false)))
                 {
                     return Value.True;
                 }
@@ -633,7 +616,7 @@ public static partial class FunctionCatalog
     }
 
     /// <summary>mvfilter(expr): expr names one multivalue field and is evaluated once per value of it.</summary>
-    private static CompiledExpr CompileMvLambda(Expr body, ExpressionCompiler c, bool filter)
+    private static CompiledExpr CompileMvLambda(Expr body, IEvalCompiler c, bool filter)
     {
         var field = FindFirstField(body) ?? throw new Core.Diagnostics.DiagnosticException(Syntax.SplDiagnostics.BadArguments("mvfilter", body.Span, "the expression must reference a field"));
         var id = FieldTable.Intern(field);
@@ -661,7 +644,7 @@ public static partial class FunctionCatalog
             var v = body(scratch);
             if (filter)
             {
-                if (ExpressionCompiler.IsTrue(v))
+                if (EvalComparison.IsTrue(v))
                 {
                     results.Add(item);
                 }
