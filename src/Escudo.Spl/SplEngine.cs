@@ -1,5 +1,6 @@
 using Escudo.Core.Diagnostics;
 using Escudo.Spl.Execution;
+using Escudo.Spl.Execution.Operators;
 using Escudo.Spl.Macros;
 using Escudo.Spl.Planning;
 using Escudo.Spl.Syntax;

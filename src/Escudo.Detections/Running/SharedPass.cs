@@ -7,6 +7,7 @@ using Escudo.Detections.Content;
 using Escudo.Detections.Store;
 using Escudo.Spl;
 using Escudo.Spl.Execution;
+using Escudo.Spl.Execution.Operators;
 using Escudo.Spl.Macros;
 using Escudo.Spl.Syntax.Ast;
 

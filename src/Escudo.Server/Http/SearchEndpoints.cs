@@ -11,6 +11,7 @@ using Escudo.Server.Scheduling;
 using Escudo.Server.Storage;
 using Escudo.Spl;
 using Escudo.Spl.Execution;
+using Escudo.Spl.Execution.Operators;
 using Escudo.Spl.Planning;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

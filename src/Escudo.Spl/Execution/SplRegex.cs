@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Escudo.Spl.Functions.Eval;
 
 namespace Escudo.Spl.Execution;
 
@@ -10,14 +9,14 @@ namespace Escudo.Spl.Execution;
 /// (backreferences, lookarounds, atomic groups). A match that times out counts as no match and is
 /// reported by the caller; it never stops the search.
 /// </summary>
-public static class SplRegex
+public static partial class SplRegex
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Compiles a PCRE pattern; throws ArgumentException when it is not a valid pattern.</summary>
     public static Regex Create(string pcre, RegexOptions extra = RegexOptions.None)
     {
-        var pattern = FunctionCatalog.PcreToDotNet(pcre);
+        var pattern = PcreToDotNet(pcre);
         try
         {
             return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking | extra);
@@ -68,4 +67,24 @@ public static class SplRegex
     /// <summary><see cref="Regex.Replace(string, string, int)"/> charged to the search's regex budget when the pattern backtracks.</summary>
     public static string Replace(Regex re, string input, string replacement, int count, SearchContext? ctx) =>
         ctx is not null && Backtracks(re) ? ctx.Budget.TimeRegex(re, () => re.Replace(input, replacement, count)) : re.Replace(input, replacement, count);
+
+    /// <summary>PCRE named groups <c>(?P&lt;name&gt;...)</c> become .NET's <c>(?&lt;name&gt;...)</c>; the rest is shared syntax.</summary>
+    public static string PcreToDotNet(string pattern)
+    {
+        var p = pattern.Replace("(?P<", "(?<", StringComparison.Ordinal);
+        // PCRE reads `\_` as a literal underscore; .NET rejects the escape.
+        p = PcreUnderscoreEscape().Replace(p, "$1_");
+        // PCRE's \x{202E} is .NET's \u202E (code points above the BMP become a surrogate pair).
+        return PcreHexEscape().Replace(p, m =>
+        {
+            var cp = Convert.ToInt32(m.Groups[1].Value, 16);
+            return cp <= 0xFFFF ? $"\\u{cp:X4}" : string.Concat(char.ConvertFromUtf32(cp).Select(c => $"\\u{(int)c:X4}"));
+        });
+    }
+
+    [GeneratedRegex(@"(?<!\\)((?:\\\\)*)\\_")]
+    private static partial Regex PcreUnderscoreEscape();
+
+    [GeneratedRegex(@"\\x\{([0-9A-Fa-f]{1,6})\}")]
+    private static partial Regex PcreHexEscape();
 }

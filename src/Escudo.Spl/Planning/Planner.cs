@@ -51,14 +51,8 @@ public sealed partial class Planner(SearchContext context)
             return new ScanOperator(Context.Events, request, $"scan events where {SearchText(search)}", copy) { Expression = search.Expr, Cancellation = Context.Cancellation };
         }
 
-        var op = PlanCommand(cmd);
-        if (op is GeneratingOperator or DelegateOperator { Generates: true })
-        {
-            return op;
-        }
-
         // A non-generating first command (e.g. `| eval x=1`) runs over no events, as in Splunk.
-        return op;
+        return PlanCommand(cmd);
     }
 
     private static bool Mutates(Command c) => c is not (SearchCommand or WhereCommand or StatsCommand { Kind: "stats" } or HeadCommand or TailCommand or SortCommand or DedupCommand or RegexCommand or TstatsCommand or ReverseCommand or UniqCommand or TopCommand);
@@ -80,26 +74,13 @@ public sealed partial class Planner(SearchContext context)
         // A subsearch returns at most 10,000 results (Splunk's default maxout); the rest are
         // dropped with a warning, as Splunk does.
         var sub = new Planner(Context).Plan(p, string.Empty);
-        return TakeMaxOut(sub.Run(), SubsearchMaxOut, "subsearch");
+        return NestedSearch.TakeMaxOut(Context, sub.Run(), NestedSearch.SubsearchMaxOut, "subsearch");
     }
 
-    internal const int SubsearchMaxOut = 10_000;
+    /// <summary>Plans a search of its own (a subsearch, a map search, a foreach template) against the same context.</summary>
+    private CompiledSearch PlanNested(Pipeline p, string text) => new Planner(Context).Plan(p, text);
 
-    internal const int JoinMaxOut = 50_000;
-
-    /// <summary>Up to <paramref name="maxOut"/> rows of a subsearch, charged to the search's budget; a warning when more were produced.</summary>
-    internal List<Row> TakeMaxOut(IEnumerable<Row> rows, int maxOut, string what)
-    {
-        var list = Context.Budget.Collect(rows.Take(maxOut + 1), what);
-        if (list.Count > maxOut)
-        {
-            list.RemoveAt(maxOut);
-            Context.Warn("SPL2005", $"{what} produced more than {maxOut} results, truncating to maxout {maxOut}");
-        }
-
-        return list;
-    }
-
+    /// <summary>Binds a command to its operator: names to field ids, expressions to delegates, tables and data models to their definitions.</summary>
     private Operator PlanCommand(Command cmd) => cmd switch
     {
         SearchCommand s => new FilterOperator("search", SearchPredicateCompiler.Compile(s.Expr, Context, RunSubsearch)),
@@ -107,44 +88,44 @@ public sealed partial class Planner(SearchContext context)
         EvalCommand e => new EvalOperator(e.Assignments.Select(a => (a.TargetFromField is null ? FieldTable.Intern(a.Field) : -1, Compiler.Compile(a.Value), a.TargetFromField is { } from ? FieldTable.Intern(from) : -1)).ToList(), "eval " + string.Join(", ", e.Assignments.Select(a => a.Field))),
         StatsCommand s => PlanStats(s),
         TstatsCommand t => PlanTstats(t),
-        ConvertCommand c => PlanConvert(c),
-        RenameCommand r => PlanRename(r),
-        TableCommand t => PlanTable(t),
-        FieldsCommand f => PlanFields(f),
-        HeadCommand h => PlanHead(h),
-        TailCommand t => new DelegateOperator($"tail {t.Count}", rows => Tail(rows, t.Count)),
-        SortCommand s => PlanSort(s),
-        DedupCommand d => PlanDedup(d),
-        MakeResultsCommand m => new DelegateOperator($"makeresults count={m.Count}", _ => MakeResults(m.Count, Context.Now), generates: true),
-        ReverseCommand => new DelegateOperator("reverse", Reverse),
-        UniqCommand => new DelegateOperator("uniq", Uniq),
-        FillNullCommand f => PlanFillNull(f),
-        BinCommand b => PlanBin(b),
-        RexCommand r => PlanRex(r),
-        RegexCommand r => PlanRegex(r),
-        TopCommand t => PlanTop(t),
-        MvExpandCommand m => PlanMvExpand(m),
-        MakeMvCommand m => PlanMakeMv(m),
-        LookupCommand l => PlanLookup(l),
-        InputLookupCommand i => PlanInputLookup(i),
-        FromDataModelCommand f => PlanFromDataModel(f),
-        JoinCommand j => PlanJoin(j),
-        AppendCommand a => PlanAppend(a),
-        AppendPipeCommand a => PlanAppendPipe(a),
-        AddTotalsCommand a => PlanAddTotals(a),
-        ReplaceCommand r => PlanReplace(r),
-        SpathCommand s => PlanSpath(s),
-        XmlKvCommand x => PlanXmlKv(x),
+        ConvertCommand c => new ConvertOperator(c),
+        RenameCommand r => new RenameOperator(r),
+        TableCommand t => new TableOperator(t),
+        FieldsCommand f => new FieldsOperator(f),
+        HeadCommand h => h.Predicate is null ? new HeadOperator(h.Count) : new HeadOperator(Compiler.CompilePredicate(h.Predicate)),
+        TailCommand t => new TailOperator(t.Count),
+        SortCommand s => new SortOperator(s, Context),
+        DedupCommand d => new DedupOperator(d, Context),
+        MakeResultsCommand m => new MakeResultsOperator(m.Count, Context.Now),
+        ReverseCommand => new ReverseOperator(Context),
+        UniqCommand => new UniqOperator(),
+        FillNullCommand f => f.Fields.Count > 0 ? new FillNullOperator(f) : new FillNullAllOperator(f, Context),
+        BinCommand b => new BinOperator(b),
+        RexCommand r => r.SedMode ? new RexSedOperator(r, Context) : new RexOperator(r, Context),
+        RegexCommand r => new RegexOperator(r, Context),
+        TopCommand t => new TopOperator(t),
+        MvExpandCommand m => new MvExpandOperator(m),
+        MakeMvCommand m => new MakeMvOperator(m, Context),
+        LookupCommand l => new LookupOperator(l, Context),
+        InputLookupCommand i => new InputLookupOperator(i, Context),
+        FromDataModelCommand f => new FromDataModelOperator(f, Context),
+        JoinCommand j => new JoinOperator(j, new NestedSearch(PlanNested(j.Subsearch, string.Empty)), Context),
+        AppendCommand a => new AppendOperator(new NestedSearch(PlanNested(a.Subsearch, string.Empty))),
+        AppendPipeCommand a => new AppendPipeOperator(PlanNested(a.Subpipeline, string.Empty), Context),
+        AddTotalsCommand a => new AddTotalsOperator(a),
+        ReplaceCommand r => new ReplaceOperator(r),
+        SpathCommand s => new SpathOperator(s),
+        XmlKvCommand x => new XmlKvOperator(x),
         TransactionCommand t => PlanTransaction(t),
-        MapCommand m => PlanMap(m),
-        ForeachCommand f => PlanForeach(f),
+        MapCommand m => new MapOperator(m, Context, PlanNested),
+        ForeachCommand f => new ForeachOperator(f, PlanNested),
         TimechartCommand t => PlanTimechart(t),
-        AccumCommand a => PlanAccum(a),
-        DeltaCommand d => PlanDelta(d),
-        AutoregressCommand a => PlanAutoregress(a),
-        NomvCommand n => PlanNomv(n),
-        UntableCommand u => PlanUntable(u),
-        XySeriesCommand x => PlanXySeries(x),
+        AccumCommand a => new AccumOperator(a),
+        DeltaCommand d => new DeltaOperator(d),
+        AutoregressCommand a => new AutoregressOperator(a),
+        NomvCommand n => new NomvOperator(n),
+        UntableCommand u => new UntableOperator(u),
+        XySeriesCommand x => new XySeriesOperator(x, Context.MaxRowsInMemory),
         _ => throw new DiagnosticException(SplDiagnostics.BadArguments(cmd.Name, cmd.Span, "this command is parsed but cannot run yet")),
     };
 

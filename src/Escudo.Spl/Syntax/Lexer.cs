@@ -140,40 +140,9 @@ internal sealed class Lexer(string text)
                     : Single(TokenKind.Gt, pos);
         }
 
-        if (char.IsAsciiDigit(c) || (c == '.' && pos + 1 < Text.Length && char.IsAsciiDigit(Text[pos + 1])))
+        if ((char.IsAsciiDigit(c) || (c == '.' && pos + 1 < Text.Length && char.IsAsciiDigit(Text[pos + 1]))) && TryLexNumber(pos, out var number))
         {
-            var start = pos;
-            while (pos < Text.Length && char.IsAsciiDigit(Text[pos]))
-            {
-                pos++;
-            }
-
-            if (pos < Text.Length && Text[pos] == '.' && pos + 1 < Text.Length && char.IsAsciiDigit(Text[pos + 1]))
-            {
-                pos++;
-                while (pos < Text.Length && char.IsAsciiDigit(Text[pos]))
-                {
-                    pos++;
-                }
-            }
-
-            if (pos < Text.Length && Text[pos] is 'e' or 'E' && pos + 1 < Text.Length && (char.IsAsciiDigit(Text[pos + 1]) || (Text[pos + 1] is '-' or '+' && pos + 2 < Text.Length && char.IsAsciiDigit(Text[pos + 2]))))
-            {
-                pos += 2;
-                while (pos < Text.Length && char.IsAsciiDigit(Text[pos]))
-                {
-                    pos++;
-                }
-            }
-
-            // A token like 1d or 10.0.0.1 is not a number: let the identifier rule take it whole.
-            if (pos >= Text.Length || !(char.IsAsciiLetter(Text[pos]) || Text[pos] == '_' || (Text[pos] == '.' && pos + 1 < Text.Length && char.IsAsciiDigit(Text[pos + 1]))))
-            {
-                var numText = Text[start..pos];
-                return new Token(TokenKind.Number, start, pos, numText, numText);
-            }
-
-            pos = start;
+            return number;
         }
 
         if (c == '.')
@@ -194,6 +163,45 @@ internal sealed class Lexer(string text)
         }
 
         return Single(TokenKind.Bad, pos);
+    }
+
+    /// <summary>A number (digits, a fraction, an exponent) at <paramref name="pos"/>; false when the digits run on into a word such as 1d or 10.0.0.1.</summary>
+    private bool TryLexNumber(int pos, out Token token)
+    {
+        var start = pos;
+        while (pos < Text.Length && char.IsAsciiDigit(Text[pos]))
+        {
+            pos++;
+        }
+
+        if (pos < Text.Length && Text[pos] == '.' && pos + 1 < Text.Length && char.IsAsciiDigit(Text[pos + 1]))
+        {
+            pos++;
+            while (pos < Text.Length && char.IsAsciiDigit(Text[pos]))
+            {
+                pos++;
+            }
+        }
+
+        if (pos < Text.Length && Text[pos] is 'e' or 'E' && pos + 1 < Text.Length && (char.IsAsciiDigit(Text[pos + 1]) || (Text[pos + 1] is '-' or '+' && pos + 2 < Text.Length && char.IsAsciiDigit(Text[pos + 2]))))
+        {
+            pos += 2;
+            while (pos < Text.Length && char.IsAsciiDigit(Text[pos]))
+            {
+                pos++;
+            }
+        }
+
+        // A token like 1d or 10.0.0.1 is not a number: let the identifier rule take it whole.
+        if (pos >= Text.Length || !(char.IsAsciiLetter(Text[pos]) || Text[pos] == '_' || (Text[pos] == '.' && pos + 1 < Text.Length && char.IsAsciiDigit(Text[pos + 1]))))
+        {
+            var numText = Text[start..pos];
+            token = new Token(TokenKind.Number, start, pos, numText, numText);
+            return true;
+        }
+
+        token = default;
+        return false;
     }
 
     private bool IsNumericSoFar(int start, int pos)

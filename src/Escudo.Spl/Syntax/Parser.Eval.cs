@@ -1,5 +1,4 @@
 using Escudo.Core.Text;
-using Escudo.Spl.Functions.Eval;
 using Escudo.Spl.Syntax.Ast;
 
 namespace Escudo.Spl.Syntax;
@@ -223,7 +222,7 @@ internal sealed partial class Parser
             case TokenKind.Word:
                 {
                     var next = PeekE();
-                    if (next.Kind == TokenKind.LParen && (next.Start == t.End || FunctionCatalog.Find(t.Text) is not null))
+                    if (next.Kind == TokenKind.LParen && (next.Start == t.End || EvalFunctionNames.Contains(t.Text)))
                     {
                         _pos = next.End;
                         EnterNesting(t);

@@ -125,62 +125,12 @@ internal sealed partial class Parser
         var op = PeekW();
         if (op.Kind is TokenKind.Eq or TokenKind.EqEq or TokenKind.Neq or TokenKind.Lt or TokenKind.Le or TokenKind.Gt or TokenKind.Ge)
         {
-            _pos = op.End;
-            var v = PeekW();
-            string value;
-            var quoted = false;
-            if (v.Kind == TokenKind.Word || v.Kind == TokenKind.String)
-            {
-                _pos = v.End;
-                value = v.Value;
-                quoted = v.Kind == TokenKind.String;
-            }
-            else if (IsSearchEnd(v, stopAtBy) || v.Kind is TokenKind.Comma)
-            {
-                value = string.Empty; // `field=` compares with the empty string
-            }
-            else
-            {
-                CheckBad(v);
-                throw Error(SplDiagnostics.Unexpected(v, $"a value after `{op.Text}`"));
-            }
-
-            var opText = op.Kind == TokenKind.EqEq ? "=" : op.Text;
-            return new SearchCompare(t.Value, opText, value, quoted, TextSpan.FromBounds(t.Start, _pos));
+            return ParseSearchCompare(t, op, stopAtBy);
         }
 
         if (op.IsWord("IN") && _lx.LexWord(op.End).Kind == TokenKind.LParen)
         {
-            _pos = op.End;
-            ExpectW(TokenKind.LParen, "`(`");
-            var values = new List<string>();
-            while (true)
-            {
-                var item = PeekW();
-                if (item.Kind == TokenKind.RParen)
-                {
-                    _pos = item.End;
-                    break;
-                }
-
-                if (item.Kind == TokenKind.Comma)
-                {
-                    _pos = item.End;
-                    continue;
-                }
-
-                if (item.Kind is TokenKind.Word or TokenKind.String)
-                {
-                    _pos = item.End;
-                    values.Add(item.Value);
-                    continue;
-                }
-
-                CheckBad(item);
-                throw Error(SplDiagnostics.Unexpected(item, "a value or `)` in the IN list"));
-            }
-
-            return new SearchIn(t.Value, values, TextSpan.FromBounds(t.Start, _pos));
+            return ParseSearchIn(t, op);
         }
 
         if (t.Kind == TokenKind.Word && t.Text == "*")
@@ -189,5 +139,67 @@ internal sealed partial class Parser
         }
 
         return new SearchTerm(t.Value, t.Kind == TokenKind.String, t.Span);
+    }
+
+    /// <summary>field=value, field!=value, field&lt;value, ...: a comparison; <c>field=</c> with nothing after compares with the empty string.</summary>
+    private SearchCompare ParseSearchCompare(Token t, Token op, bool stopAtBy)
+    {
+        _pos = op.End;
+        var v = PeekW();
+        string value;
+        var quoted = false;
+        if (v.Kind == TokenKind.Word || v.Kind == TokenKind.String)
+        {
+            _pos = v.End;
+            value = v.Value;
+            quoted = v.Kind == TokenKind.String;
+        }
+        else if (IsSearchEnd(v, stopAtBy) || v.Kind is TokenKind.Comma)
+        {
+            value = string.Empty; // `field=` compares with the empty string
+        }
+        else
+        {
+            CheckBad(v);
+            throw Error(SplDiagnostics.Unexpected(v, $"a value after `{op.Text}`"));
+        }
+
+        var opText = op.Kind == TokenKind.EqEq ? "=" : op.Text;
+        return new SearchCompare(t.Value, opText, value, quoted, TextSpan.FromBounds(t.Start, _pos));
+    }
+
+    /// <summary>field IN (a, b, "c"): a list of values or wildcards.</summary>
+    private SearchIn ParseSearchIn(Token t, Token op)
+    {
+        _pos = op.End;
+        ExpectW(TokenKind.LParen, "`(`");
+        var values = new List<string>();
+        while (true)
+        {
+            var item = PeekW();
+            if (item.Kind == TokenKind.RParen)
+            {
+                _pos = item.End;
+                break;
+            }
+
+            if (item.Kind == TokenKind.Comma)
+            {
+                _pos = item.End;
+                continue;
+            }
+
+            if (item.Kind is TokenKind.Word or TokenKind.String)
+            {
+                _pos = item.End;
+                values.Add(item.Value);
+                continue;
+            }
+
+            CheckBad(item);
+            throw Error(SplDiagnostics.Unexpected(item, "a value or `)` in the IN list"));
+        }
+
+        return new SearchIn(t.Value, values, TextSpan.FromBounds(t.Start, _pos));
     }
 }

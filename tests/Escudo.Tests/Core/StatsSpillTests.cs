@@ -6,6 +6,7 @@ using Escudo.Detections.Output;
 using Escudo.Detections.Store;
 using Escudo.Spl;
 using Escudo.Spl.Execution;
+using Escudo.Spl.Execution.Operators;
 
 namespace Escudo.Tests.Core;
 

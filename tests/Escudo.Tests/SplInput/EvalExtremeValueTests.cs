@@ -5,6 +5,7 @@ using Escudo.Core.Time;
 using Escudo.Core.Values;
 using Escudo.Spl;
 using Escudo.Spl.Execution;
+using Escudo.Spl.Planning;
 using Escudo.Spl.Functions.Eval;
 using Escudo.Spl.Macros;
 using Escudo.Spl.Syntax;

@@ -6,9 +6,9 @@ namespace Escudo.Spl.Execution.Operators;
 public sealed class DelegateOperator(string description, Func<IEnumerable<Row>, IEnumerable<Row>> run, bool mutates = false, bool generates = false, NestedSearch? nested = null) : Operator
 {
     /// <summary>The subsearch the command reads (join, append), if any.</summary>
-    public NestedSearch? Nested { get; } = nested;
+    public override NestedSearch? Nested { get; } = nested;
 
-    public bool Generates { get; } = generates;
+    public override bool Generates { get; } = generates;
 
     public override bool Mutates => mutates;
 

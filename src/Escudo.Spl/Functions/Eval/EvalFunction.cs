@@ -20,7 +20,7 @@ public sealed class EvalFunction
     public Func<Core.Values.Value[], FunctionContext, Core.Values.Value>? Scalar { get; init; }
 
     /// <summary>For special forms: builds the compiled call from the argument syntax.</summary>
-    public Func<IReadOnlyList<Expr>, ExpressionCompiler, CompiledExpr>? Special { get; init; }
+    public Func<IReadOnlyList<Expr>, IEvalCompiler, CompiledExpr>? Special { get; init; }
 
     public string ArityText => MaxArgs == int.MaxValue ? $"at least {MinArgs}" : MinArgs == MaxArgs ? MinArgs.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{MinArgs} to {MaxArgs}";
 }

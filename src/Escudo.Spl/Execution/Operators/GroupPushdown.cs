@@ -1,9 +1,8 @@
 using Escudo.Core.Events;
 using Escudo.Core.Values;
-using Escudo.Spl.Execution.Operators;
 using Escudo.Spl.Syntax.Ast;
 
-namespace Escudo.Spl.Execution;
+namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>
 /// A <c>where</c> after stats that reads only by-fields (directly, renamed, or through evals of

@@ -1,8 +1,6 @@
 using Escudo.Core.Events;
-using Escudo.Spl.Execution;
-using Escudo.Spl.Execution.Operators;
 
-namespace Escudo.Spl.Planning;
+namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>A planned search: a chain of operators ready to run against its context.</summary>
 public sealed class CompiledSearch(string text, IReadOnlyList<Operator> operators, SearchContext context)
@@ -37,7 +35,7 @@ public sealed class CompiledSearch(string text, IReadOnlyList<Operator> operator
     private static IEnumerable<Row> Guard(Operator op, IEnumerable<Row> rows, SearchBudget budget)
     {
         budget.ThrowIfCancelled();
-        var generates = op is DelegateOperator { Generates: true } || (op is GeneratingOperator && op is not (ScanOperator or TstatsOperator));
+        var generates = op.Generates || (op is GeneratingOperator && op is not (ScanOperator or TstatsOperator));
         long n = 0;
         foreach (var r in rows)
         {

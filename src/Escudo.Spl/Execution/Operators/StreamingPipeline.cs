@@ -1,10 +1,8 @@
 using Escudo.Core.DataModels;
 using Escudo.Core.Events;
 using Escudo.Core.Values;
-using Escudo.Spl.Execution.Operators;
-using Escudo.Spl.Planning;
 
-namespace Escudo.Spl.Execution;
+namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>
 /// A compiled search run push-wise: rows are fed one at a time while the input is read, and only
@@ -132,7 +130,7 @@ public sealed class StreamingPipeline
         blocker = null;
         foreach (var op in p._rest)
         {
-            if (op is DelegateOperator { Nested: { } nested })
+            if (op.Nested is { } nested)
             {
                 if (nested.Search.Operators.Count == 0 || nested.Search.Operators[0] is not (ScanOperator or TstatsOperator))
                 {
