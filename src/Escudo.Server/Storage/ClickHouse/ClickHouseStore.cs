@@ -24,6 +24,9 @@ public sealed class ClickHouseStore : IServeStore
     private readonly List<ClickHouseNode> _nodes = [];
     private readonly string? _cluster;
     private readonly Lock _writeLock = new();
+
+    /// <summary>The cluster's shards by their TCP address (as ClickHouse names a peer in its errors): shard number.</summary>
+    private readonly Dictionary<string, int> _shardByAddress = new(StringComparer.Ordinal);
     private long _lastIngest;
 
     /// <summary>Connects, checks the cluster against the addresses given, and creates or migrates the schema on every shard.</summary>
@@ -54,6 +57,15 @@ public sealed class ClickHouseStore : IServeStore
             foreach (var node in _nodes)
             {
                 ClickHouseSchema.Migrate(node, location.Database, _cluster);
+            }
+
+            if (_cluster is not null)
+            {
+                foreach (var line in _nodes[0].Execute($"SELECT shard_num, host_address, port FROM system.clusters WHERE cluster = {Sql.Literal(_cluster)} FORMAT TabSeparated", inDatabase: false).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var f = line.Split('\t');
+                    _shardByAddress[f[1] + ":" + f[2]] = int.Parse(f[0], CultureInfo.InvariantCulture);
+                }
             }
         }
         catch
@@ -207,16 +219,29 @@ public sealed class ClickHouseStore : IServeStore
                 _nodes[(attempt - 1) % _nodes.Count].Insert($"INSERT INTO {Events} FORMAT RowBinary", body, queryId, SyncInsert);
                 return;
             }
-            catch (ClickHouseException e) when (attempt < 3)
+            catch (ClickHouseException e)
             {
-                Thread.Sleep(e.SameQueryRunning ? 1000 : 200 * attempt);
-                missing = MissingPositions(batch, rows.Count);
-            }
-            catch (ClickHouseException) when (knownNew)
-            {
-                // The client is told the batch failed and will resend it under a new id: rows that
-                // reached some shards are removed, so the resend does not store them twice.
-                DeleteBatch(batch);
+                if (attempt < 3)
+                {
+                    Thread.Sleep(e.SameQueryRunning ? 1000 : 200 * attempt);
+                    try
+                    {
+                        missing = MissingPositions(batch, rows.Count);
+                        continue;
+                    }
+                    catch (ClickHouseException)
+                    {
+                        // cannot even read which rows arrived (a shard is down): the batch fails as a whole
+                    }
+                }
+
+                if (knownNew)
+                {
+                    // The client is told the batch failed and will resend it under a new id: rows that
+                    // reached some shards are removed, so the resend does not store them twice.
+                    DeleteBatch(batch);
+                }
+
                 throw;
             }
         }
@@ -468,7 +493,32 @@ public sealed class ClickHouseStore : IServeStore
             {
                 // not answering: the next node
             }
+            catch (ClickHouseException e) when (ShardDown(e) is { } shard)
+            {
+                // A Distributed read that could not reach a shard: an error naming it, never a short answer.
+                throw new ClickHouseException($"shard {shard} of cluster '{_cluster}' did not answer; the search is stopped rather than answered without its events ({e.Message})", e.Node, e.Code, e);
+            }
         }
+    }
+
+    /// <summary>"N (HOST:PORT)" for the shard a distributed query could not reach, or null for any other error.</summary>
+    private string? ShardDown(ClickHouseException e)
+    {
+        // 210 NETWORK_ERROR, 209 SOCKET_TIMEOUT, 279 ALL_CONNECTION_TRIES_FAILED
+        if (e.Code is not (209 or 210 or 279))
+        {
+            return null;
+        }
+
+        foreach (var (address, shard) in _shardByAddress)
+        {
+            if (e.Message.Contains(address, StringComparison.Ordinal))
+            {
+                return $"{shard.ToString(CultureInfo.InvariantCulture)} ({address})";
+            }
+        }
+
+        return null;
     }
 
     private static bool Done(Action action)
