@@ -8,6 +8,7 @@ public static class ServeCommand
     public static Command Create()
     {
         var data = new Option<string>("--data") { Description = "Folder of the persistent store (created if missing).", Required = true };
+        var store = new Option<string?>("--store") { Description = "clickhouse://HOST:PORT[,HOST:PORT...]/DATABASE[?cluster=NAME]: keep events, notables and runs in ClickHouse; credentials from --config or ESCUDO_CLICKHOUSE_USER/PASSWORD." };
         var content = new Option<string?>("--content") { Description = "An ESCU-layout content folder: detections to schedule, macros and lookups for searches." };
         var listen = new Option<string?>("--listen") { Description = "ADDRESS:PORT to listen on (default 127.0.0.1:8088; port 0 picks a free one)." };
         var tokens = new Option<string[]>("--hec-token") { Description = "A token accepted for HEC and search; repeatable. Defaults (index, sourcetype, ...) come from --config." };
@@ -19,7 +20,7 @@ public static class ServeCommand
         var logLevel = new Option<string?>("--log-level") { Description = "Least severe log level on stderr: Trace, Debug, Information (default), Warning, Error, Critical, None." };
         var cmd = new Command("serve", "Run as a service: HEC ingestion into a persistent store, scheduled detections, a search API.")
         {
-            data, content, listen, tokens, config, cron, noScheduler, catchUp, only, logLevel,
+            data, store, content, listen, tokens, config, cron, noScheduler, catchUp, only, logLevel,
         };
         cmd.SetAction(async (p, ct) =>
         {
@@ -35,6 +36,9 @@ public static class ServeCommand
             }
 
             o.DataDir = p.GetValue(data)!;
+            o.Store = p.GetValue(store) ?? o.Store;
+            o.ClickHouseUser ??= Environment.GetEnvironmentVariable("ESCUDO_CLICKHOUSE_USER");
+            o.ClickHousePassword ??= Environment.GetEnvironmentVariable("ESCUDO_CLICKHOUSE_PASSWORD");
             o.ContentDir = p.GetValue(content) ?? o.ContentDir;
             o.Listen = p.GetValue(listen) ?? o.Listen;
             o.Cron = p.GetValue(cron) ?? o.Cron;
@@ -70,7 +74,7 @@ public static class ServeCommand
             await using (host)
             {
                 var s = host.Scheduler;
-                Console.WriteLine($"escudo serve: listening on {host.BaseAddress.ToString().TrimEnd('/')} (data {Path.GetFullPath(o.DataDir)}; {s?.Detections.Count ?? 0} detections scheduled, {s?.Unsupported.Count ?? 0} unsupported)");
+                Console.WriteLine($"escudo serve: listening on {host.BaseAddress.ToString().TrimEnd('/')} (data {(o.Store is null ? Path.GetFullPath(o.DataDir) : host.Store.ToString())}; {s?.Detections.Count ?? 0} detections scheduled, {s?.Unsupported.Count ?? 0} unsupported)");
                 await host.WaitForShutdownAsync();
             }
 

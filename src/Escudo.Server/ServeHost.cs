@@ -21,7 +21,7 @@ public sealed class ServeHost : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private int _disposed;
 
-    private ServeHost(WebApplication app, ILoggerFactory loggers, DuckDbStore store, CommitQueue queue, DetectionScheduler? scheduler, Uri address)
+    private ServeHost(WebApplication app, ILoggerFactory loggers, IServeStore store, CommitQueue queue, DetectionScheduler? scheduler, Uri address)
     {
         _app = app;
         _loggers = loggers;
@@ -33,7 +33,7 @@ public sealed class ServeHost : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public DuckDbStore Store { get; }
+    public IServeStore Store { get; }
 
     public CommitQueue Queue { get; }
 
@@ -53,10 +53,10 @@ public sealed class ServeHost : IAsyncDisposable
 
         var loggers = CreateLoggers(options, logs);
         var content = options.ContentDir is null ? null : ContentFolder.Load(options.ContentDir);
-        DuckDbStore store;
+        IServeStore store;
         try
         {
-            store = new DuckDbStore(options.DataDir, options.StoreMemoryLimit, faults);
+            store = OpenStore(options, faults);
         }
         catch
         {
@@ -138,6 +138,18 @@ public sealed class ServeHost : IAsyncDisposable
             loggers.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The embedded DuckDB store under <c>--data</c>, or the ClickHouse server or cluster <c>--store</c> names.</summary>
+    private static IServeStore OpenStore(ServeOptions options, StoreFaults? faults)
+    {
+        if (options.Store is not { } store)
+        {
+            return new DuckDbStore(options.DataDir, options.StoreMemoryLimit, faults);
+        }
+
+        var location = Storage.ClickHouse.ClickHouseLocation.Parse(store);
+        return new Storage.ClickHouse.ClickHouseStore(location, options.ClickHouseUser, options.ClickHousePassword);
     }
 
     /// <summary>Console logging on stderr (stdout carries the "listening on" line scripts read), one line per entry, UTC times.</summary>

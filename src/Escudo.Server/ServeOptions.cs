@@ -83,6 +83,18 @@ public sealed class ServeOptions
     /// <summary>DuckDB's memory limit, e.g. "2GB"; DuckDB's default when null.</summary>
     public string? StoreMemoryLimit { get; set; }
 
+    /// <summary>
+    /// <c>clickhouse://HOST:PORT[,HOST:PORT...]/DATABASE[?cluster=NAME]</c>: keep everything in
+    /// ClickHouse instead of the embedded store under <see cref="DataDir"/> (see docs/scale-out.md).
+    /// </summary>
+    public string? Store { get; set; }
+
+    /// <summary>ClickHouse user (config file or ESCUDO_CLICKHOUSE_USER; never a command-line argument).</summary>
+    public string? ClickHouseUser { get; set; }
+
+    /// <summary>ClickHouse password (config file or ESCUDO_CLICKHOUSE_PASSWORD; never a command-line argument).</summary>
+    public string? ClickHousePassword { get; set; }
+
     public bool SchedulerEnabled { get; set; } = true;
 
     public string Cron { get; set; } = "0 * * * *";
@@ -155,6 +167,11 @@ public sealed class ServeOptions
         if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(LogLevel, ignoreCase: true, out _))
         {
             problems.Add($"logLevel '{LogLevel}' is not one of Trace, Debug, Information, Warning, Error, Critical, None");
+        }
+
+        if (Store is not null && !Storage.ClickHouse.ClickHouseLocation.IsClickHouse(Store))
+        {
+            problems.Add($"store '{Store}' is not clickhouse://HOST:PORT/DATABASE (the embedded store needs no --store)");
         }
 
         if (MaxFieldNames < 1000)

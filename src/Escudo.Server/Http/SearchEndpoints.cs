@@ -164,6 +164,7 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
         SearchLimitException => (507, "Search limit exceeded: " + e.Message),
         DiagnosticException d => (400, d.Diagnostic.Message),
         InsufficientExecutionStackException => (400, "Error in search: the search is nested too deeply to run."),
+        Storage.ClickHouse.ClickHouseException => (503, "The store did not answer: " + e.Message),
         _ => (400, $"Error in search: {e.Message} ({e.GetType().Name})"),
     };
 

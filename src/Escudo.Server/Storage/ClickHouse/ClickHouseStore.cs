@@ -1,0 +1,537 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Escudo.Core.DataModels;
+using Escudo.Core.Events;
+using Escudo.Core.Storage;
+using Escudo.Core.Values;
+
+namespace Escudo.Server.Storage.ClickHouse;
+
+/// <summary>
+/// Events, notables, risk events and the scheduler's ledger in a ClickHouse server or cluster,
+/// behind the same <see cref="IServeStore"/> as the embedded store. A commit is acknowledged only
+/// when ClickHouse accepted every row: inserts go through the Distributed table synchronously
+/// (<c>insert_distributed_sync=1</c>), so a shard that is down fails the insert instead of
+/// queueing it on this node. Every row carries its batch id and position; a failed or unanswered
+/// insert is retried with only the positions ClickHouse does not hold, so a resend after a lost
+/// answer stores nothing twice. Rows come back in commit order (<c>ingest, seq</c>), as the
+/// embedded store returns them in insertion order.
+/// </summary>
+public sealed class ClickHouseStore : IServeStore
+{
+    private static readonly Dictionary<string, string> SyncInsert = new() { ["insert_distributed_sync"] = "1" };
+    private readonly List<ClickHouseNode> _nodes = [];
+    private readonly string? _cluster;
+    private readonly Lock _writeLock = new();
+
+    /// <summary>The cluster's shards by their TCP address (as ClickHouse names a peer in its errors): shard number.</summary>
+    private readonly Dictionary<string, int> _shardByAddress = new(StringComparer.Ordinal);
+    private long _lastIngest;
+
+    /// <summary>Connects, checks the cluster against the addresses given, and creates or migrates the schema on every shard.</summary>
+    public ClickHouseStore(ClickHouseLocation location, string? user, string? password, TimeSpan? timeout = null)
+    {
+        Location = location;
+        _cluster = location.Cluster;
+        foreach (var host in location.Hosts)
+        {
+            _nodes.Add(new ClickHouseNode(host, location.Database, user, password, timeout ?? TimeSpan.FromMinutes(5)));
+        }
+
+        try
+        {
+            Version = _nodes[0].Execute("SELECT version()", inDatabase: false);
+            if (_cluster is not null)
+            {
+                var shards = _nodes[0].Execute($"SELECT count(DISTINCT shard_num) FROM system.clusters WHERE cluster = {Sql.Literal(_cluster)}", inDatabase: false);
+                if (shards != _nodes.Count.ToString(CultureInfo.InvariantCulture))
+                {
+                    throw new ClickHouseException(
+                        $"cluster '{_cluster}' has {(shards == "0" ? "no entry in remote_servers" : shards + " shards")} on {_nodes[0].Address}, but the store address lists {_nodes.Count} "
+                        + "host(s): list every shard's HTTP address, comma-separated (clickhouse://H1:8123,H2:8123/DB?cluster=NAME), so Escudo can create each shard's tables",
+                        _nodes[0].Address);
+                }
+            }
+
+            foreach (var node in _nodes)
+            {
+                ClickHouseSchema.Migrate(node, location.Database, _cluster);
+            }
+
+            if (_cluster is not null)
+            {
+                foreach (var line in _nodes[0].Execute($"SELECT shard_num, host_address, port FROM system.clusters WHERE cluster = {Sql.Literal(_cluster)} FORMAT TabSeparated", inDatabase: false).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var f = line.Split('\t');
+                    _shardByAddress[f[1] + ":" + f[2]] = int.Parse(f[0], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public ClickHouseLocation Location { get; }
+
+    /// <summary>The first server's <c>SELECT version()</c>; anything newer than 18.16 must be gated on it.</summary>
+    public string Version { get; }
+
+    public DataModelCatalog Catalog { get; } = DataModelCatalog.Cim;
+
+    public override string ToString() => Location.ToString();
+
+    /// <summary>The engine re-applies the full filter: pushdown is a superset.</summary>
+    public bool AppliesFilters => false;
+
+    private string Events => _cluster is null ? "events" : "events_all";
+
+    private string RunsTable => _cluster is null ? "runs" : "runs_all";
+
+    public IEnumerable<Row> Scan(ScanRequest request) =>
+        Scan(request, request.PushdownText is { } text ? PushdownAnalyzer.FromFilterText(text) : Pushdown.None, CancellationToken.None);
+
+    public IEnumerable<Row> Scan(ScanRequest request, Pushdown pushdown, CancellationToken cancellation)
+    {
+        if (ClickHouseSql.Where(request.Time, pushdown) is not { } where)
+        {
+            yield break; // contradictory constraints: nothing can match
+        }
+
+        using var response = QueryAnyNode($"SELECT _raw, fields FROM {Events} WHERE {where} ORDER BY ingest, seq FORMAT RowBinary");
+        using var stream = response.Content.ReadAsStream(cancellation);
+        var reader = new RowBinaryReader(stream);
+        var count = 0;
+        while (!ReadEnd(reader))
+        {
+            if ((++count & 1023) == 0)
+            {
+                cancellation.ThrowIfCancellationRequested();
+            }
+
+            var raw = reader.String();
+            var fields = reader.String();
+            yield return RowCodec.Decode(fields, raw);
+        }
+    }
+
+    /// <summary>The end of the answer; a connection lost mid-answer is the store failing, never a short result.</summary>
+    private bool ReadEnd(RowBinaryReader reader)
+    {
+        try
+        {
+            return reader.AtEnd();
+        }
+        catch (Exception e) when (e is IOException and not ClickHouseException or HttpRequestException)
+        {
+            throw new ClickHouseException($"the answer of ClickHouse at {_nodes[0].Address} broke off: {e.Message}", _nodes[0].Address, inner: e);
+        }
+    }
+
+    public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request) => Rows(dataset, request, CancellationToken.None);
+
+    public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request, CancellationToken cancellation)
+    {
+        foreach (var e in Scan(new ScanRequest(request.Time), Pushdown.None, cancellation))
+        {
+            if (DataModelMapper.Matches(dataset, e))
+            {
+                yield return DataModelMapper.Project(dataset, e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes events, then run records. Events ingested through HEC form one batch with a fresh id;
+    /// the notables and risk events of a scheduled window form a batch whose id comes from the
+    /// window (search name and scheduled time), so a window committed by an attempt whose answer
+    /// was lost, and run again, is not written twice.
+    /// </summary>
+    public void Commit(IReadOnlyList<Row> events, IReadOnlyList<RunRecord> runs)
+    {
+        lock (_writeLock)
+        {
+            var ingest = NextIngest();
+            var fresh = new List<Row>();
+            var windows = new Dictionary<string, List<Row>>(StringComparer.Ordinal);
+            foreach (var row in events)
+            {
+                if (WindowKey(row) is { } key)
+                {
+                    (windows.TryGetValue(key, out var list) ? list : windows[key] = []).Add(row);
+                }
+                else
+                {
+                    fresh.Add(row);
+                }
+            }
+
+            if (fresh.Count > 0)
+            {
+                WriteBatch("h" + Guid.NewGuid().ToString("N"), fresh, ingest, knownNew: true);
+            }
+
+            foreach (var (key, rows) in windows)
+            {
+                WriteBatch(key, rows, ingest, knownNew: false);
+            }
+
+            if (runs.Count > 0)
+            {
+                InsertWithRetry($"INSERT INTO {RunsTable} FORMAT RowBinary", EncodeRuns(runs), null);
+            }
+        }
+    }
+
+    /// <summary>A batch id for a scheduled window's notable or risk rows; null for any other event.</summary>
+    private static string? WindowKey(Row row)
+    {
+        var index = row.Get(FieldTable.Index).FirstString();
+        var scheduled = row.Get("orig_scheduled");
+        if (index is not ("notable" or "risk") || scheduled.IsNull)
+        {
+            return null;
+        }
+
+        var text = index + "\n" + row.Get(FieldTable.Source).FirstString() + "\n" + scheduled.ToDisplayString();
+        return "w" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
+    }
+
+    /// <summary>
+    /// Inserts one batch. On failure (or, for a window, always first) it asks which positions of the
+    /// batch ClickHouse holds and sends only the others, a few times; the same query id makes a
+    /// resend wait for an earlier attempt still running rather than race it.
+    /// </summary>
+    private void WriteBatch(string batch, List<Row> rows, ulong ingest, bool knownNew)
+    {
+        var missing = knownNew ? Enumerable.Range(0, rows.Count).ToList() : MissingPositions(batch, rows.Count);
+        for (var attempt = 1; missing.Count > 0; attempt++)
+        {
+            try
+            {
+                var body = EncodeEvents(rows, missing, batch, ingest);
+                var queryId = batch + "-" + missing.Count.ToString(CultureInfo.InvariantCulture);
+                // Never handed to another node blindly: an insert without an answer may have been applied,
+                // so the next attempt (on the next node) sends only what ClickHouse does not hold.
+                _nodes[(attempt - 1) % _nodes.Count].Insert($"INSERT INTO {Events} FORMAT RowBinary", body, queryId, SyncInsert);
+                return;
+            }
+            catch (ClickHouseException e)
+            {
+                if (attempt < 3)
+                {
+                    Thread.Sleep(e.SameQueryRunning ? 1000 : 200 * attempt);
+                    try
+                    {
+                        missing = MissingPositions(batch, rows.Count);
+                        continue;
+                    }
+                    catch (ClickHouseException)
+                    {
+                        // cannot even read which rows arrived (a shard is down): the batch fails as a whole
+                    }
+                }
+
+                if (knownNew)
+                {
+                    // The client is told the batch failed and will resend it under a new id: rows that
+                    // reached some shards are removed, so the resend does not store them twice.
+                    DeleteBatch(batch);
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Removes a failed batch's rows from every shard that answers (an asynchronous mutation; best effort, logged by the caller's error).</summary>
+    private void DeleteBatch(string batch)
+    {
+        foreach (var node in _nodes)
+        {
+            try
+            {
+                node.Execute($"ALTER TABLE events DELETE WHERE batch = {Sql.Literal(batch)}");
+            }
+            catch (ClickHouseException)
+            {
+                // a shard that is down holds none of the batch's rows
+            }
+        }
+    }
+
+    private List<int> MissingPositions(string batch, int count)
+    {
+        var present = new HashSet<int>();
+        foreach (var line in Lines($"SELECT seq FROM {Events} WHERE batch = {Sql.Literal(batch)}"))
+        {
+            present.Add(int.Parse(line, CultureInfo.InvariantCulture));
+        }
+
+        return Enumerable.Range(0, count).Where(i => !present.Contains(i)).ToList();
+    }
+
+    private void InsertWithRetry(string insert, byte[] rows, string? queryId)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                OnAnyNode(n => Done(() => n.Insert(insert, rows, queryId, SyncInsert)));
+                return;
+            }
+            catch (ClickHouseException) when (attempt < 3)
+            {
+                Thread.Sleep(200 * attempt);
+            }
+        }
+    }
+
+    /// <summary>Commit time in nanoseconds, strictly increasing within this process (rows are read back in this order).</summary>
+    private ulong NextIngest()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        _lastIngest = Math.Max(now, _lastIngest + 1);
+        return (ulong)_lastIngest;
+    }
+
+    private static byte[] EncodeEvents(List<Row> rows, List<int> positions, string batch, ulong ingest)
+    {
+        var w = new RowBinaryWriter();
+        var keys = new List<string>();
+        var values = new List<string>();
+        var columnValues = new string?[ClickHouseSchema.FieldColumns.Count];
+        foreach (var i in positions)
+        {
+            var row = rows[i];
+            var time = row.Time;
+            w.Float64(time);
+            w.String((row.Get(FieldTable.Index).FirstString() ?? "main").ToLowerInvariant());
+            w.String(row.Get(FieldTable.Host).FirstString());
+            w.String(row.Get(FieldTable.Source).FirstString());
+            w.String(row.Get(FieldTable.SourceType).FirstString());
+            w.String(EventCode(row));
+            Fields(row, columnValues, keys, values);
+            foreach (var c in columnValues)
+            {
+                w.String(c);
+            }
+
+            w.StringArray(keys);
+            w.StringArray(values);
+            w.String(row.Get(FieldTable.Raw).FirstString());
+            w.String(RowCodec.Encode(row));
+            w.UInt64(ingest);
+            w.String(batch);
+            w.UInt32((uint)i);
+        }
+
+        return w.ToArray();
+    }
+
+    /// <summary>The row's single-valued column fields, and every other field's values as key/value pairs (a multivalue field once per value).</summary>
+    private static void Fields(Row row, string?[] columns, List<string> keys, List<string> values)
+    {
+        Array.Clear(columns);
+        keys.Clear();
+        values.Clear();
+        for (var i = 0; i < row.Count; i++)
+        {
+            var id = row.IdAt(i);
+            if (id == FieldTable.Raw || id == FieldTable.Time)
+            {
+                continue;
+            }
+
+            var name = row.NameAt(i);
+            var v = row.ValueAt(i);
+            if (v.IsNull)
+            {
+                continue;
+            }
+
+            var column = ColumnIndex(name);
+            if (v.Kind == ValueKind.Multi)
+            {
+                foreach (var item in v.Items)
+                {
+                    keys.Add(name);
+                    values.Add(item);
+                }
+            }
+            else if (column >= 0)
+            {
+                columns[column] = v.ToDisplayString();
+            }
+            else
+            {
+                keys.Add(name);
+                values.Add(v.ToDisplayString());
+            }
+        }
+    }
+
+    private static readonly Dictionary<string, int> ColumnIndexes =
+        ClickHouseSchema.FieldColumns.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, StringComparer.Ordinal);
+
+    private static int ColumnIndex(string field) => ColumnIndexes.TryGetValue(field, out var i) ? i : -1;
+
+    private static string? EventCode(Row row)
+    {
+        var v = row.Get("EventCode");
+        if (v.IsNull)
+        {
+            v = row.Get("EventID");
+        }
+
+        return v.IsNull ? null : v.FirstString() ?? v.ToDisplayString();
+    }
+
+    private static byte[] EncodeRuns(IReadOnlyList<RunRecord> runs)
+    {
+        var w = new RowBinaryWriter();
+        foreach (var r in runs)
+        {
+            w.String(r.DetectionId);
+            w.String(r.Detection);
+            w.Float64(r.Scheduled);
+            w.Float64(r.Earliest);
+            w.Float64(r.Latest);
+            w.String(r.Status);
+            w.Int32(r.Results);
+            w.Int32(r.Notables);
+            w.Int32(r.RiskEvents);
+            w.String(r.Error);
+            w.Byte(r.Error is null ? (byte)0 : (byte)1); // has_error: the error column cannot hold null in 18.16 without Nullable
+            w.Float64(r.RanAt);
+        }
+
+        return w.ToArray();
+    }
+
+    public IReadOnlyDictionary<string, double> LastScheduled()
+    {
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in Lines($"SELECT detection_id, max(scheduled) FROM {RunsTable} GROUP BY detection_id FORMAT TabSeparated"))
+        {
+            var tab = line.LastIndexOf('\t');
+            result[Sql.UnescapeTsv(line[..tab])] = double.Parse(line[(tab + 1)..], CultureInfo.InvariantCulture);
+        }
+
+        return result;
+    }
+
+    public bool HasRun(string detectionId, double scheduled) =>
+        QueryText($"SELECT count() FROM {RunsTable} WHERE detection_id = {Sql.Literal(detectionId)} AND scheduled = {Sql.Number(scheduled)} AND status != 'registered'") != "0";
+
+    public IReadOnlyList<RunRecord> Runs(int limit)
+    {
+        // A record resent after a lost answer may be stored twice: LIMIT 1 BY shows it once.
+        using var response = QueryAnyNode(
+            $"SELECT detection_id, detection, scheduled, earliest, latest, status, results, notables, risks, error, has_error, ran_at FROM {RunsTable} "
+            + $"ORDER BY scheduled DESC, detection LIMIT 1 BY detection_id, scheduled, status LIMIT {limit.ToString(CultureInfo.InvariantCulture)} FORMAT RowBinary");
+        var reader = new RowBinaryReader(response.Content.ReadAsStream());
+        var result = new List<RunRecord>();
+        while (!ReadEnd(reader))
+        {
+            var id = reader.String();
+            var name = reader.String();
+            var scheduled = reader.Float64();
+            var earliest = reader.Float64();
+            var latest = reader.Float64();
+            var status = reader.String();
+            var results = reader.Int32();
+            var notables = reader.Int32();
+            var risks = reader.Int32();
+            var error = reader.String();
+            var hasError = reader.Byte() != 0;
+            var ranAt = reader.Float64();
+            result.Add(new RunRecord(id, name, scheduled, earliest, latest, status, results, notables, risks, hasError ? error : null, ranAt));
+        }
+
+        return result;
+    }
+
+    /// <summary>A real write through the Distributed table to every shard (one row each), synchronously.</summary>
+    public void Probe(double now)
+    {
+        var w = new RowBinaryWriter();
+        for (var shard = 0; shard < _nodes.Count; shard++)
+        {
+            w.UInt32((uint)shard);
+            w.Float64(now);
+        }
+
+        var body = w.ToArray();
+        OnAnyNode(n => Done(() => n.Insert($"INSERT INTO {(_cluster is null ? "probe" : "probe_all")} FORMAT RowBinary", body, null, SyncInsert)));
+    }
+
+    public long CountEvents() => long.Parse(QueryText($"SELECT count() FROM {Events}"), CultureInfo.InvariantCulture);
+
+    private string QueryText(string sql) => OnAnyNode(n => n.Execute(sql));
+
+    private IEnumerable<string> Lines(string sql) => QueryText(sql).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    private HttpResponseMessage QueryAnyNode(string sql) => OnAnyNode(n => n.Query(sql));
+
+    /// <summary>
+    /// Runs on the first node that answers: every node has the Distributed tables, so a node that
+    /// is down (no answer at all, as opposed to an error answered by ClickHouse) is passed over.
+    /// </summary>
+    private T OnAnyNode<T>(Func<ClickHouseNode, T> action)
+    {
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                return action(_nodes[i]);
+            }
+            catch (ClickHouseException e) when (e.Code is null && i + 1 < _nodes.Count)
+            {
+                // not answering: the next node
+            }
+            catch (ClickHouseException e) when (ShardDown(e) is { } shard)
+            {
+                // A Distributed read that could not reach a shard: an error naming it, never a short answer.
+                throw new ClickHouseException($"shard {shard} of cluster '{_cluster}' did not answer; the search is stopped rather than answered without its events ({e.Message})", e.Node, e.Code, e);
+            }
+        }
+    }
+
+    /// <summary>"N (HOST:PORT)" for the shard a distributed query could not reach, or null for any other error.</summary>
+    private string? ShardDown(ClickHouseException e)
+    {
+        // 210 NETWORK_ERROR, 209 SOCKET_TIMEOUT, 279 ALL_CONNECTION_TRIES_FAILED
+        if (e.Code is not (209 or 210 or 279))
+        {
+            return null;
+        }
+
+        foreach (var (address, shard) in _shardByAddress)
+        {
+            if (e.Message.Contains(address, StringComparison.Ordinal))
+            {
+                return $"{shard.ToString(CultureInfo.InvariantCulture)} ({address})";
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Done(Action action)
+    {
+        action();
+        return true;
+    }
+
+    public void Dispose()
+    {
+        foreach (var n in _nodes)
+        {
+            n.Dispose();
+        }
+    }
+}
