@@ -36,26 +36,15 @@ internal static class HuntBench
             var fired = 0;
             var withRead = Measure.MedianSeconds(runs, () =>
             {
-                var pass = new SharedPass(engine, set, 0);
-                foreach (var p in paths)
-                {
-                    foreach (var e in InputReader.Read(p))
-                    {
-                        pass.Add(e);
-                    }
-                }
-
-                fired = pass.Run().Count(r => r.Fired);
+                var hunt = new HuntRunner(engine, set, 0);
+                hunt.Read(paths.SelectMany(p => InputReader.Read(p)));
+                fired = hunt.Finish().Count(r => r.Fired);
             });
             var parsedOnly = Measure.MedianSeconds(runs, () =>
             {
-                var pass = new SharedPass(engine, set, 0);
-                foreach (var e in events)
-                {
-                    pass.Add(e);
-                }
-
-                _ = pass.Run();
+                var hunt = new HuntRunner(engine, set, 0);
+                hunt.Read(events);
+                _ = hunt.Finish();
             });
             Console.WriteLine($"| {n} | {events.Count:N0} | {withRead:0.00} | {parsedOnly:0.00} | {fired} |");
         }
@@ -96,19 +85,17 @@ internal static class HuntBench
         var userId = FieldTable.Intern("user");
         GC.Collect();
         var sw = Stopwatch.StartNew();
-        var pass = new SharedPass(engine, detections, 0);
+        var hunt = new HuntRunner(engine, detections, 0);
+        var pass = hunt.Pass;
         Console.Error.WriteLine($"  set up {sw.Elapsed.TotalSeconds:0.0} s");
 
         // ESCUDO_BENCH_GENERATE_ONLY=1 times the corpus generator alone. ESCUDO_BENCH_OVERLAP=1 runs
-        // the generator on its own thread, as the reader runs in `escudo hunt`, filling batches of
-        // 256 into a bounded queue that this thread offers to the pass.
+        // the generator on the hunt's reader thread, as the input reader runs in `escudo hunt`.
         var generateOnly = Environment.GetEnvironmentVariable("ESCUDO_BENCH_GENERATE_ONLY") == "1";
         var overlap = Environment.GetEnvironmentVariable("ESCUDO_BENCH_OVERLAP") == "1";
-        using var queue = new System.Collections.Concurrent.BlockingCollection<Row[]>(boundedCapacity: 64);
-        var batch = new List<Row>(256);
         var hosts = Enumerable.Range(0, 1000).Select(h => Value.FromString($"host-{h:D4}.corp.example")).ToArray();
         var users = Enumerable.Range(0, 5000).Select(u => Value.FromString($"user{u}")).ToArray();
-        void Generate()
+        IEnumerable<Row> Generate()
         {
             for (long i = 0; i < total; i++)
             {
@@ -134,57 +121,23 @@ internal static class HuntBench
                     e.Set(FieldTable.Time, Value.FromNumber(t + (cycle * span)));
                 }
 
-                if (generateOnly)
-                {
-                    continue;
-                }
-
-                if (!overlap)
-                {
-                    pass.Add(e);
-                    continue;
-                }
-
-                batch.Add(e);
-                if (batch.Count == 256)
-                {
-                    queue.Add([.. batch]);
-                    batch.Clear();
-                }
-            }
-
-            if (batch.Count > 0)
-            {
-                queue.Add([.. batch]);
+                yield return e;
             }
         }
 
-        if (!overlap)
+        if (overlap && !generateOnly)
         {
-            Generate();
+            hunt.Read(Generate());
         }
         else
         {
-            var generator = Task.Run(() =>
+            foreach (var e in Generate())
             {
-                try
+                if (!generateOnly)
                 {
-                    Generate();
-                }
-                finally
-                {
-                    queue.CompleteAdding();
-                }
-            });
-            foreach (var rows in queue.GetConsumingEnumerable())
-            {
-                foreach (var row in rows)
-                {
-                    pass.Add(row);
+                    pass.Add(e);
                 }
             }
-
-            generator.GetAwaiter().GetResult();
         }
 
         var passSeconds = sw.Elapsed.TotalSeconds;
@@ -204,7 +157,7 @@ internal static class HuntBench
         // out would (held together, 10 M events' notables and risk events alone take over 1 GiB).
         var runs = new (string Name, double Seconds, int Results, int Notables, int Risks, bool Fired)[detections.Count];
         var allocatedBefore = GC.GetTotalAllocatedBytes();
-        pass.Run((i, r) => runs[i] = (r.Detection.Name, r.Seconds, r.Results.Count, r.Notables.Count, r.RiskEvents.Count, r.Fired));
+        hunt.Finish((i, r) => runs[i] = (r.Detection.Name, r.Seconds, r.Results.Count, r.Notables.Count, r.RiskEvents.Count, r.Fired));
         Console.Error.WriteLine($"  finishing allocated {(GC.GetTotalAllocatedBytes() - allocatedBefore) / 1048576.0:N0} MiB");
         var totalSeconds = sw.Elapsed.TotalSeconds;
         foreach (var slow in runs.OrderByDescending(r => r.Seconds).Take(8))
@@ -225,14 +178,9 @@ internal static class HuntBench
     public static int Retention(string contentDir, string[] paths)
     {
         var content = ContentFolder.Load(contentDir);
-        var pass = new SharedPass(new DetectionEngine(content), Runnable(content), 0);
-        foreach (var p in paths)
-        {
-            foreach (var e in InputReader.Read(p))
-            {
-                pass.Add(e);
-            }
-        }
+        var hunt = new HuntRunner(new DetectionEngine(content), Runnable(content), 0);
+        hunt.Read(paths.SelectMany(p => InputReader.Read(p)));
+        var pass = hunt.Pass;
 
         Console.WriteLine($"events {pass.EventCount:N0}, keyed scans {pass.KeyedScans}, unkeyed scans {pass.UnkeyedScans}");
         Console.WriteLine("prefilter fields: " + string.Join(", ", pass.PrefilterFields()));

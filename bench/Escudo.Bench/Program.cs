@@ -14,6 +14,7 @@ using Escudo.Bench;
 //   tests <content> <datasets>        `escudo test` over 100 ESCU detections pointed at local recordings
 //   retention <content> <paths>...    what the shared pass keeps in memory, per detection
 //   smoke <content> <paths>...        a few seconds of each, to check the harness still works
+//   crc                               EVTX chunk checksums over real recordings (BenchmarkDotNet; ESCUDO_BENCH_EVTX=folder)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length == 0)
 {
@@ -33,6 +34,7 @@ return args[0] switch
     "smoke" => Smoke(rest),
     "retention" => HuntBench.Retention(rest[0], rest[1..]),
     "tests" => TestBench.Run(rest[0], rest[1]),
+    "crc" => Crc32Bench.Run(),
     _ => 2,
 };
 

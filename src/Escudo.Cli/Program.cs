@@ -18,7 +18,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand());
         root.Subcommands.Add(ExplainCommand());
         root.Subcommands.Add(NewTestCommand());
-        root.Subcommands.Add(Escudo.Server.ServeCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         // No response files: System.CommandLine would read `@d` (a Splunk time modifier, as in
         // `--earliest @d`) as "expand the file named d". Every argument reaches its option as text.
         return root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).Invoke();

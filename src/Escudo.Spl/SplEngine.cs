@@ -71,6 +71,9 @@ public sealed record CompileResult(CompiledSearch? Search, Pipeline? Syntax, str
 {
     public bool Success => Search is not null;
 
+    /// <summary>True when the text expanded and parsed (planning may still have failed).</summary>
+    public bool Parsed => Syntax is not null;
+
     /// <summary>The search after macro expansion and comment removal, when expansion succeeded.</summary>
     public string? ExpandedText { get; init; }
 }

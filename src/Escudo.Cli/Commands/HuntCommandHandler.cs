@@ -125,22 +125,12 @@ internal static class HuntCommandHandler
         var engine = new DetectionEngine(content);
         TimeRange? range = o.UseTimeRange ? new TimeRange(RelativeTime.Resolve("-70m@m", now), RelativeTime.Resolve("-10m@m", now)) : null;
 
-        var firstPass = selected.Where(d => !d.Type.Equals("Correlation", StringComparison.OrdinalIgnoreCase)).ToList();
-        var correlations = selected.Where(d => d.Type.Equals("Correlation", StringComparison.OrdinalIgnoreCase)).ToList();
-
         // One pass over the input: every event is read, mapped and offered to the detections once.
-        var pass = new SharedPass(engine, firstPass, now, range);
+        var hunt = new HuntRunner(engine, selected, now, range);
         var inputs = new InputSet(o.Inputs, o.Read, o.InputFlags);
-        ReadWithProgress(inputs, pass, readiness);
+        ReadWithProgress(inputs, hunt, readiness);
         var inputStatus = inputs.Finish();
-        var runs = pass.Run();
-
-        // Risk-based alerting: the first pass's risk events are the Risk data model for correlations.
-        var riskStore = new MemoryStore(runs.SelectMany(r => r.RiskEvents).ToList());
-        foreach (var d in correlations)
-        {
-            runs.Add(engine.Run(d, riskStore, now, range));
-        }
+        var runs = hunt.Finish();
 
         var hits = HuntTimeline.Hits(runs);
         var shown = hits.Where(filter.Keeps).ToList();
@@ -158,7 +148,7 @@ internal static class HuntCommandHandler
         // As in the contract's example, total = run + unsupported (the detections selected); the
         // ones left out (experimental unless asked, --only/--exclude/--type) are counted apart.
         var available = content.Detections.Count(d => !d.IsDeprecated) + content.Invalid.Count(d => !d.IsDeprecated);
-        var summary = new HuntSummary(pass.EventCount, runs.Count, available - runs.Count, runs, clock.Elapsed.TotalSeconds)
+        var summary = new HuntSummary(hunt.EventCount, runs.Count, available - runs.Count, runs, clock.Elapsed.TotalSeconds)
         {
             Hits = hits,
             TimelineHits = shown.Count,
@@ -296,7 +286,7 @@ internal static class HuntCommandHandler
         return files;
     }
 
-    private static void ReadWithProgress(InputSet inputs, SharedPass pass, DataReadiness readiness)
+    private static void ReadWithProgress(InputSet inputs, HuntRunner hunt, DataReadiness readiness)
     {
         var files = InputFiles(inputs.Paths);
         var totalBytes = files.Sum(f => f.Bytes);
@@ -328,50 +318,15 @@ internal static class HuntCommandHandler
             }
         }
 
-        // Parsing and matching overlap: one thread reads and maps events, this one offers them to
-        // the detections. The bounded queue keeps memory flat however large the input.
-        void ReadAll(Action<long>? tick)
-        {
-            using var queue = new System.Collections.Concurrent.BlockingCollection<Row[]>(boundedCapacity: 64);
-            var reader = Task.Run(() =>
+        // Parsing and matching overlap (see HuntRunner.Read): the reader thread observes each event.
+        void ReadAll(Action<long>? tick) => hunt.Read(
+            inputs.Read(),
+            row =>
             {
-                try
-                {
-                    var batch = new List<Row>(256);
-                    foreach (var row in inputs.Read())
-                    {
-                        readiness.Observe(row);
-                        Track(row);
-                        batch.Add(row);
-                        if (batch.Count == 256)
-                        {
-                            queue.Add([.. batch]);
-                            batch.Clear();
-                        }
-                    }
-
-                    if (batch.Count > 0)
-                    {
-                        queue.Add([.. batch]);
-                    }
-                }
-                finally
-                {
-                    queue.CompleteAdding();
-                }
-            });
-            foreach (var batch in queue.GetConsumingEnumerable())
-            {
-                foreach (var row in batch)
-                {
-                    pass.Add(row);
-                }
-
-                tick?.Invoke(pass.EventCount);
-            }
-
-            reader.GetAwaiter().GetResult();
-        }
+                readiness.Observe(row);
+                Track(row);
+            },
+            tick);
 
         if (!Console.IsErrorRedirected)
         {

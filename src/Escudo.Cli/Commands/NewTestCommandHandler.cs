@@ -38,7 +38,7 @@ internal static class NewTestCommandHandler
                 return SearchCommandHandler.ReportCompileError(compiled);
             }
 
-            if (compiled.Syntax!.Commands.Count != 1 || compiled.Syntax.Commands[0] is not Spl.Syntax.Ast.SearchCommand)
+            if (!Spl.Facts.SearchFacts.IsPlainFilter(compiled))
             {
                 Console.Error.WriteLine("escudo: --search must be a plain filter (no pipes): it selects which events go into the dataset");
                 return 2;

@@ -159,7 +159,7 @@ public sealed class DetectionTestRunner(ContentFolder content, string? datasetsR
         {
             var text = AlertBuilder.Fill(dd.Search.Replace("%original_detection_search%", d.Search, StringComparison.Ordinal), run.Results[0]);
             var parsed = SplEngine.Compile(text, new Spl.Execution.SearchContext { Macros = _content.Macros, Lookups = _content.Lookups });
-            if (parsed.Syntax is null && parsed.Diagnostic is { } diag)
+            if (!parsed.Parsed && parsed.Diagnostic is { } diag)
             {
                 problems.Add($"drilldown `{dd.Name}` does not parse: {diag.Message}");
             }

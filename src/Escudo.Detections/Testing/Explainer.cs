@@ -4,7 +4,7 @@ using Escudo.Core.Storage;
 using Escudo.Detections.Content;
 using Escudo.Spl;
 using Escudo.Spl.Execution;
-using Escudo.Spl.Syntax.Ast;
+using Escudo.Spl.Facts;
 
 namespace Escudo.Detections.Testing;
 
@@ -18,22 +18,20 @@ public static class Explainer
     public static string Explain(Detection d, string expandedSearch, SearchContext ctx)
     {
         var sb = new StringBuilder();
-        var parsed = SplEngine.Parse(expandedSearch);
-        if (!parsed.Success)
+        if (SearchFacts.Leading(expandedSearch, out var error) is not { } leading)
         {
-            return "the search does not parse: " + parsed.Diagnostic.Format(expandedSearch);
+            return "the search does not parse: " + error!.Format(expandedSearch);
         }
 
-        var first = parsed.Value.Commands[0];
-        if (first is SearchCommand search)
+        if (leading.Kind == LeadingKind.Events)
         {
             var events = ctx.Events.Scan(ScanRequest.All).ToList();
             sb.Append("base search over ").Append(events.Count).AppendLine(" events:");
-            Clauses(sb, search.Expr, events, ctx, expandedSearch);
+            Clauses(sb, leading.Clauses, events, ctx);
         }
-        else if (first is TstatsCommand tstats && ctx.DataModels is { } dms)
+        else if (leading.Kind == LeadingKind.DataModel && ctx.DataModels is { } dms)
         {
-            var name = tstats.DataModel ?? "?";
+            var name = leading.DataModel ?? "?";
             var ds = dms.Catalog.Resolve(name);
             if (ds is null)
             {
@@ -43,10 +41,7 @@ public static class Explainer
             {
                 var rows = dms.Rows(ds, ScanRequest.All).ToList();
                 sb.Append("data model ").Append(ds.FullName).Append(" (").Append(ds.ConstraintText).Append("): ").Append(rows.Count).AppendLine(" rows");
-                if (tstats.Where is not null)
-                {
-                    Clauses(sb, tstats.Where, rows, ctx, expandedSearch);
-                }
+                Clauses(sb, leading.Clauses, rows, ctx);
             }
         }
 
@@ -64,13 +59,12 @@ public static class Explainer
         return sb.ToString().TrimEnd();
     }
 
-    private static void Clauses(StringBuilder sb, SearchExpr expr, List<Row> rows, SearchContext ctx, string text)
+    private static void Clauses(StringBuilder sb, IReadOnlyList<SearchClause> terms, List<Row> rows, SearchContext ctx)
     {
-        var terms = expr is SearchAnd and ? and.Terms : [expr];
         IEnumerable<Row> surviving = rows;
         foreach (var term in terms)
         {
-            var clause = text.Substring(term.Span.Start, Math.Min(term.Span.Length, text.Length - term.Span.Start));
+            var clause = term.Text;
             if (clause.Length > 100)
             {
                 clause = clause[..97] + "...";
@@ -79,7 +73,7 @@ public static class Explainer
             Func<Row, bool> pred;
             try
             {
-                pred = SearchPredicateCompiler.Compile(term, ctx);
+                pred = term.Predicate(ctx);
             }
             catch (Core.Diagnostics.DiagnosticException e)
             {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using Escudo.Ingest.Windows;
 using Escudo.Ingest.Xml;
 
@@ -369,7 +370,7 @@ public sealed class EvtxFile : IDisposable
 
         HeaderChunkCount = BinaryPrimitives.ReadUInt16LittleEndian(h[42..]);
         var stored = BinaryPrimitives.ReadUInt32LittleEndian(h[124..]);
-        var computed = Crc32.Compute(h[..120]);
+        var computed = Crc32.HashToUInt32(h[..120]);
         if (stored != computed)
         {
             report(new IngestProblem(_name, 124, "file header", $"header CRC32 mismatch (stored 0x{stored:x8}, computed 0x{computed:x8})"));
@@ -413,7 +414,10 @@ public sealed class EvtxFile : IDisposable
         var freeSpace = BinaryPrimitives.ReadUInt32LittleEndian(chunk[48..]);
         var storedDataCrc = BinaryPrimitives.ReadUInt32LittleEndian(chunk[52..]);
         var storedHeaderCrc = BinaryPrimitives.ReadUInt32LittleEndian(chunk[124..]);
-        var headerCrc = Crc32.Append(Crc32.Compute(chunk[..120]), chunk[128..ChunkHeaderSize]);
+        var headerHash = new Crc32();
+        headerHash.Append(chunk[..120]);
+        headerHash.Append(chunk[128..ChunkHeaderSize]);
+        var headerCrc = headerHash.GetCurrentHashAsUInt32();
         if (headerCrc != storedHeaderCrc)
         {
             // Checksums are advisory here: the records are still decoded one by one and each is
@@ -425,7 +429,7 @@ public sealed class EvtxFile : IDisposable
         if (freeSpace >= ChunkHeaderSize && freeSpace <= (uint)chunk.Length)
         {
             limit = (int)freeSpace;
-            var dataCrc = Crc32.Compute(chunk[ChunkHeaderSize..limit]);
+            var dataCrc = Crc32.HashToUInt32(chunk[ChunkHeaderSize..limit]);
             if (dataCrc != storedDataCrc)
             {
                 report(new IngestProblem(_name, fileOffset + 52, "chunk records", $"chunk {chunkIndex} records CRC32 mismatch (stored 0x{storedDataCrc:x8}, computed 0x{dataCrc:x8})"));

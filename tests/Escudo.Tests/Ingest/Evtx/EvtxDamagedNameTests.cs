@@ -42,9 +42,9 @@ public sealed class EvtxDamagedNameTests : IDisposable
         chunk[at + 2 + 2] = (byte)'<'; // "C<mputer"
 
         var freeSpace = (int)BinaryPrimitives.ReadUInt32LittleEndian(chunk[48..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(chunk[52..], Crc32.Compute(chunk[512..freeSpace]));
+        BinaryPrimitives.WriteUInt32LittleEndian(chunk[52..], System.IO.Hashing.Crc32.HashToUInt32(chunk[512..freeSpace]));
         var header = chunk[..120].ToArray().Concat(chunk[128..512].ToArray()).ToArray();
-        BinaryPrimitives.WriteUInt32LittleEndian(chunk[124..], Crc32.Compute(header));
+        BinaryPrimitives.WriteUInt32LittleEndian(chunk[124..], System.IO.Hashing.Crc32.HashToUInt32(header));
         File.WriteAllBytes(_file, bytes);
         return _file;
     }

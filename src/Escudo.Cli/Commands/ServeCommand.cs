@@ -1,9 +1,10 @@
 using System.CommandLine;
+using Escudo.Server;
 
-namespace Escudo.Server;
+namespace Escudo.Cli.Commands;
 
 /// <summary><c>escudo serve --data DIR --content DIR [--listen 127.0.0.1:8088] [--hec-token TOKEN]... [--config FILE]</c>.</summary>
-public static class ServeCommand
+internal static class ServeCommand
 {
     public static Command Create()
     {
