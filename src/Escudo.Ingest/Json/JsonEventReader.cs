@@ -203,6 +203,8 @@ public static class JsonEventReader
                 Opcode = Str(obj, "OpcodeValue"),
                 Keywords = obj.TryGetProperty("Keywords", out var kw) ? KeywordsHex(kw) : null,
                 UserId = Str(obj, "UserID"),
+                ActivityId = Str(obj, "ActivityID"),
+                RelatedActivityId = Str(obj, "RelatedActivityID"),
                 SystemTime = SystemTimeOf(obj),
             };
             foreach (var p in obj.EnumerateObject())
@@ -291,9 +293,14 @@ public static class JsonEventReader
         _ => null,
     };
 
-    public static string EscapeXml(string s)
+    /// <summary>
+    /// Escapes a value for a single-quoted attribute, or (<paramref name="text"/>) for element
+    /// content, where Windows' rendering (and the EVTX reader's) leaves quotes as they are:
+    /// a command line with quotes reads the same from JSON as from EVTX.
+    /// </summary>
+    public static string EscapeXml(string s, bool text = false)
     {
-        if (s.AsSpan().IndexOfAny("&<>'\"") < 0)
+        if (s.AsSpan().IndexOfAny(text ? "&<>" : "&<>'\"") < 0)
         {
             return s;
         }
@@ -301,6 +308,12 @@ public static class JsonEventReader
         var sb = new StringBuilder(s.Length + 16);
         foreach (var c in s)
         {
+            if (text && c is '\'' or '"')
+            {
+                sb.Append(c);
+                continue;
+            }
+
             sb.Append(c switch
             {
                 '&' => "&amp;",
@@ -342,7 +355,18 @@ public static class JsonEventReader
         }
 
         Element(sb, "EventRecordID", w.EventRecordId);
-        sb.Append("<Correlation/>");
+        sb.Append("<Correlation");
+        if (w.ActivityId is not null)
+        {
+            sb.Append(" ActivityID='").Append(EscapeXml(w.ActivityId)).Append('\'');
+        }
+
+        if (w.RelatedActivityId is not null)
+        {
+            sb.Append(" RelatedActivityID='").Append(EscapeXml(w.RelatedActivityId)).Append('\'');
+        }
+
+        sb.Append("/>");
         if (w.ProcessId is not null || w.ThreadId is not null)
         {
             sb.Append("<Execution ProcessID='").Append(EscapeXml(w.ProcessId ?? string.Empty)).Append("' ThreadID='").Append(EscapeXml(w.ThreadId ?? string.Empty)).Append("'/>");
@@ -362,7 +386,9 @@ public static class JsonEventReader
         sb.Append("</System><EventData>");
         foreach (var (k, v) in w.Data)
         {
-            sb.Append("<Data Name='").Append(EscapeXml(k ?? string.Empty)).Append("'>").Append(EscapeXml(v)).Append("</Data>");
+            // An empty item closes itself, as Windows renders it (EventData_Xml reads the same from either).
+            sb.Append("<Data Name='").Append(EscapeXml(k ?? string.Empty)).Append('\'');
+            _ = v.Length == 0 ? sb.Append("/>") : sb.Append('>').Append(EscapeXml(v, text: true)).Append("</Data>");
         }
 
         sb.Append("</EventData></Event>");
@@ -373,7 +399,7 @@ public static class JsonEventReader
     {
         if (value is not null)
         {
-            sb.Append('<').Append(name).Append('>').Append(EscapeXml(value)).Append("</").Append(name).Append('>');
+            sb.Append('<').Append(name).Append('>').Append(EscapeXml(value, text: true)).Append("</").Append(name).Append('>');
         }
     }
 }
