@@ -44,6 +44,10 @@ public static class JsonEventReader
         CollectorKeys.Contains(p.Name)
         || (p.Name == "EventType" && p.Value.ValueKind == JsonValueKind.String && CollectorEventTypes.Contains(p.Value.GetString()!));
 
+    private static bool IsCollectorField(string name, JsonValueKind kind, string? text) =>
+        CollectorKeys.Contains(name)
+        || (name == "EventType" && kind == JsonValueKind.String && CollectorEventTypes.Contains(text!));
+
     /// <summary>Lines that fail, with no event read before them, after which a file is taken not to be JSON lines.</summary>
     private const int MaxLinesWithoutEvent = 1000;
 
@@ -92,6 +96,33 @@ public static class JsonEventReader
     }
 
     private static (Row? Row, string? Problem) Parse(string line, EventReadOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            if (FromFlatWindowsLine(line, options) is { } fast)
+            {
+                return (fast, null);
+            }
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException)
+        {
+            // The document path meets the same value and reports it as a problem of the line.
+        }
+
+        return ParseDocument(line, options);
+    }
+
+    /// <summary>
+    /// The document path: the line parsed into a <see cref="JsonDocument"/>. Every line the fast
+    /// path (<see cref="FromFlatWindowsLine"/>) leaves comes here, and so do the lines that the
+    /// differential test reads both ways.
+    /// </summary>
+    internal static (Row? Row, string? Problem) ParseDocument(string line, EventReadOptions options)
     {
         if (string.IsNullOrWhiteSpace(line))
         {
@@ -217,13 +248,7 @@ public static class JsonEventReader
                 w.Data.Add(new(p.Name, Escudo.Core.Text.JsonFlattener.Scalar(p.Value)));
             }
 
-            // The fields come from parsing the XML rendered for _raw, not from the JSON values
-            // directly: every value is escaped as it is rendered, so what a search sees is exactly
-            // what reading _raw back (export, new-test datasets) gives, and no value can add an
-            // element, a field or another event.
-            var xml = RenderXml(w);
-            var parsed = Xml.WindowsXmlParser.Parse(xml) ?? w;
-            return WindowsEventMapper.ToRow(parsed, xml, options.Source, options.SourceType, options.Host, options.Index);
+            return FromWindowsEvent(w, options);
         }
 
         // Any other object: each leaf becomes a field (a.b, a{}.c) as Splunk's JSON extraction does.
@@ -256,19 +281,101 @@ public static class JsonEventReader
         return row;
     }
 
-    private static string? SystemTimeOf(JsonElement obj)
+    private static Row FromWindowsEvent(WindowsEvent w, EventReadOptions options)
     {
-        if (Str(obj, "@timestamp") is { } iso && DateTimeOffset.TryParse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var dto))
+        // The fields come from parsing the XML rendered for _raw, not from the JSON values
+        // directly: every value is escaped as it is rendered, so what a search sees is exactly
+        // what reading _raw back (export, new-test datasets) gives, and no value can add an
+        // element, a field or another event.
+        var xml = RenderXml(w);
+        var parsed = Xml.WindowsXmlParser.Parse(xml) ?? w;
+        return WindowsEventMapper.ToRow(parsed, xml, options.Source, options.SourceType, options.Host, options.Index);
+    }
+
+    /// <summary>One scanner per thread: its property list is reused from line to line.</summary>
+    [ThreadStatic]
+    private static JsonLineScan? t_scan;
+
+    /// <summary>
+    /// The fast path for the common shape, a flat Windows event (NXLog, Winlogbeat-style
+    /// recordings): the line's top-level properties read with <see cref="Utf8JsonReader"/> into
+    /// the same <see cref="WindowsEvent"/> the document path builds (<see cref="FromObject"/>),
+    /// without a <see cref="JsonDocument"/>. Null for anything else (a HEC envelope, another
+    /// object, a line that is not valid JSON), which the document path then reads and reports.
+    /// </summary>
+    internal static Row? FromFlatWindowsLine(string line, EventReadOptions options)
+    {
+        var scan = t_scan ??= new JsonLineScan();
+        if (!scan.TryRead(line)
+            || scan.TryGet("event", out var evKind, out _) && evKind is JsonValueKind.String or JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var eventId = scan.Str("EventID") ?? scan.Str("EventCode") ?? scan.Str("event_id");
+        var channel = scan.Str("Channel") ?? scan.Str("channel");
+        if (eventId is null || channel is null)
+        {
+            return null;
+        }
+
+        var w = new WindowsEvent
+        {
+            EventId = eventId,
+            Channel = channel,
+            Provider = scan.Str("SourceName") ?? scan.Str("ProviderName") ?? scan.Str("Provider"),
+            ProviderGuid = scan.Str("ProviderGuid"),
+            Computer = scan.Str("Hostname") ?? scan.Str("Computer") ?? scan.Str("computer_name"),
+            EventRecordId = scan.Str("RecordNumber") ?? scan.Str("EventRecordID"),
+            ProcessId = scan.Str("ExecutionProcessID"),
+            ThreadId = scan.Str("ThreadID"),
+            Version = scan.Str("Version"),
+            Level = scan.Str("Level"),
+            Task = scan.Str("Task"),
+            Opcode = scan.Str("OpcodeValue"),
+            Keywords = scan.TryGet("Keywords", out var kwKind, out var kw) ? KeywordsHex(kwKind, kw) : null,
+            UserId = scan.Str("UserID"),
+            SystemTime = SystemTimeOf(scan.Str("@timestamp"), scan.Str("TimeCreated")),
+        };
+        foreach (var (name, kind, text) in scan.Properties)
+        {
+            if (IsCollectorField(name, kind, text) || kind is JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            w.Data.Add(new(name, text!));
+        }
+
+        return FromWindowsEvent(w, options);
+    }
+
+    private static string? SystemTimeOf(JsonElement obj) => SystemTimeOf(Str(obj, "@timestamp"), Str(obj, "TimeCreated"));
+
+    private static string? SystemTimeOf(string? timestamp, string? timeCreated)
+    {
+        if (timestamp is { } iso && DateTimeOffset.TryParse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var dto))
         {
             return dto.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'00Z'", CultureInfo.InvariantCulture);
         }
 
-        if (Str(obj, "TimeCreated") is { } tc && DateTimeOffset.TryParse(tc, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out dto))
+        if (timeCreated is { } tc && DateTimeOffset.TryParse(tc, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out dto))
         {
             return dto.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'00Z'", CultureInfo.InvariantCulture);
         }
 
         return null;
+    }
+
+    /// <summary>The fast path's <see cref="KeywordsHex(JsonElement)"/>.</summary>
+    private static string? KeywordsHex(JsonValueKind kind, string? text)
+    {
+        if (kind == JsonValueKind.Number && text is not null && JsonLineScan.TryGetInt64(text, out var l))
+        {
+            return "0x" + ((ulong)l).ToString("x", CultureInfo.InvariantCulture);
+        }
+
+        return kind == JsonValueKind.String ? text : null;
     }
 
     /// <summary>NXLog writes Keywords as a signed 64-bit integer; Windows renders it as hex.</summary>
