@@ -5,6 +5,7 @@ using Escudo.Core.Time;
 using Escudo.Detections.Content;
 using Escudo.Detections.Store;
 using Escudo.Spl.Execution;
+using Escudo.Spl.Execution.Operators;
 using Escudo.Spl.Facts;
 
 namespace Escudo.Detections.Running;

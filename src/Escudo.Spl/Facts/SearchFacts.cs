@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Escudo.Spl.Execution;
+using Escudo.Spl.Execution.Operators;
 using Escudo.Spl.Macros;
 using Escudo.Spl.Syntax.Ast;
 
