@@ -5,9 +5,9 @@ using Escudo.Core.Time;
 using Escudo.Core.Values;
 using Escudo.Spl;
 using Escudo.Spl.Execution;
-using Escudo.Spl.Planning;
 using Escudo.Spl.Functions.Eval;
 using Escudo.Spl.Macros;
+using Escudo.Spl.Planning;
 using Escudo.Spl.Syntax;
 using Escudo.Tests.Golden;
 
