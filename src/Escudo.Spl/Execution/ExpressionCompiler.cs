@@ -15,7 +15,7 @@ namespace Escudo.Spl.Execution;
 /// <c>.</c> always concatenates, comparisons are numeric when both sides are numbers and
 /// case-sensitive string comparisons otherwise, and any null operand makes the result null.
 /// </summary>
-public sealed class ExpressionCompiler(SearchContext context)
+internal sealed class ExpressionCompiler(SearchContext context)
 {
     public SearchContext Context { get; } = context;
 
@@ -315,7 +315,7 @@ public sealed class ExpressionCompiler(SearchContext context)
 }
 
 /// <summary>SQL-style LIKE patterns (<c>%</c> any run, <c>_</c> one character), cached as regexes.</summary>
-public static class LikePattern
+internal static class LikePattern
 {
     /// <summary>
     /// Longer patterns (typically a field's value used as the pattern) are matched directly: building

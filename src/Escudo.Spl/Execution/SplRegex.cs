@@ -10,7 +10,7 @@ namespace Escudo.Spl.Execution;
 /// (backreferences, lookarounds, atomic groups). A match that times out counts as no match and is
 /// reported by the caller; it never stops the search.
 /// </summary>
-public static class SplRegex
+internal static class SplRegex
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(250);
 

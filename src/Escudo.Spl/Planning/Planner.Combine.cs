@@ -10,7 +10,7 @@ using Escudo.Spl.Syntax.Ast;
 
 namespace Escudo.Spl.Planning;
 
-public sealed partial class Planner
+internal sealed partial class Planner
 {
     private LookupTable FindLookup(string name, Core.Text.TextSpan span) =>
         Context.Lookups?.Find(name) ?? throw new DiagnosticException(SplDiagnostics.UnknownLookup(name, span));

@@ -12,7 +12,7 @@ using Escudo.Spl.Syntax.Ast;
 
 namespace Escudo.Spl.Planning;
 
-public sealed partial class Planner
+internal sealed partial class Planner
 {
     /// <summary>
     /// convert (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Convert):

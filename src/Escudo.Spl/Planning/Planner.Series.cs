@@ -10,7 +10,7 @@ namespace Escudo.Spl.Planning;
 /// accum, delta, autoregress (values across consecutive results, in the order they arrive), nomv,
 /// untable and xyseries. State lives inside each run, so a plan run twice starts afresh.
 /// </summary>
-public sealed partial class Planner
+internal sealed partial class Planner
 {
     /// <summary>
     /// accum (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Accum): the

@@ -8,7 +8,7 @@ namespace Escudo.Spl.Execution.Operators;
 /// its rows. <see cref="Run"/> can be replaced, so the shared pass can feed the subsearch while it
 /// reads and hand its finished results instead of reading the store again.
 /// </summary>
-public sealed class NestedSearch(CompiledSearch search)
+internal sealed class NestedSearch(CompiledSearch search)
 {
     public CompiledSearch Search { get; } = search;
 

@@ -6,7 +6,7 @@ using Escudo.Spl.Functions.Stats;
 namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>One compiled aggregation: where its input comes from and where its result goes.</summary>
-public sealed record AggregationPlan(AggregateFunction Function, CompiledExpr? Input, bool InputIsCondition, int OutputId, string OutputName);
+internal sealed record AggregationPlan(AggregateFunction Function, CompiledExpr? Input, bool InputIsCondition, int OutputId, string OutputName);
 
 /// <summary>
 /// stats, eventstats and streamstats
@@ -15,7 +15,7 @@ public sealed record AggregationPlan(AggregateFunction Function, CompiledExpr? I
 /// null joins no group), aggregates each group, and for stats emits one row per group sorted by
 /// the group values. Without by fields, stats emits one row even over no input.
 /// </summary>
-public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> aggregations, IReadOnlyList<int> byIds, string description, long maxGroups, SearchBudget? budget = null) : Operator
+internal sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> aggregations, IReadOnlyList<int> byIds, string description, long maxGroups, SearchBudget? budget = null) : Operator
 {
     public override bool Mutates => kind != "stats";
 
@@ -958,7 +958,7 @@ public sealed class StatsOperator(string kind, IReadOnlyList<AggregationPlan> ag
 }
 
 /// <summary>streamstats options (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Streamstats).</summary>
-public sealed record StreamStatsOptions(int Window, bool Current, bool Global, double? TimeWindow, bool ResetOnChange, CompiledExpr? ResetBefore, CompiledExpr? ResetAfter)
+internal sealed record StreamStatsOptions(int Window, bool Current, bool Global, double? TimeWindow, bool ResetOnChange, CompiledExpr? ResetBefore, CompiledExpr? ResetAfter)
 {
     public static readonly StreamStatsOptions Default = new(0, true, true, null, false, null, null);
 }
