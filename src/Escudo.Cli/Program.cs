@@ -5,7 +5,7 @@ using Escudo.Ingest.Sources;
 namespace Escudo.Cli;
 
 /// <summary>The `escudo` command line, per shared/CONTRACT.md.</summary>
-public static class Program
+internal static class Program
 {
     public static int Main(string[] args)
     {

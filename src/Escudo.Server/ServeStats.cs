@@ -1,7 +1,7 @@
 namespace Escudo.Server;
 
 /// <summary>Counters for <c>GET /escudo/stats</c>.</summary>
-public sealed class ServeStats
+internal sealed class ServeStats
 {
     private long _events;
     private long _bytes;

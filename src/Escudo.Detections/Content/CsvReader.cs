@@ -3,7 +3,7 @@ using System.Text;
 namespace Escudo.Detections.Content;
 
 /// <summary>RFC 4180 CSV (quoted fields, doubled quotes, newlines inside quotes), as Splunk lookup files are written.</summary>
-public static class CsvReader
+internal static class CsvReader
 {
     public static (List<string> Columns, List<string[]> Rows) Read(string path)
     {

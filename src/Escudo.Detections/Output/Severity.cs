@@ -1,7 +1,7 @@
 namespace Escudo.Detections.Output;
 
 /// <summary>Severity and risk-object type rules shared by notable and risk output.</summary>
-public static class Severity
+internal static class Severity
 {
     /// <summary>ESCU's contentctl maps risk score to severity: under 20 informational, 20-39 low, 40-59 medium, 60-79 high, 80+ critical.</summary>
     public static string FromRiskScore(double score) => score switch

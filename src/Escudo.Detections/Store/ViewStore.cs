@@ -9,7 +9,7 @@ namespace Escudo.Detections.Store;
 /// model rows shared by every detection of the run. Either may be read back from disk at each
 /// scan (see KeptRows), so they are enumerated, never indexed.
 /// </summary>
-public sealed class ViewStore(IEnumerable<Row> events, IReadOnlyDictionary<DataModelDataset, IEnumerable<Row>> dataModelRows, DataModelCatalog catalog) : IStore
+internal sealed class ViewStore(IEnumerable<Row> events, IReadOnlyDictionary<DataModelDataset, IEnumerable<Row>> dataModelRows, DataModelCatalog catalog) : IStore
 {
     public DataModelCatalog Catalog { get; } = catalog;
 

@@ -11,7 +11,7 @@ namespace Escudo.Ingest.Evtx;
 /// one 64 KiB chunk at a time in a pooled buffer. Damage is reported through the problems
 /// callback and skipped: a bad record costs that record, a bad chunk costs that chunk.
 /// </summary>
-public sealed class EvtxFile : IDisposable
+internal sealed class EvtxFile : IDisposable
 {
     internal const int FileHeaderSize = 4096;
     internal const int ChunkSize = 65536;

@@ -1,7 +1,7 @@
 namespace Escudo.Ingest.Evtx;
 
 /// <summary>How <see cref="EvtxFile"/> reads records.</summary>
-public sealed record EvtxReadOptions
+internal sealed record EvtxReadOptions
 {
     public static readonly EvtxReadOptions Default = new();
 

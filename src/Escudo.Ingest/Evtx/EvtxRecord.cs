@@ -3,7 +3,7 @@ using Escudo.Ingest.Windows;
 namespace Escudo.Ingest.Evtx;
 
 /// <summary>One event record of an EVTX file.</summary>
-public sealed class EvtxRecord
+internal sealed class EvtxRecord
 {
     internal EvtxRecord(ulong recordId, DateTime timestamp, string xml, long fileOffset, WindowsEvent? windowsEvent = null, bool eventFromText = false)
     {

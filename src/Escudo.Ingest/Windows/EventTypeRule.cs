@@ -7,7 +7,7 @@ namespace Escudo.Ingest.Windows;
 /// matches, an optional condition on the event's fields (evaluated after the calculated fields), and
 /// the tags tags.conf gives it.
 /// </summary>
-public sealed record EventTypeRule(string Name, string? Channel, int[]? EventCodes, string[] Tags, string Evidence, Func<Row, bool>? When = null)
+internal sealed record EventTypeRule(string Name, string? Channel, int[]? EventCodes, string[] Tags, string Evidence, Func<Row, bool>? When = null)
 {
     public bool Matches(string channel, int eventCode) =>
         (Channel is null || channel.Equals(Channel, StringComparison.OrdinalIgnoreCase)) && (EventCodes is null || Array.IndexOf(EventCodes, eventCode) >= 0);

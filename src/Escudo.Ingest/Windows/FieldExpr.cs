@@ -4,7 +4,7 @@ using Escudo.Core.Values;
 namespace Escudo.Ingest.Windows;
 
 /// <summary>Small building blocks for field rules, named after the add-on expressions they stand for.</summary>
-public static class FieldExpr
+internal static class FieldExpr
 {
     /// <summary>FIELDALIAS: the raw field under another name.</summary>
     public static Func<Row, Value> Alias(string raw)

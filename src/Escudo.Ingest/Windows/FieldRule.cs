@@ -9,7 +9,7 @@ namespace Escudo.Ingest.Windows;
 /// where the rule comes from (see shared/reference/FIELD_MAPPING.md). Rules never overwrite a
 /// field that an earlier rule (or the raw event) already set, as Splunk's first extraction wins.
 /// </summary>
-public sealed record FieldRule(string Source, int[]? EventCodes, string Target, Func<Row, Value> Compute, string Evidence)
+internal sealed record FieldRule(string Source, int[]? EventCodes, string Target, Func<Row, Value> Compute, string Evidence)
 {
     public int TargetId { get; } = FieldTable.Intern(Target);
 

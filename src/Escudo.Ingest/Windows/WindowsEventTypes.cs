@@ -18,7 +18,7 @@ namespace Escudo.Ingest.Windows;
 /// holds Sysmon 2, 11, 23 and 26.</item>
 /// </list>
 /// </summary>
-public static class WindowsEventTypes
+internal static class WindowsEventTypes
 {
     private const string Sysmon = WindowsFieldRules.Sysmon;
     private const string Security = WindowsFieldRules.Security;

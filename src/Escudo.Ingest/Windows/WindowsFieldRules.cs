@@ -10,7 +10,7 @@ namespace Escudo.Ingest.Windows;
 /// is TA-microsoft-sysmon 10.6.2's props.conf, S2 Splunk's data_sources field lists for add-on
 /// 4.0.2 / 8.9.0, S3 Splunk_TA_windows 8.4.0. "inferred" marks rules no file confirms.
 /// </summary>
-public static class WindowsFieldRules
+internal static class WindowsFieldRules
 {
     public const string Sysmon = "Microsoft-Windows-Sysmon/Operational";
     public const string Security = "Security";

@@ -13,7 +13,7 @@ namespace Escudo.Ingest.Xml;
 /// before the next <c>&lt;Event</c> or the end of the file) is reported and read as far as it
 /// goes, as Splunk indexes such a line; it never swallows the event after it.
 /// </summary>
-public static class XmlWinEventLogReader
+internal static class XmlWinEventLogReader
 {
     private const string EventEnd = "</Event>";
     private const string CdataStart = "<![CDATA[";

@@ -12,7 +12,7 @@ namespace Escudo.Server.Storage;
 /// back equals the row written, whatever the event's format. Measured against re-extracting
 /// from <c>_raw</c>: about the same cost for Sysmon XML (see docs/serve.md).
 /// </summary>
-public static class RowCodec
+internal static class RowCodec
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

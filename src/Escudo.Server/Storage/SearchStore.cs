@@ -8,7 +8,7 @@ namespace Escudo.Server.Storage;
 /// One search's view of the persistent store: carries the pushdown found in the search's text
 /// (set after compiling, before running) and the search's cancellation (its time limit).
 /// </summary>
-public sealed class SearchStore(IServeStore inner, CancellationToken cancellation) : IStore
+internal sealed class SearchStore(IServeStore inner, CancellationToken cancellation) : IStore
 {
     public Pushdown Hints { get; set; } = Pushdown.None;
 

@@ -4,4 +4,4 @@ using Escudo.Core.Values;
 namespace Escudo.Spl.Execution;
 
 /// <summary>An eval expression compiled to a delegate: evaluated once per row, no allocation for plain field reads.</summary>
-public delegate Value CompiledExpr(Row row);
+internal delegate Value CompiledExpr(Row row);

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Escudo.Spl.Execution;
 
 /// <summary>A field-name pattern with <c>*</c> wildcards (table, fields, rename); names are case-sensitive.</summary>
-public sealed class FieldPattern
+internal sealed class FieldPattern
 {
     private readonly Regex? _regex;
 

@@ -13,7 +13,7 @@ namespace Escudo.Spl.Execution;
 /// text are found through a hash index, and only the rows with a pattern or a network are tried
 /// one by one, each cell's matcher built in advance (no parsing of networks or patterns per row).
 /// </summary>
-public sealed class LookupMatcher
+internal sealed class LookupMatcher
 {
     private readonly LookupTable _table;
     private readonly int[] _cols;

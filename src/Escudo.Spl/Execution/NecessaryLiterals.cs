@@ -13,7 +13,7 @@ namespace Escudo.Spl.Execution;
 /// used: wildcard and plain text values compared with <c>=</c>, <c>IN</c>; never numbers (they
 /// compare numerically), CIDR ranges, <c>!=</c>, NOT, time modifiers or index.
 /// </summary>
-public static class NecessaryLiterals
+internal static class NecessaryLiterals
 {
     /// <summary>The (field, literal) alternatives one of which every matching row has, or null when none can be derived.</summary>
     public static IReadOnlyList<(string Field, string Literal)>? Of(SearchExpr? e)

@@ -9,7 +9,7 @@ namespace Escudo.Spl.Execution;
 /// Compiles search-language expressions to delegates once per search; the per-event work is a
 /// chain of closures over pre-built matchers and interned field ids.
 /// </summary>
-public static class SearchPredicateCompiler
+internal static class SearchPredicateCompiler
 {
     private static readonly Func<Row, bool> Always = static _ => true;
 

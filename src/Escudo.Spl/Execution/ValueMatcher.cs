@@ -11,7 +11,7 @@ namespace Escudo.Spl.Execution;
 /// numbers (<c>EventID=3</c> matches "3" and "03"); anything else matches case-insensitively with
 /// <c>*</c> wildcards over the whole value. A multivalue field matches when any value does.
 /// </summary>
-public sealed class ValueMatcher
+internal sealed class ValueMatcher
 {
     private readonly WildcardPattern _pattern;
     private readonly IPNetwork? _network;

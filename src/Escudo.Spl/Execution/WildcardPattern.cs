@@ -11,7 +11,7 @@ namespace Escudo.Spl.Execution;
 /// invariant globalization, <c>IndexOf(text, OrdinalIgnoreCase)</c> takes a scalar path about 70
 /// times slower, and <c>*text*</c> is the most common pattern in detections.
 /// </summary>
-public sealed class WildcardPattern
+internal sealed class WildcardPattern
 {
     private enum Shape
     {

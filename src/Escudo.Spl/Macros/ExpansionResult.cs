@@ -3,7 +3,7 @@ using Escudo.Core.Diagnostics;
 namespace Escudo.Spl.Macros;
 
 /// <summary>The expanded search text, the macros it used, or the diagnostic that stopped expansion.</summary>
-public sealed record ExpansionResult(string? Text, IReadOnlyList<string> MacrosUsed, Diagnostic? Diagnostic)
+internal sealed record ExpansionResult(string? Text, IReadOnlyList<string> MacrosUsed, Diagnostic? Diagnostic)
 {
     public bool Success => Diagnostic is null;
 

@@ -12,7 +12,7 @@ namespace Escudo.Spl.Macros;
 /// (https://docs.splunk.com/Documentation/Splunk/latest/Knowledge/Definesearchmacros ,
 /// https://docs.splunk.com/Documentation/Splunk/latest/Search/Addcommentstosearches).
 /// </summary>
-public sealed class MacroExpander(IMacroSource macros)
+internal sealed class MacroExpander(IMacroSource macros)
 {
     private const int MaxDepth = 32;
 

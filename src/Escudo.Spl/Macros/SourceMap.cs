@@ -9,7 +9,7 @@ namespace Escudo.Spl.Macros;
 /// to the macro call, with the macro's name. A diagnostic found in the expanded text is moved
 /// back with it, so the user sees a line and column in what they wrote.
 /// </summary>
-public sealed class SourceMap
+internal sealed class SourceMap
 {
     /// <summary>A run of expanded text: copied from the written text at <see cref="Original"/>, or produced by the macro call spanning <see cref="Original"/>.</summary>
     private readonly record struct Segment(int ExpandedStart, int Length, TextSpan Original, string? Macro);

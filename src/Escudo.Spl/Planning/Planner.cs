@@ -17,7 +17,7 @@ namespace Escudo.Spl.Planning;
 /// pushed to the event source, predicates and expressions are compiled to delegates, and
 /// commands that cannot run are reported with a diagnostic (never a crash).
 /// </summary>
-public sealed partial class Planner(SearchContext context)
+internal sealed partial class Planner(SearchContext context)
 {
     public SearchContext Context { get; } = context;
 

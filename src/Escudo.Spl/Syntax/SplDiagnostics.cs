@@ -4,7 +4,7 @@ using Escudo.Core.Text;
 namespace Escudo.Spl.Syntax;
 
 /// <summary>Every SPL diagnostic is made here, so codes and wording stay consistent and testable.</summary>
-public static class SplDiagnostics
+internal static class SplDiagnostics
 {
     public static Diagnostic Unexpected(Token found, string expected) =>
         new("SPL0001", Severity.Error, found.Span.Length == 0 ? new TextSpan(found.Start, 1) : found.Span, $"unexpected {found.Display}, expected {expected}");

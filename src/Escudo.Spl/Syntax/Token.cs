@@ -3,7 +3,7 @@ using Escudo.Core.Text;
 namespace Escudo.Spl.Syntax;
 
 /// <summary>A token: its kind, where it is, its source text and (for quoted strings) its unescaped value.</summary>
-public readonly record struct Token(TokenKind Kind, int Start, int End, string Text, string Value)
+internal readonly record struct Token(TokenKind Kind, int Start, int End, string Text, string Value)
 {
     public TextSpan Span => TextSpan.FromBounds(Start, End);
 

@@ -1,6 +1,6 @@
 namespace Escudo.Spl.Syntax;
 
-public enum TokenKind
+internal enum TokenKind
 {
     End,
     Word,

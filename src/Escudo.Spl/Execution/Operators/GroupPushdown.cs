@@ -14,7 +14,7 @@ namespace Escudo.Spl.Execution.Operators;
 /// through; anything else ends the analysis. A where that reads an aggregate is not pushed, and an
 /// eval that reads one makes its field unknown.
 /// </summary>
-public static class GroupPushdown
+internal static class GroupPushdown
 {
     // Functions whose value depends on more than their arguments.
     private static readonly HashSet<string> Impure = new(StringComparer.OrdinalIgnoreCase) { "searchmatch", "random" };

@@ -25,6 +25,6 @@ public abstract class Operator
 }
 
 /// <summary>An operator that produces rows itself and ignores its input (tstats, makeresults, inputlookup).</summary>
-public abstract class GeneratingOperator : Operator
+internal abstract class GeneratingOperator : Operator
 {
 }

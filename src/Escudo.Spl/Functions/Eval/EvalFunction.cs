@@ -8,7 +8,7 @@ namespace Escudo.Spl.Functions.Eval;
 /// functions are plain (arguments evaluated first, then <see cref="Scalar"/>); special forms such
 /// as if, case, coalesce, mvfilter and mvmap compile their arguments themselves.
 /// </summary>
-public sealed class EvalFunction
+internal sealed class EvalFunction
 {
     public required string Name { get; init; }
 

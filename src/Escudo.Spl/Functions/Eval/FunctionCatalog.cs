@@ -10,7 +10,7 @@ namespace Escudo.Spl.Functions.Eval;
 /// (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/CommonEvalFunctions and
 /// the per-family pages it links). Null in, null out, unless the function is about nulls.
 /// </summary>
-public static partial class FunctionCatalog
+internal static partial class FunctionCatalog
 {
     private static readonly Dictionary<string, EvalFunction> Functions = new(StringComparer.OrdinalIgnoreCase);
 

@@ -3,7 +3,7 @@ using Escudo.Spl.Execution;
 namespace Escudo.Spl.Functions.Eval;
 
 /// <summary>What a function may need besides its arguments: the search's "now" and where to report row-level problems.</summary>
-public sealed class FunctionContext(SearchContext search)
+internal sealed class FunctionContext(SearchContext search)
 {
     public SearchContext Search { get; } = search;
 

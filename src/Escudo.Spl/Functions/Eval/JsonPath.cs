@@ -4,7 +4,7 @@ using Escudo.Core.Values;
 namespace Escudo.Spl.Functions.Eval;
 
 /// <summary>Splunk's spath paths over JSON: <c>a.b</c>, <c>a{}.b</c> (every array item), <c>a{2}</c> (1-based item).</summary>
-public static class JsonPath
+internal static class JsonPath
 {
     public static Value Extract(string json, string path)
     {

@@ -9,7 +9,7 @@ namespace Escudo.Spl.Functions.Eval;
 /// (- + 0 space and ' for thousands grouping), width and precision.
 /// https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/TextFunctions
 /// </summary>
-public static class Printf
+internal static class Printf
 {
     public static string Format(string format, ReadOnlySpan<Value> args)
     {

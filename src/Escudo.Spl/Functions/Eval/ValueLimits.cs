@@ -8,7 +8,7 @@ namespace Escudo.Spl.Functions.Eval;
 /// gigabytes and end the process with OutOfMemory. Past these limits the search stops with an
 /// error naming the function and the limit, as Splunk stops a search whose eval fails.
 /// </summary>
-public static class ValueLimits
+internal static class ValueLimits
 {
     /// <summary>Characters in one string value (or in all values of one multivalue): 10 million, about 20 MB.</summary>
     public const int MaxStringLength = 10_000_000;

@@ -1,7 +1,7 @@
 namespace Escudo.Spl.Functions.Stats;
 
 /// <summary>The stats functions by name (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/CommonStatsFunctions).</summary>
-public static class AggregateCatalog
+internal static class AggregateCatalog
 {
     public static AggregateFunction? Find(string name)
     {

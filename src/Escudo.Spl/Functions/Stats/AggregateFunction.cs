@@ -1,4 +1,4 @@
 namespace Escudo.Spl.Functions.Stats;
 
 /// <summary>A stats function: its name, whether it needs a field, and how to make a fresh state.</summary>
-public sealed record AggregateFunction(string Name, bool NeedsField, Func<Aggregator> Create);
+internal sealed record AggregateFunction(string Name, bool NeedsField, Func<Aggregator> Create);

@@ -7,7 +7,7 @@ namespace Escudo.Spl.Functions.Stats;
 /// row's time for earliest/latest), and the result is read at the end. A state can be written out
 /// and merged back into another one, so stats can spill groups to disk when they outgrow memory.
 /// </summary>
-public abstract class Aggregator
+internal abstract class Aggregator
 {
     public abstract void Add(Value value, double time);
 

@@ -6,19 +6,19 @@ namespace Escudo.Spl.Syntax.Ast;
 // table (xyseries, untable) or flatten a multivalue field (nomv).
 
 /// <summary><c>accum field [AS newfield]</c>.</summary>
-public sealed record AccumCommand(string Field, string? Alias, TextSpan Span) : Command("accum", Span);
+internal sealed record AccumCommand(string Field, string? Alias, TextSpan Span) : Command("accum", Span);
 
 /// <summary><c>delta field [AS newfield] [p=N]</c>.</summary>
-public sealed record DeltaCommand(string Field, string? Alias, int Period, TextSpan Span) : Command("delta", Span);
+internal sealed record DeltaCommand(string Field, string? Alias, int Period, TextSpan Span) : Command("delta", Span);
 
 /// <summary><c>autoregress field [AS newfield] [p=N | p=N-M]</c>.</summary>
-public sealed record AutoregressCommand(string Field, string? Alias, int From, int To, TextSpan Span) : Command("autoregress", Span);
+internal sealed record AutoregressCommand(string Field, string? Alias, int From, int To, TextSpan Span) : Command("autoregress", Span);
 
 /// <summary><c>nomv field</c>.</summary>
-public sealed record NomvCommand(string Field, TextSpan Span) : Command("nomv", Span);
+internal sealed record NomvCommand(string Field, TextSpan Span) : Command("nomv", Span);
 
 /// <summary><c>untable x-field y-name-field y-data-field</c>.</summary>
-public sealed record UntableCommand(string XField, string NameField, string DataField, TextSpan Span) : Command("untable", Span);
+internal sealed record UntableCommand(string XField, string NameField, string DataField, TextSpan Span) : Command("untable", Span);
 
 /// <summary><c>xyseries x-field y-name-field y-data-field</c>.</summary>
-public sealed record XySeriesCommand(string XField, string NameField, string DataField, TextSpan Span) : Command("xyseries", Span);
+internal sealed record XySeriesCommand(string XField, string NameField, string DataField, TextSpan Span) : Command("xyseries", Span);

@@ -3,7 +3,7 @@ using Escudo.Core.Events;
 namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>search and where after the first command, regex, and any other row filter.</summary>
-public sealed class FilterOperator(string description, Func<Row, bool> predicate) : Operator, IRowStep
+internal sealed class FilterOperator(string description, Func<Row, bool> predicate) : Operator, IRowStep
 {
     public bool Apply(Row row) => Predicate(row);
 

@@ -8,7 +8,7 @@ namespace Escudo.Spl.Execution.Operators;
 /// (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Eval); a row where that
 /// field is missing or empty gets nothing.
 /// </summary>
-public sealed class EvalOperator(IReadOnlyList<(int FieldId, CompiledExpr Expr, int TargetFromFieldId)> assignments, string description) : Operator, IRowStep
+internal sealed class EvalOperator(IReadOnlyList<(int FieldId, CompiledExpr Expr, int TargetFromFieldId)> assignments, string description) : Operator, IRowStep
 {
     public override bool Mutates => true;
 

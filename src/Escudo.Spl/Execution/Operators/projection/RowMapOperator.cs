@@ -3,7 +3,7 @@ using Escudo.Core.Events;
 namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>A streaming operator that changes each row in place (rename, convert, fillnull, rex, table...).</summary>
-public sealed class RowMapOperator(string description, Action<Row> map) : Operator, IRowStep
+internal sealed class RowMapOperator(string description, Action<Row> map) : Operator, IRowStep
 {
     public bool Apply(Row row)
     {

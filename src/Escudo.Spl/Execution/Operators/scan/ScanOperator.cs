@@ -7,7 +7,7 @@ namespace Escudo.Spl.Execution.Operators;
 /// The leading search: asks the event source for events in the time range with the search's
 /// filter pushed down, and re-applies the filter when the source did not.
 /// </summary>
-public sealed class ScanOperator(IEventSource source, ScanRequest request, string description, bool copyRows) : GeneratingOperator
+internal sealed class ScanOperator(IEventSource source, ScanRequest request, string description, bool copyRows) : GeneratingOperator
 {
     public ScanRequest Request { get; } = request;
 

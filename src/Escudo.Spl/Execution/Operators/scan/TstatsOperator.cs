@@ -13,7 +13,7 @@ namespace Escudo.Spl.Execution.Operators;
 /// aggregated by <see cref="Stats"/>. <see cref="Prepare"/> is the per-row part, so the shared pass
 /// can feed rows one at a time while it reads.
 /// </summary>
-public sealed class TstatsOperator(
+internal sealed class TstatsOperator(
     IDataModelSource? source,
     DataModelDataset dataset,
     Func<Row, bool>? filter,
