@@ -16,7 +16,7 @@ namespace Escudo.Spl.Planning;
 /// <c>.</c> always concatenates, comparisons are numeric when both sides are numbers and
 /// case-sensitive string comparisons otherwise, and any null operand makes the result null.
 /// </summary>
-public sealed class ExpressionCompiler(SearchContext context) : IEvalCompiler
+internal sealed class ExpressionCompiler(SearchContext context) : IEvalCompiler
 {
     public SearchContext Context { get; } = context;
 

@@ -9,7 +9,7 @@ using Escudo.Spl.Syntax.Ast;
 namespace Escudo.Spl.Planning;
 
 /// <summary>The binding of commands whose arguments hold expressions or aggregations: what their operators are given compiled.</summary>
-public sealed partial class Planner
+internal sealed partial class Planner
 {
     private TimechartOperator PlanTimechart(TimechartCommand t)
     {

@@ -6,7 +6,7 @@ using Escudo.Spl.Syntax.Ast;
 
 namespace Escudo.Spl.Functions.Eval;
 
-public static partial class FunctionCatalog
+internal static partial class FunctionCatalog
 {
     private static void RegisterConditional()
     {

@@ -5,7 +5,7 @@ using Escudo.Core.Values;
 
 namespace Escudo.Spl.Functions.Eval;
 
-public static partial class FunctionCatalog
+internal static partial class FunctionCatalog
 {
     private static void RegisterOther()
     {

@@ -4,7 +4,7 @@ using Escudo.Core.Values;
 
 namespace Escudo.Spl.Functions.Eval;
 
-public static partial class FunctionCatalog
+internal static partial class FunctionCatalog
 {
     /// <summary>
     /// Characters as a reader counts them (grapheme clusters). In ASCII text the only cluster of

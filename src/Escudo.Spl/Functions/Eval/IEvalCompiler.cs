@@ -9,7 +9,7 @@ namespace Escudo.Spl.Functions.Eval;
 /// compiler to compile its own arguments. The compiler (Planning) implements it and looks the
 /// functions up in the catalog, so the catalog depends on this seam and not on the compiler.
 /// </summary>
-public interface IEvalCompiler
+internal interface IEvalCompiler
 {
     /// <summary>The search the expression belongs to.</summary>
     SearchContext Context { get; }

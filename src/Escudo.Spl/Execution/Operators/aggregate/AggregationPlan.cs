@@ -3,4 +3,4 @@ using Escudo.Spl.Functions.Stats;
 namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>One compiled aggregation: where its input comes from and where its result goes.</summary>
-public sealed record AggregationPlan(AggregateFunction Function, CompiledExpr? Input, bool InputIsCondition, int OutputId, string OutputName);
+internal sealed record AggregationPlan(AggregateFunction Function, CompiledExpr? Input, bool InputIsCondition, int OutputId, string OutputName);

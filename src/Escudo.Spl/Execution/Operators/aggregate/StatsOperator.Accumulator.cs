@@ -5,7 +5,7 @@ using Escudo.Spl.Functions.Stats;
 
 namespace Escudo.Spl.Execution.Operators;
 
-public sealed partial class StatsOperator
+internal sealed partial class StatsOperator
 {
     /// <summary>
     /// The state of one stats run, fed row by row: the shared pass feeds it while it reads, so a

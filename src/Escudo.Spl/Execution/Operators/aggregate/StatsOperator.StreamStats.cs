@@ -4,7 +4,7 @@ using Escudo.Spl.Functions.Stats;
 
 namespace Escudo.Spl.Execution.Operators;
 
-public sealed partial class StatsOperator
+internal sealed partial class StatsOperator
 {
     /// <summary>streamstats' options; the defaults are Splunk's (all events, current included, one global window).</summary>
     public StreamStatsOptions Stream { get; init; } = StreamStatsOptions.Default;

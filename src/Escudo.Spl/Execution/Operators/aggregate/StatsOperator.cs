@@ -11,7 +11,7 @@ namespace Escudo.Spl.Execution.Operators;
 /// null joins no group), aggregates each group, and for stats emits one row per group sorted by
 /// the group values. Without by fields, stats emits one row even over no input.
 /// </summary>
-public sealed partial class StatsOperator(string kind, IReadOnlyList<AggregationPlan> aggregations, IReadOnlyList<int> byIds, string description, long maxGroups, SearchBudget? budget = null) : Operator
+internal sealed partial class StatsOperator(string kind, IReadOnlyList<AggregationPlan> aggregations, IReadOnlyList<int> byIds, string description, long maxGroups, SearchBudget? budget = null) : Operator
 {
     public override bool Mutates => kind != "stats";
 
