@@ -124,7 +124,6 @@ public sealed class ClickHouseDifferentialTests(ClickHouseCluster cluster, ITest
             return ["compile: " + compiled.Diagnostic!.Format(compiled.Text)];
         }
 
-        scoped.Hints = PushdownAnalyzer.FromSearch(compiled.Text);
         try
         {
             return compiled.Search!.Run().Select(r => ResultJson.ToJsonLine(r)).ToList();
