@@ -26,5 +26,8 @@ public sealed record ScanRequest(TimeRange Time, Func<Row, bool>? Filter = null,
     /// </summary>
     public IReadOnlyList<(string Field, string Literal)>? RequiredLiterals { get; init; }
 
+    /// <summary>The filter as a neutral description a store may translate (to SQL, say); null when the search has none.</summary>
+    public ScanCondition? Condition { get; init; }
+
     public static readonly ScanRequest All = new(TimeRange.All);
 }

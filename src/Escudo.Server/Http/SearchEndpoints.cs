@@ -229,7 +229,6 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
             return PreparedSearch.Failed(400, compiled.Diagnostic is { } d ? d.Format(compiled.Text) : "The search could not be compiled.");
         }
 
-        scoped.Hints = PushdownAnalyzer.FromSearch(compiled.Text);
         stats.SearchRan();
         return new PreparedSearch(RunOnFirstRead(compiled.Search!), warnings, null);
     }

@@ -402,7 +402,6 @@ public sealed class DetectionScheduler : IDisposable
             }
             else
             {
-                store.Hints = PushdownAnalyzer.FromSearch(compiled.Text);
                 var rows = compiled.Search!.Run().ToList();
                 results = rows.Count;
                 foreach (var r in rows)

@@ -86,7 +86,7 @@ public sealed class DuckDbStore : IServeStore
     public bool AppliesFilters => false;
 
     public IEnumerable<Row> Scan(ScanRequest request) =>
-        Scan(request, request.PushdownText is { } text ? PushdownAnalyzer.FromFilterText(text) : Pushdown.None, CancellationToken.None);
+        Scan(request, PushdownAnalyzer.FromCondition(request.Condition), CancellationToken.None);
 
     public IEnumerable<Row> Scan(ScanRequest request, Pushdown pushdown, CancellationToken cancellation)
     {

@@ -5,19 +5,17 @@ using Escudo.Core.Storage;
 namespace Escudo.Server.Storage;
 
 /// <summary>
-/// One search's view of the persistent store: carries the pushdown found in the search's text
-/// (set after compiling, before running) and the search's cancellation (its time limit).
+/// One search's view of the persistent store: each scan's pushdown comes from the condition the
+/// planner built from the parsed search; carries the search's cancellation (its time limit).
 /// </summary>
 internal sealed class SearchStore(IServeStore inner, CancellationToken cancellation) : IStore
 {
-    public Pushdown Hints { get; set; } = Pushdown.None;
-
     public DataModelCatalog Catalog => inner.Catalog;
 
     public bool AppliesFilters => false;
 
     public IEnumerable<Row> Scan(ScanRequest request) =>
-        inner.Scan(request, request.PushdownText is { } text ? PushdownAnalyzer.FromFilterText(text) : Hints, cancellation);
+        inner.Scan(request, PushdownAnalyzer.FromCondition(request.Condition), cancellation);
 
     public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request)
     {

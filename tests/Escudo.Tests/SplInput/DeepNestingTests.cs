@@ -82,7 +82,13 @@ public class DeepNestingTests
 
             // Both compiled forms of the leading search: the pipeline and the streamed predicates.
             var rows = compiled.Search!.Run().Select(r => Escudo.Detections.Output.ResultJson.ToJsonLine(r)).ToList();
-            _ = PushdownAnalyzer.FromSearch(search);
+            // The store's walkers over the scan condition the planner built from the tree.
+            if (SplEngine.Parse(search).Value?.Commands[0] is Escudo.Spl.Syntax.Ast.SearchCommand leading)
+            {
+                var condition = Escudo.Spl.Planning.Pushdown.ScanConditionBuilder.From(leading.Expr);
+                _ = PushdownAnalyzer.FromCondition(condition);
+                _ = Escudo.Server.Storage.ClickHouse.ClickHouseSql.Where(Escudo.Core.Time.TimeRange.All, Pushdown.None, condition);
+            }
 
             var detection = new Detection { Name = "deep", Id = "00000000-0000-0000-0000-000000000001", Search = search, File = "deep.yml" };
             var engine = new DetectionEngine(EmptyContent());

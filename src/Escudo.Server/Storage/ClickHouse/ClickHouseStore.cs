@@ -92,11 +92,11 @@ public sealed class ClickHouseStore : IServeStore
     private string RunsTable => _cluster is null ? "runs" : "runs_all";
 
     public IEnumerable<Row> Scan(ScanRequest request) =>
-        Scan(request, request.PushdownText is { } text ? PushdownAnalyzer.FromFilterText(text) : Pushdown.None, CancellationToken.None);
+        Scan(request, PushdownAnalyzer.FromCondition(request.Condition), CancellationToken.None);
 
     public IEnumerable<Row> Scan(ScanRequest request, Pushdown pushdown, CancellationToken cancellation)
     {
-        if (ClickHouseSql.Where(request.Time, pushdown) is not { } where)
+        if (ClickHouseSql.Where(request.Time, pushdown, request.Condition) is not { } where)
         {
             yield break; // contradictory constraints: nothing can match
         }
