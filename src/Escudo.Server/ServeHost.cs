@@ -4,6 +4,7 @@ using Escudo.Server.Http;
 using Escudo.Server.Scheduling;
 using Escudo.Server.Storage;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -83,6 +84,9 @@ public sealed class ServeHost : IAsyncDisposable
                 k.AddServerHeader = false;
                 k.Listen(ParseListen(options.Listen));
             });
+            // The console's antiforgery tokens; keys kept with the data so a restart does not void open forms.
+            builder.Services.AddAntiforgery(o => o.Cookie.SameSite = SameSiteMode.Strict);
+            builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "console-keys")));
             var app = builder.Build();
             var stats = new ServeStats();
             var auth = new Auth(options.Tokens, options.Users, new SessionKeys(time, TimeSpan.FromSeconds(options.SessionIdleSeconds), maxSessions: 10_000));
@@ -106,6 +110,8 @@ public sealed class ServeHost : IAsyncDisposable
             app.MapGet("/escudo/risk", search.Risk);
             app.MapGet("/escudo/runs", search.Runs);
             app.MapGet("/escudo/stats", search.Stats);
+            var consoleAuth = new Web.ConsoleAuth(auth, app.Services.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>());
+            Web.ConsoleEndpoints.Map(app, new Web.ConsoleServices(consoleAuth, store, store.Path_, new NotableReviews(store.Path_), content, options, stats, queue, () => scheduler, search, time));
             app.MapFallback(ctx =>
             {
                 // The fallback matches every method, which hides routing's own 405: a known path asked with another method is 405, not 404.

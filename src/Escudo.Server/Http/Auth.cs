@@ -20,6 +20,9 @@ internal sealed class Auth(IEnumerable<TokenConfig> tokens, IEnumerable<UserConf
         && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
             System.Text.Encoding.UTF8.GetBytes(u.Password), System.Text.Encoding.UTF8.GetBytes(password));
 
+    /// <summary>The configured token with this value when it may search (the console's sign-in with a token), else null.</summary>
+    public TokenConfig? SearchToken(string value) => _tokens.TryGetValue(value, out var t) && t.Search ? t : null;
+
     public enum Outcome
     {
         Ok,

@@ -6,4 +6,10 @@ namespace Escudo.Server.Http;
 internal sealed record PreparedSearch(IEnumerable<Row>? Rows, IReadOnlyList<string> Warnings, (int Status, string Text)? Error)
 {
     public static PreparedSearch Failed(int status, string text) => new(null, [], (status, text));
+
+    /// <summary>For a search that did not compile: where the problem is, as an offset into the text the caller passed (the console puts a caret there).</summary>
+    public int? ErrorOffset { get; init; }
+
+    /// <summary>For a search that did not compile: how many characters the problem spans (at least 1).</summary>
+    public int ErrorLength { get; init; } = 1;
 }

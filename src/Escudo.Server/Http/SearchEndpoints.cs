@@ -178,8 +178,10 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
     {
         // As in Splunk, the search may start with the `search` keyword.
         var trimmed = search.TrimStart();
+        var stripped = 0; // characters removed before what is compiled, to place an error in the caller's text
         if (trimmed.StartsWith("search", StringComparison.OrdinalIgnoreCase) && (trimmed.Length == 6 || char.IsWhiteSpace(trimmed[6])))
         {
+            stripped = trimmed.Length == 6 ? 0 : search.Length - trimmed.Length + 7;
             search = trimmed.Length == 6 ? "*" : trimmed[7..];
         }
 
@@ -226,7 +228,9 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
         if (!compiled.Success)
         {
             stats.SearchFailed();
-            return PreparedSearch.Failed(400, compiled.Diagnostic is { } d ? d.Format(compiled.Text) : "The search could not be compiled.");
+            return compiled.Diagnostic is { } d
+                ? PreparedSearch.Failed(400, d.Format(compiled.Text)) with { ErrorOffset = stripped + Math.Clamp(d.Span.Start, 0, compiled.Text.Length), ErrorLength = Math.Max(1, d.Span.Length) }
+                : PreparedSearch.Failed(400, "The search could not be compiled.");
         }
 
         stats.SearchRan();

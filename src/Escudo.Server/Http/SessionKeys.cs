@@ -51,6 +51,9 @@ internal sealed class SessionKeys(TimeProvider time, TimeSpan idle, int maxSessi
         return s.User;
     }
 
+    /// <summary>Ends a session (sign-out): the key stops working at once.</summary>
+    public void Remove(string key) => _sessions.TryRemove(key, out _);
+
     private void RemoveExpired()
     {
         var now = time.GetUtcNow();
