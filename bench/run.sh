@@ -132,6 +132,12 @@ echo
 echo "From \`bench/serve/run.sh\` (HEC ingestion and search under load); its last figures, kept in bench/serve/RESULTS.md:"
 echo
 sed '1,2d' bench/serve/RESULTS.md
+echo
+echo "## 8. The hunt report"
+echo
+echo "From \`bench/report/run.sh\` (opening and filtering a 100,000-hit report in Chromium); its last figures, kept in bench/report/RESULTS.md:"
+echo
+sed '1,2d' bench/report/RESULTS.md
 } > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 echo "wrote $OUT"

@@ -13,6 +13,8 @@ using Escudo.Bench;
 //   synthetic <content> <paths> <N>   all detections over N events replayed from the recordings (hosts/users/times varied)
 //   tests <content> <datasets>        `escudo test` over 100 ESCU detections pointed at local recordings
 //   retention <content> <paths>...    what the shared pass keeps in memory, per detection
+//   report-open <report.html> [--runs N] [--text T]
+//                                     a hunt report in Chromium: open to drawn, and each filter (bench/report/run.sh)
 //   smoke <content> <paths>...        a few seconds of each, to check the harness still works
 //   crc                               EVTX chunk checksums over real recordings (BenchmarkDotNet; ESCUDO_BENCH_EVTX=folder)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -35,6 +37,7 @@ return args[0] switch
     "retention" => HuntBench.Retention(rest[0], rest[1..]),
     "tests" => TestBench.Run(rest[0], rest[1]),
     "crc" => Crc32Bench.Run(),
+    "report-open" => ReportOpenBench.Run(rest).GetAwaiter().GetResult(),
     _ => 2,
 };
 

@@ -155,10 +155,7 @@ internal static class HuntCommandHandler
             Ready = runs.Count(r => readiness.Ready(r.Detection) == true),
             Blind = runs.Count(r => readiness.Ready(r.Detection) == false),
         };
-        if (o.Report is not null)
-        {
-            HuntReport.WriteHtml(o.Report, summary);
-        }
+        var reportFailed = o.Report is not null && !HuntReport.TryWriteHtml(o.Report, summary);
 
         if (o.Navigator is not null)
         {
@@ -180,7 +177,7 @@ internal static class HuntCommandHandler
             return 1;
         }
 
-        return inputStatus;
+        return reportFailed ? 1 : inputStatus;
     }
 
     private static List<InvalidDetection> SelectInvalid(ContentFolder content, HuntOptions o) => content.Invalid

@@ -7,7 +7,11 @@ namespace Escudo.Core.Events;
 /// <param name="Channel">The Windows event log channel, when the event had one.</param>
 /// <param name="Computer">The computer (host) that logged the event, when known.</param>
 /// <param name="RecordIsPosition">True when the events of this origin had no EventRecordID, so their record is their position in the input.</param>
-public sealed record EventOrigin(string Input, string? Channel, string? Computer, bool RecordIsPosition);
+/// <param name="IsStoreRow">
+/// True for events read back from <c>escudo serve</c>'s store (they came through HEC): Input is their
+/// <c>source</c>, Computer their <c>host</c>, and the record is the store's row id, the handle to the stored event.
+/// </param>
+public sealed record EventOrigin(string Input, string? Channel, string? Computer, bool RecordIsPosition, bool IsStoreRow = false);
 
 /// <summary>
 /// The process-wide table of event origins: each distinct (input, channel, computer) gets one
@@ -21,9 +25,9 @@ public static class EventOrigins
     private static readonly Lock Gate = new();
 
     /// <summary>The id of an origin, made on first use; never 0.</summary>
-    public static int Intern(string input, string? channel, string? computer, bool recordIsPosition)
+    public static int Intern(string input, string? channel, string? computer, bool recordIsPosition, bool isStoreRow = false)
     {
-        var key = new EventOrigin(input, channel, computer, recordIsPosition);
+        var key = new EventOrigin(input, channel, computer, recordIsPosition, isStoreRow);
         if (Ids.TryGetValue(key, out var id))
         {
             return id;

@@ -66,11 +66,30 @@ public static class ResultJson
         w.WriteEndObject();
     }
 
-    /// <summary>One event reference as an object of strings, as every other value in the contract's JSON.</summary>
+    /// <summary>
+    /// One event reference as an object of strings, as every other value in the contract's JSON:
+    /// <c>{file, channel, computer, record|position, time}</c> for an event read from a file, and
+    /// <c>{source, host, channel, row_id, time}</c> for one read back from serve's store.
+    /// </summary>
     public static void WriteRef(Utf8JsonWriter w, in EventRef r)
     {
         w.WriteStartObject();
-        if (EventOrigins.Get(r.Origin) is { } origin)
+        if (EventOrigins.Get(r.Origin) is { IsStoreRow: true } stored)
+        {
+            w.WriteString("source", stored.Input);
+            if (stored.Computer is not null)
+            {
+                w.WriteString("host", stored.Computer);
+            }
+
+            if (stored.Channel is not null)
+            {
+                w.WriteString("channel", stored.Channel);
+            }
+
+            w.WriteString("row_id", r.Record.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        else if (EventOrigins.Get(r.Origin) is { } origin)
         {
             w.WriteString("file", origin.Input);
             if (origin.Channel is not null)
@@ -92,6 +111,18 @@ public static class ResultJson
         }
 
         w.WriteEndObject();
+    }
+
+    /// <summary>One event reference as a compact JSON object (see <see cref="WriteRef"/>), for a field that holds references as text.</summary>
+    public static string RefJson(in EventRef r)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, Options))
+        {
+            WriteRef(w, r);
+        }
+
+        return Encoding.UTF8.GetString(ms.ToArray());
     }
 
     /// <summary>One result as a single JSON line.</summary>

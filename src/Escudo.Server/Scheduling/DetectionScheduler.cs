@@ -575,6 +575,19 @@ public sealed class DetectionScheduler : IDisposable
             alert.Set(FieldTable.Host, Value.FromString("escudo"));
         }
 
+        // The events behind the alert, as hunt's escudo_evidence but one JSON object per value (a
+        // stored field holds text): HEC source, host, channel, store row id and event time.
+        if (Evidence.Of(alert) is { Refs.Length: > 0 } evidence)
+        {
+            var refs = new string[evidence.Refs.Length];
+            for (var i = 0; i < refs.Length; i++)
+            {
+                refs[i] = ResultJson.RefJson(evidence.Refs[i]);
+            }
+
+            alert.Set("escudo_evidence", Value.FromMulti(refs));
+        }
+
         alert.Set(FieldTable.Raw, Value.FromString(ResultJson.ToJsonLine(alert)));
         return alert;
     }

@@ -92,7 +92,7 @@ public sealed class DuckDbStore : IServeStore
     {
         using var conn = OpenReader();
         using var cmd = conn.CreateCommand();
-        var sql = new StringBuilder("SELECT _raw, fields FROM events WHERE true");
+        var sql = new StringBuilder("SELECT _raw, fields, rowid, source, host FROM events WHERE true");
         var n = 0;
         if (request.Time.Earliest is { } e)
         {
@@ -132,6 +132,7 @@ public sealed class DuckDbStore : IServeStore
         cmd.CommandText = sql.ToString();
         using var reader = cmd.ExecuteReader();
         var count = 0;
+        var origins = new StoreOrigins();
         while (reader.Read())
         {
             if ((++count & 1023) == 0)
@@ -140,7 +141,12 @@ public sealed class DuckDbStore : IServeStore
             }
 
             var raw = reader.IsDBNull(0) ? null : reader.GetString(0);
-            yield return RowCodec.Decode(reader.GetString(1), raw);
+            var row = RowCodec.Decode(reader.GetString(1), raw);
+
+            // Provenance: the event's HEC source and host, and its row id (never reused: events are only appended).
+            var origin = origins.Of(reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), row);
+            row.Ref = new EventRef(origin, reader.GetInt64(2), row.Time);
+            yield return row;
         }
     }
 

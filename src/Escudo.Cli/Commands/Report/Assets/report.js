@@ -1,0 +1,505 @@
+/* Escudo hunt report: renders the page from the JSON block in #report-data.
+   Every value from the logs is attacker-controlled, so text goes in through textContent only,
+   never innerHTML. Tables show one page of rows at a time, so 100,000 hits cost one page of DOM. */
+(function () {
+  'use strict';
+
+  var D = JSON.parse(document.getElementById('report-data').textContent);
+  var HITS = D.hits;
+  // Hit columns (ReportData.WriteHit).
+  var T = 0, LAST = 1, DET = 2, SEV = 3, RISK = 4, HOST = 5, USER = 6, PROC = 7, COUNT = 8, EV = 9, FIELDS = 10;
+  var SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'];
+  var PAGE = 100;
+  var RISK_TOP = 20;
+  var num = new Intl.NumberFormat('en-US');
+
+  // ---- small helpers -------------------------------------------------------------------------
+
+  function el(tag, attrs) {
+    var e = document.createElement(tag);
+    if (attrs) {
+      for (var k in attrs) {
+        if (k === 'text') e.textContent = attrs[k];
+        else if (k === 'cls') e.className = attrs[k];
+        else if (k === 'on') for (var ev in attrs.on) e.addEventListener(ev, attrs.on[ev]);
+        else e.setAttribute(k, attrs[k]);
+      }
+    }
+    for (var i = 2; i < arguments.length; i++) {
+      var c = arguments[i];
+      if (c == null) continue;
+      e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    }
+    return e;
+  }
+
+  function iso(t) { return new Date(Math.round(t * 1000)).toISOString(); }
+
+  /** A time as people read it, always UTC: 2024-03-04 10:00:05 UTC (milliseconds when there are some). */
+  function timeText(t) {
+    if (t == null) return 'no event time';
+    var s = iso(t).replace('T', ' ').replace('Z', '');
+    return (s.slice(-4) === '.000' ? s.slice(0, -4) : s) + ' UTC';
+  }
+
+  function timeEl(t) {
+    return t == null ? el('span', { cls: 'muted', text: 'no event time' }) : el('time', { datetime: iso(t), text: timeText(t) });
+  }
+
+  function sevBadge(i) { return el('span', { cls: 'badge ' + SEVERITIES[i], text: SEVERITIES[i] }); }
+
+  function detName(i) { return D.detections[i].name; }
+
+  /** file:record of one event reference, as timeline.csv writes it (file:#position when the input has no record numbers). */
+  function locator(ref) {
+    var o = D.origins[ref[0]];
+    return o[0] + (o[3] ? ':#' : ':') + ref[1];
+  }
+
+  // Tables name files from the folder all inputs share, so the file name is what shows; the
+  // detail of a hit gives the whole path.
+  var commonDir = (function () {
+    var files = D.origins.map(function (o) { return o[0]; });
+    if (files.length === 0) return '';
+    var parts = files[0].split('/').slice(0, -1);
+    files.forEach(function (f) {
+      var p = f.split('/');
+      var k = 0;
+      while (k < parts.length && k < p.length - 1 && parts[k] === p[k]) k++;
+      parts = parts.slice(0, k);
+    });
+    return parts.length ? parts.join('/') + '/' : '';
+  })();
+
+  function shortLocator(ref) { return locator(ref).slice(commonDir.length); }
+
+  // ---- filters -------------------------------------------------------------------------------
+
+  var form = document.getElementById('filters');
+  var F = {
+    sev: document.getElementById('f-severity'),
+    det: document.getElementById('f-detection'),
+    host: document.getElementById('f-host'),
+    tech: document.getElementById('f-technique'),
+    text: document.getElementById('f-text'),
+    from: document.getElementById('f-from'),
+    to: document.getElementById('f-to'),
+  };
+
+  var detOrder = D.detections.map(function (d, i) { return i; }).sort(function (a, b) { return detName(a).localeCompare(detName(b)); });
+  detOrder.forEach(function (i) { F.det.appendChild(el('option', { value: String(i), text: detName(i) })); });
+  var allTechniques = {};
+  D.detections.forEach(function (d) { d.techniques.forEach(function (t) { allTechniques[t] = true; }); });
+  Object.keys(allTechniques).sort().forEach(function (t) { F.tech.appendChild(el('option', { value: t, text: t })); });
+  var hostCounts = {};
+  HITS.forEach(function (h) { if (h[HOST] != null) hostCounts[h[HOST]] = (hostCounts[h[HOST]] || 0) + 1; });
+  var hostList = document.getElementById('f-host-list');
+  Object.keys(hostCounts).sort(function (a, b) { return hostCounts[b] - hostCounts[a]; }).slice(0, 500)
+    .forEach(function (h) { hostList.appendChild(el('option', { value: h })); });
+
+  /** A UTC time from a filter box: 2024-03-04, 2024-03-04 10:00 or 2024-03-04T10:00:05Z; undefined when it is none of these. */
+  function parseUtc(text) {
+    var s = text.trim();
+    if (s === '') return null;
+    var m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?))?\s*(?:Z|UTC)?$/i.exec(s);
+    if (!m) return undefined;
+    var t = Date.parse(m[1] + 'T' + (m[2] || '00:00') + 'Z');
+    return isNaN(t) ? undefined : t / 1000;
+  }
+
+  var haystacks = null;
+  function haystack(i) {
+    if (!haystacks) haystacks = new Array(HITS.length);
+    var s = haystacks[i];
+    if (s === undefined) {
+      var h = HITS[i], parts = [detName(h[DET]), h[HOST] || '', h[USER] || '', h[PROC] || ''];
+      for (var f = 1; f < h[FIELDS].length; f += 2) parts.push(h[FIELDS][f]);
+      for (var e = 0; e < h[EV].length; e++) parts.push(locator(h[EV][e]), D.origins[h[EV][e][0]][2] || '');
+      s = haystacks[i] = parts.join('\n').toLowerCase();
+    }
+    return s;
+  }
+
+  var current = [];      // indexes of the hits the filters keep, in event time
+  var filterMs = 0;
+
+  function readFilters() {
+    var from = parseUtc(F.from.value), to = parseUtc(F.to.value);
+    var bad = [];
+    [[F.from, from], [F.to, to]].forEach(function (p) {
+      p[0].setAttribute('aria-invalid', p[1] === undefined ? 'true' : 'false');
+      if (p[1] === undefined) bad.push(p[0].value);
+    });
+    document.getElementById('f-error').textContent = bad.length
+      ? 'Not a time: ' + bad.join(', ') + '. Write a UTC time as 2024-03-04 or 2024-03-04 10:00:05.' : '';
+    var tech = F.tech.value, detOk = null;
+    if (tech) {
+      detOk = D.detections.map(function (d) {
+        return d.techniques.some(function (t) { return t === tech || t.indexOf(tech + '.') === 0; });
+      });
+    }
+    return {
+      sev: F.sev.value === '' ? 0 : Number(F.sev.value),
+      det: F.det.value === '' ? -1 : Number(F.det.value),
+      host: F.host.value.trim().toLowerCase(),
+      detOk: detOk,
+      text: F.text.value.trim().toLowerCase(),
+      from: from === undefined ? null : from,
+      to: to === undefined ? null : to,
+    };
+  }
+
+  function keeps(i, q) {
+    var h = HITS[i];
+    if (h[SEV] < q.sev) return false;
+    if (q.det >= 0 && h[DET] !== q.det) return false;
+    if (q.detOk && !q.detOk[h[DET]]) return false;
+    if (q.host && (h[HOST] == null || h[HOST].toLowerCase().indexOf(q.host) < 0)) return false;
+    // A hit with no event time cannot be placed in a time window, so a window leaves it out (as hunt --earliest does).
+    if (q.from != null && !(h[T] != null && h[T] >= q.from)) return false;
+    if (q.to != null && !(h[T] != null && h[T] < q.to)) return false;
+    return !q.text || haystack(i).indexOf(q.text) >= 0;
+  }
+
+  function applyFilters() {
+    var started = performance.now();
+    var q = readFilters();
+    var kept = [];
+    for (var i = 0; i < HITS.length; i++) if (keeps(i, q)) kept.push(i);
+    current = kept;
+    renderAll();
+    filterMs = performance.now() - started;
+    var status = num.format(current.length) + ' of ' + num.format(HITS.length) + ' hits';
+    document.getElementById('filter-status').textContent = status + (current.length < HITS.length ? ' match the filters' : '') + '.';
+    document.getElementById('top-status').textContent = status;
+    document.documentElement.setAttribute('data-filter-ms', filterMs.toFixed(1));
+  }
+
+  var timer = 0;
+  form.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(applyFilters, 150); });
+  form.addEventListener('change', function () { clearTimeout(timer); applyFilters(); });
+  form.addEventListener('submit', function (e) { e.preventDefault(); clearTimeout(timer); applyFilters(); });
+  form.addEventListener('reset', function () { setTimeout(applyFilters, 0); });
+
+  // ---- a paged table -------------------------------------------------------------------------
+
+  /** A table of `count` rows drawn one page at a time: `row(k)` gives the k-th row's cells. */
+  function pagedTable(host, caption, headers, count, row, pageSize) {
+    pageSize = pageSize || PAGE;
+    host.textContent = '';
+    if (count === 0) {
+      host.appendChild(el('p', { cls: 'muted', text: 'No rows under these filters.' }));
+      return;
+    }
+    var page = 0, pages = Math.ceil(count / pageSize);
+    var tbody = el('tbody');
+    var status = el('span', { cls: 'pager-status', 'aria-live': 'polite' });
+    var buttons = {};
+    function go(p) {
+      page = Math.max(0, Math.min(pages - 1, p));
+      tbody.textContent = '';
+      var end = Math.min(count, (page + 1) * pageSize);
+      for (var k = page * pageSize; k < end; k++) {
+        var cells = row(k);
+        var tr = el('tr');
+        cells.forEach(function (c) { tr.appendChild(c.tagName === 'TD' ? c : el('td', null, c)); });
+        tbody.appendChild(tr);
+      }
+      status.textContent = 'Rows ' + num.format(page * pageSize + 1) + '–' + num.format(end) + ' of ' + num.format(count);
+      buttons.first.disabled = buttons.prev.disabled = page === 0;
+      buttons.next.disabled = buttons.last.disabled = page >= pages - 1;
+    }
+    var pager = el('div', { cls: 'pager' });
+    [['first', 'First', function () { go(0); }], ['prev', 'Previous', function () { go(page - 1); }],
+      ['next', 'Next', function () { go(page + 1); }], ['last', 'Last', function () { go(pages - 1); }]]
+      .forEach(function (b) {
+        buttons[b[0]] = el('button', { type: 'button', cls: 'secondary', on: { click: b[2] }, text: b[1] });
+      });
+    if (pages > 1) ['first', 'prev', 'next', 'last'].forEach(function (b) { pager.appendChild(buttons[b]); });
+    pager.appendChild(status);
+    var thead = el('tr');
+    headers.forEach(function (h) { thead.appendChild(el('th', { scope: 'col', text: h })); });
+    host.appendChild(pager);
+    host.appendChild(el('div', { cls: 'table-wrap' }, el('table', null, el('caption', { cls: 'sr-only', text: caption }), el('thead', null, thead), tbody)));
+    go(0);
+  }
+
+  // ---- hits: the timeline table and each detection's table ----------------------------------
+
+  function provenance(h) {
+    var box = el('div', { cls: 'prov' });
+    if (h[EV].length === 0) {
+      box.appendChild(el('span', { cls: 'muted', text: h[COUNT] === 0 ? 'made from no event' : num.format(h[COUNT]) + ' events, none named' }));
+      return box;
+    }
+    box.appendChild(el('code', { title: locator(h[EV][0]), text: shortLocator(h[EV][0]) }));
+    if (h[COUNT] > 1) box.appendChild(el('span', { cls: 'muted', text: ' and ' + num.format(h[COUNT] - 1) + ' more' }));
+    return box;
+  }
+
+  /** The hit's whole record: its result fields and every event named, with time, computer and channel. */
+  function hitDetail(h) {
+    var box = el('div', { cls: 'hit-detail' });
+    var dl = el('dl', { cls: 'fields' });
+    for (var f = 0; f < h[FIELDS].length; f += 2) {
+      dl.appendChild(el('dt', { text: D.fields[h[FIELDS][f]] }));
+      dl.appendChild(el('dd', { text: h[FIELDS][f + 1] }));
+    }
+    box.appendChild(el('h4', { text: 'Result fields' }));
+    box.appendChild(dl);
+    box.appendChild(el('h4', { text: 'Events behind this hit' }));
+    var shown = h[EV].length;
+    box.appendChild(el('p', { cls: 'muted', text: shown < h[COUNT]
+      ? 'Showing ' + num.format(shown) + ' of ' + num.format(h[COUNT]) + ' events (hunt --evidence ' + D.meta.evidenceLimit + '); first and last event time cover all of them: ' + timeText(h[T]) + ' to ' + timeText(h[LAST]) + '.'
+      : num.format(h[COUNT]) + (h[COUNT] === 1 ? ' event.' : ' events.') }));
+    if (shown > 0) {
+      var tb = el('tbody');
+      h[EV].forEach(function (r) {
+        var o = D.origins[r[0]];
+        tb.appendChild(el('tr', null, el('td', null, el('code', { text: locator(r) })), el('td', null, timeEl(r[2])), el('td', { text: o[2] || '' }), el('td', { text: o[1] || '' })));
+      });
+      var head = el('tr');
+      ['File:record', 'Event time', 'Computer', 'Channel'].forEach(function (x) { head.appendChild(el('th', { scope: 'col', text: x })); });
+      box.appendChild(el('div', { cls: 'table-wrap' }, el('table', { cls: 'evidence' }, el('caption', { cls: 'sr-only', text: 'Events behind this hit' }), el('thead', null, head), tb)));
+    }
+    return box;
+  }
+
+  function hitCells(i, withDetection) {
+    var h = HITS[i];
+    var more = el('button', { type: 'button', cls: 'secondary small', 'aria-expanded': 'false', text: 'Details' });
+    var cells = [timeEl(h[T]), sevBadge(h[SEV])];
+    if (withDetection) cells.push(el('span', { text: detName(h[DET]) }));
+    cells.push(el('span', { text: h[HOST] || '' }), el('span', { text: h[USER] || '' }), el('span', { cls: 'cell', text: h[PROC] || '' }),
+      el('span', { text: num.format(h[RISK]) }), provenance(h), more);
+    more.addEventListener('click', function () {
+      var tr = more.closest('tr');
+      var next = tr.nextSibling;
+      if (next && next.classList.contains('detail-row')) {
+        next.remove();
+        more.setAttribute('aria-expanded', 'false');
+        return;
+      }
+      var td = el('td', { colspan: String(tr.children.length) }, hitDetail(h));
+      tr.parentNode.insertBefore(el('tr', { cls: 'detail-row' }, td), tr.nextSibling);
+      more.setAttribute('aria-expanded', 'true');
+    });
+    return cells;
+  }
+
+  function renderHits() {
+    pagedTable(document.getElementById('hits-table'), 'Hits in event time',
+      ['Event time (UTC)', 'Severity', 'Detection', 'Host', 'User', 'Process', 'Risk', 'Events (file:record)', 'Details'],
+      current.length, function (k) { return hitCells(current[k], true); });
+  }
+
+  // ---- the timeline chart --------------------------------------------------------------------
+
+  var STEPS = [1, 5, 15, 30, 60, 300, 900, 1800, 3600, 10800, 21600, 43200, 86400, 604800, 2592000, 31536000];
+  var chart = null;
+
+  function chartData() {
+    var lo = Infinity, hi = -Infinity;
+    current.forEach(function (i) { var t = HITS[i][T]; if (t != null) { if (t < lo) lo = t; if (t > hi) hi = t; } });
+    if (lo === Infinity) return null;
+    var step = STEPS[STEPS.length - 1];
+    for (var s = 0; s < STEPS.length; s++) if ((hi - lo) / STEPS[s] <= 150) { step = STEPS[s]; break; }
+    var start = Math.floor(lo / step) * step, n = Math.floor((hi - start) / step) + 1;
+    var xs = new Array(n), ys = new Array(n).fill(0);
+    for (var b = 0; b < n; b++) xs[b] = start + b * step;
+    current.forEach(function (i) { var t = HITS[i][T]; if (t != null) ys[Math.floor((t - start) / step)]++; });
+    return { xs: xs, ys: ys, step: step, lo: lo, hi: hi };
+  }
+
+  function stepText(s) {
+    if (s < 60) return s + ' s';
+    if (s < 3600) return s / 60 + ' min';
+    if (s < 86400) return s / 3600 + ' h';
+    return s / 86400 + ' d';
+  }
+
+  function renderChart() {
+    var host = document.getElementById('chart');
+    var caption = document.getElementById('chart-caption');
+    var data = chartData();
+    if (chart) { chart.destroy(); chart = null; }
+    host.textContent = '';
+    if (!data) {
+      caption.textContent = 'No hit under these filters has an event time.';
+      return;
+    }
+    var timed = data.ys.reduce(function (a, b) { return a + b; }, 0);
+    caption.textContent = num.format(timed) + ' hits by event time, ' + timeText(data.lo) + ' to ' + timeText(data.hi) +
+      ', in bars of ' + stepText(data.step) + '. Drag across the chart to set the time filter.';
+    chart = new uPlot({
+      width: Math.max(320, host.clientWidth || 900),
+      height: 220,
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'); },
+      scales: { x: { time: true } },
+      series: [{ label: 'Time (UTC)' }, { label: 'Hits', stroke: '#0b5cad', fill: 'rgba(11,92,173,0.35)', paths: uPlot.paths.bars({ size: [0.9, 80] }) }],
+      axes: [{}, { label: 'hits' }],
+      cursor: { drag: { x: true, y: false } },
+      hooks: {
+        setSelect: [function (u) {
+          if (u.select.width < 2) return;
+          var a = u.posToVal(u.select.left, 'x'), b = u.posToVal(u.select.left + u.select.width, 'x');
+          F.from.value = timeText(a).replace(' UTC', '');
+          F.to.value = timeText(b).replace(' UTC', '');
+          u.setSelect({ left: 0, width: 0, top: 0, height: 0 }, false);
+          applyFilters();
+        }],
+      },
+    }, [data.xs, data.ys], host);
+  }
+
+  // ---- risk by object -----------------------------------------------------------------------
+
+  var riskAll = false;
+  function riskCells(k) {
+    var r = D.risk[k]; // [object, type, score, first, last, [detections], [[detection, score, time, message]…], risk events in all]
+    var dets = r[5].map(detName);
+    var more = el('button', { type: 'button', cls: 'secondary small', 'aria-expanded': 'false', text: num.format(r[7]) + ' risk events' });
+    more.addEventListener('click', function () {
+      var tr = more.closest('tr'), next = tr.nextSibling;
+      if (next && next.classList.contains('detail-row')) { next.remove(); more.setAttribute('aria-expanded', 'false'); return; }
+      var box = el('div', { cls: 'hit-detail' });
+      if (r[6].length < r[7]) box.appendChild(el('p', { cls: 'muted', text: 'The earliest ' + num.format(r[6].length) + ' of ' + num.format(r[7]) + ' risk events of this object; risk.jsonl holds all of them.' }));
+      var list = el('div');
+      box.appendChild(list);
+      pagedTable(list, 'Risk events of ' + r[0], ['Event time (UTC)', 'Score', 'Detection', 'Risk message'], r[6].length, function (j) {
+        var e = r[6][j];
+        return [timeEl(e[2]), el('span', { text: num.format(e[1]) }), el('span', { text: detName(e[0]) }), el('span', { cls: 'cell', text: e[3] })];
+      }, 50);
+      tr.parentNode.insertBefore(el('tr', { cls: 'detail-row' }, el('td', { colspan: String(tr.children.length) }, box)), tr.nextSibling);
+      more.setAttribute('aria-expanded', 'true');
+    });
+    return [el('span', { text: r[0] }), el('span', { text: r[1] }), el('strong', { text: num.format(r[2]) }), timeEl(r[3]), timeEl(r[4]),
+      el('span', { cls: 'cell', text: dets.length <= 3 ? dets.join('; ') : dets.slice(0, 3).join('; ') + ' and ' + (dets.length - 3) + ' more' }), more];
+  }
+
+  function renderRisk() {
+    var host = document.getElementById('risk-table');
+    var note = document.getElementById('risk-note');
+    var total = D.risk.length;
+    var n = riskAll ? total : Math.min(RISK_TOP, total);
+    pagedTable(host, 'Risk by object', ['Risk object', 'Type', 'Score', 'First event (UTC)', 'Last event (UTC)', 'Detections', 'Risk events'], n, riskCells);
+    var toggle = document.getElementById('risk-toggle');
+    if (total <= RISK_TOP) {
+      note.textContent = num.format(total) + ' risk objects, highest score first.';
+      toggle.hidden = true;
+    } else {
+      note.textContent = riskAll ? 'All ' + num.format(total) + ' risk objects, highest score first.'
+        : 'Showing the top ' + RISK_TOP + ' of ' + num.format(total) + ' risk objects by score (all are in risk.jsonl).';
+      toggle.hidden = false;
+      toggle.textContent = riskAll ? 'Show the top ' + RISK_TOP : 'Show all ' + num.format(total);
+      toggle.setAttribute('aria-expanded', String(riskAll));
+    }
+  }
+
+  document.getElementById('risk-toggle').addEventListener('click', function () { riskAll = !riskAll; renderRisk(); });
+
+  // ---- ATT&CK heat map ---------------------------------------------------------------------
+
+  function renderAttack() {
+    var host = document.getElementById('attack-map');
+    host.textContent = '';
+    var byDet = new Array(D.detections.length).fill(0);
+    current.forEach(function (i) { byDet[HITS[i][DET]]++; });
+    var counts = {}, dets = {};
+    D.detections.forEach(function (d, i) {
+      if (!byDet[i]) return;
+      d.techniques.forEach(function (t) {
+        counts[t] = (counts[t] || 0) + byDet[i];
+        (dets[t] = dets[t] || []).push(d.name);
+      });
+    });
+    var techniques = Object.keys(counts).sort();
+    if (techniques.length === 0) {
+      host.appendChild(el('p', { cls: 'muted', text: 'No hit under these filters names an ATT&CK technique.' }));
+      return;
+    }
+    var max = Math.max.apply(null, techniques.map(function (t) { return counts[t]; }));
+    var groups = {};
+    techniques.forEach(function (t) { (groups[t.split('.')[0]] = groups[t.split('.')[0]] || []).push(t); });
+    Object.keys(groups).sort().forEach(function (parent) {
+      var total = groups[parent].reduce(function (a, t) { return a + counts[t]; }, 0);
+      var box = el('div', { cls: 'tech-group' }, el('h3', { text: parent + ' · ' + num.format(total) + ' hits' }));
+      var cells = el('div', { cls: 'heatmap' });
+      groups[parent].forEach(function (t) {
+        var level = 1 + Math.min(4, Math.floor(4 * Math.log(counts[t]) / Math.log(Math.max(2, max))));
+        cells.appendChild(el('button', {
+          type: 'button', cls: 'tech h' + level, title: dets[t].join('; '),
+          'aria-label': t + ': ' + counts[t] + ' hits from ' + dets[t].length + ' detections; filter on it',
+          on: { click: function () { F.tech.value = t; applyFilters(); document.getElementById('timeline').scrollIntoView(); } },
+        }, el('span', { cls: 'tech-id', text: t }), ' ' + num.format(counts[t])));
+      });
+      box.appendChild(cells);
+      host.appendChild(box);
+    });
+  }
+
+  // ---- detections that fired -------------------------------------------------------------
+
+  var openDetections = {};
+  function detectionBody(i, hits) {
+    var d = D.detections[i];
+    var body = el('div', { cls: 'det-body' });
+    if (d.description) body.appendChild(el('p', { text: d.description }));
+    var meta = el('dl', { cls: 'fields' });
+    [['File', d.file], ['Type', d.type], ['ATT&CK', d.techniques.join(', ')], ['Analytic stories', d.stories.join('; ')],
+      ['Results', num.format(d.results) + ' (' + num.format(d.riskEvents) + ' risk events)']].forEach(function (p) {
+      if (!p[1]) return;
+      meta.appendChild(el('dt', { text: p[0] }));
+      meta.appendChild(el('dd', { text: p[1] }));
+    });
+    body.appendChild(meta);
+    body.appendChild(el('details', null, el('summary', { text: 'Search, macros expanded' }), el('pre', { text: d.search })));
+    var table = el('div');
+    body.appendChild(table);
+    pagedTable(table, 'Hits of ' + d.name, ['Event time (UTC)', 'Severity', 'Host', 'User', 'Process', 'Risk', 'Events (file:record)', 'Details'],
+      hits.length, function (k) { return hitCells(hits[k], false); });
+    return body;
+  }
+
+  function renderDetections() {
+    var host = document.getElementById('detection-list');
+    host.textContent = '';
+    var byDet = D.detections.map(function () { return []; });
+    current.forEach(function (i) { byDet[HITS[i][DET]].push(i); });
+    var order = D.detections.map(function (d, i) { return i; }).filter(function (i) { return byDet[i].length > 0; });
+    var risk = order.map(function (i) { return byDet[i].reduce(function (a, k) { return a + HITS[k][RISK]; }, 0); });
+    var riskOf = {};
+    order.forEach(function (i, k) { riskOf[i] = risk[k]; });
+    order.sort(function (a, b) { return riskOf[b] - riskOf[a] || byDet[b].length - byDet[a].length || detName(a).localeCompare(detName(b)); });
+    document.getElementById('detections-note').textContent = num.format(order.length) + ' of ' + num.format(D.detections.length) +
+      ' detections that fired have hits under these filters; the riskiest first. Open one for its hits and the events behind each.';
+    order.forEach(function (i) {
+      var d = D.detections[i], hits = byDet[i];
+      var maxSev = hits.reduce(function (a, k) { return Math.max(a, HITS[k][SEV]); }, 0);
+      var det = el('details', { cls: 'detail', 'data-detection': d.name },
+        el('summary', null, el('strong', { text: d.name }), ' ', sevBadge(maxSev),
+          el('span', { cls: 'muted', text: ' ' + num.format(hits.length) + (hits.length === 1 ? ' hit' : ' hits') + (d.techniques.length ? ' · ' + d.techniques.join(', ') : '') })));
+      det.addEventListener('toggle', function () {
+        openDetections[i] = det.open;
+        if (det.open && det.children.length === 1) det.appendChild(detectionBody(i, hits));
+      });
+      if (openDetections[i]) { det.open = true; det.appendChild(detectionBody(i, hits)); }
+      host.appendChild(det);
+    });
+    if (order.length === 0) host.appendChild(el('p', { cls: 'muted', text: 'No detection has hits under these filters.' }));
+  }
+
+  function renderAll() {
+    renderChart();
+    renderHits();
+    renderAttack();
+    renderDetections();
+  }
+
+  document.getElementById('path-note').textContent = commonDir ? 'Files are named from ' + commonDir + ' in the tables; a hit\'s details give the whole path.' : '';
+  renderRisk();
+  applyFilters();
+  window.addEventListener('resize', function () { clearTimeout(timer); timer = setTimeout(renderChart, 200); });
+  document.documentElement.setAttribute('data-ready-ms', performance.now().toFixed(1));
+  document.documentElement.setAttribute('data-ready', 'true');
+})();
