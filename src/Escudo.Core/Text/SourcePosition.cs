@@ -1,7 +1,7 @@
 namespace Escudo.Core.Text;
 
 /// <summary>A 1-based line and column in a source text.</summary>
-internal readonly record struct SourcePosition(int Line, int Column)
+public readonly record struct SourcePosition(int Line, int Column)
 {
     public static SourcePosition Of(string text, int offset)
     {
