@@ -8,6 +8,7 @@ using Escudo.Bench;
 //                                     EVTX records/s, files in memory: parse + render, and whole ingest, per thread count
 //   evtx-large <file> [--make-large <datasets>] [--size-mb N] [--threads N] [--mode ingest|reader] [--passes N]
 //                                     one large EVTX file from disk: records/s, MB/s, CPU s and peak working set
+//   json-lines <paths>...             the JSON-lines parser alone: JsonDocument per line against the Utf8JsonReader fast path
 //   queries <content> <paths>...      typical detection queries: Escudo vs DuckDB, in memory and from files
 //   scaling <content> <paths>...      hunt time for 1, 100 and all detections over the same events
 //   synthetic <content> <paths> <N>   all detections over N events replayed from the recordings (hosts/users/times varied)
@@ -29,6 +30,7 @@ return args[0] switch
 {
     "ingest" => IngestBench.Run(rest, runs: 3),
     "evtx" => EvtxBench.Run(rest),
+    "json-lines" => JsonLinesBench.Run(rest, runs: 3),
     "evtx-large" => EvtxLargeBench.Run(rest),
     "queries" => QueryBench.Run(rest[0], rest[1..], runs: 5),
     "scaling" => HuntBench.Scaling(rest[0], rest[1..], runs: 3),

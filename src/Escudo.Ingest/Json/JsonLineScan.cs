@@ -18,7 +18,18 @@ internal sealed class JsonLineScan
     /// <summary>The encoder System.Text.Json uses for a string: an invalid surrogate throws, as in <see cref="JsonDocument.Parse(string, JsonDocumentOptions)"/>.</summary>
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>Strings up to this many UTF-8 bytes are kept for reuse by position (see <see cref="_seen"/>).</summary>
+    private const int MaxReusedBytes = 64;
+
     private readonly List<(string Name, JsonValueKind Kind, string? Text)> _properties = new(48);
+
+    /// <summary>
+    /// The names and short string values read at each position of the previous lines: lines of one
+    /// recording repeat their names, and many values (channel, provider, level), in the same
+    /// order, so a name or value equal byte for byte to the one seen at its position is that same
+    /// string, not a new one (most of what reading a line allocated).
+    /// </summary>
+    private readonly List<(byte[]? Name, string? NameText, byte[]? Value, string? ValueText)> _seen = new(48);
 
     public IReadOnlyList<(string Name, JsonValueKind Kind, string? Text)> Properties => _properties;
 
@@ -62,12 +73,18 @@ internal sealed class JsonLineScan
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString()!;
+            var position = _properties.Count;
+            if (position == _seen.Count)
+            {
+                _seen.Add(default);
+            }
+
+            var name = Reuse(ref reader, position, isName: true);
             reader.Read();
             switch (reader.TokenType)
             {
                 case JsonTokenType.String:
-                    _properties.Add((name, JsonValueKind.String, reader.GetString()));
+                    _properties.Add((name, JsonValueKind.String, Reuse(ref reader, position, isName: false)));
                     break;
                 case JsonTokenType.Number:
                     // GetRawText of a number: its bytes as written (numbers hold no escapes).
@@ -98,6 +115,30 @@ internal sealed class JsonLineScan
         // The root object must be the whole line: trailing text is an error for the document path
         // too (Read throws on it; whitespace alone ends the input).
         return reader.TokenType == JsonTokenType.EndObject && !reader.Read();
+    }
+
+    /// <summary>
+    /// The current name or string token as a string: the one read at this position before when
+    /// the bytes are the same and hold no escape (an escaped token is always unescaped anew).
+    /// </summary>
+    private string Reuse(ref Utf8JsonReader reader, int position, bool isName)
+    {
+        var bytes = reader.ValueSpan;
+        if (reader.ValueIsEscaped || bytes.Length > MaxReusedBytes)
+        {
+            return reader.GetString()!;
+        }
+
+        var seen = _seen[position];
+        var known = isName ? seen.Name : seen.Value;
+        if (known is not null && bytes.SequenceEqual(known))
+        {
+            return (isName ? seen.NameText : seen.ValueText)!;
+        }
+
+        var text = reader.GetString()!;
+        _seen[position] = isName ? seen with { Name = bytes.ToArray(), NameText = text } : seen with { Value = bytes.ToArray(), ValueText = text };
+        return text;
     }
 
     /// <summary>
