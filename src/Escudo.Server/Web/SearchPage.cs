@@ -19,6 +19,9 @@ internal sealed class SearchPage(ConsoleServices s)
     /// <summary>Results shown in the table.</summary>
     public const int TableRows = 500;
 
+    /// <summary>Characters of one value shown in a cell; the cell says how many more there are.</summary>
+    public const int MaxCell = 2000;
+
     /// <summary>Longest search text the box takes.</summary>
     public const int MaxSearch = 100_000;
 
@@ -205,7 +208,14 @@ internal sealed class SearchPage(ConsoleServices s)
                 }
                 else
                 {
-                    h.Raw(c == "_raw" ? "<div class=\"cell raw\">" : "<div class=\"cell\">").Text(v.IsMulti ? string.Join("\n", v.Items.ToArray()) : v.ToDisplayString()).Raw("</div>");
+                    var shownText = v.IsMulti ? string.Join("\n", v.Items.ToArray()) : v.ToDisplayString();
+                    h.Raw(c == "_raw" ? "<div class=\"cell raw\">" : "<div class=\"cell\">").Text(shownText.Length > MaxCell ? shownText[..MaxCell] : shownText);
+                    if (shownText.Length > MaxCell)
+                    {
+                        h.Raw("<span class=\"muted\">").Text($" … {Html.Number(shownText.Length - MaxCell)} more characters (the REST export has them all)").Raw("</span>");
+                    }
+
+                    h.Raw("</div>");
                 }
 
                 h.Raw("</td>");

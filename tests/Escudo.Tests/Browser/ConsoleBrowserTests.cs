@@ -151,7 +151,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleFixture f) : IClassFixtur
         await PageChecks.AssertAccessibleAsync(page);
         await PageChecks.ScreenshotAsync(page, "search-error");
 
-        await page.GetByLabel("SPL").FillAsync("index=main EventCode=* | head 20");
+        await page.GetByLabel("SPL").FillAsync("index=main EventCode=* | head 8");
         await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
         Assert.True(await page.Locator("#results tbody tr").CountAsync() > 0);
         Assert.Equal(1, await page.Locator("#histogram canvas").CountAsync());
