@@ -166,8 +166,8 @@ public sealed partial class Planner
     {
         if (h.Predicate is not null)
         {
-            var pred = Compiler.CompilePredicate(h.Predicate);
-            return new DelegateOperator("head (expr)", rows => rows.TakeWhile(pred));
+            var expr = Compiler.Compile(h.Predicate);
+            return new DelegateOperator("head (expr)", rows => Execution.Operators.Filtering.HeadWhile.Run(rows, expr, h.Count, h.KeepLast, h.NullPasses));
         }
 
         return new DelegateOperator($"head {h.Count}", rows => rows.Take(h.Count));
@@ -876,7 +876,7 @@ public sealed partial class Planner
     {
         var patterns = a.Fields.Select(f => new FieldPattern(f)).ToArray();
         var totalId = FieldTable.Intern(a.FieldName);
-        return new RowMapOperator("addtotals", row =>
+        var rowTotals = new RowMapOperator("addtotals", row =>
         {
             if (!a.Row)
             {
@@ -900,6 +900,9 @@ public sealed partial class Planner
 
             row.Set(totalId, Value.FromNumber(sum));
         });
+        return a.Col
+            ? new DelegateOperator("addtotals col=t", rows => Execution.Operators.Reporting.ColumnTotals.Run(rowTotals.Execute(rows), patterns, a.LabelField, a.Label), mutates: true)
+            : rowTotals;
     }
 
     private Operator PlanReplace(ReplaceCommand r)

@@ -39,7 +39,14 @@ public sealed record TableCommand(IReadOnlyList<string> Fields, TextSpan Span) :
 
 public sealed record FieldsCommand(bool Remove, IReadOnlyList<string> Fields, TextSpan Span) : Command("fields", Span);
 
-public sealed record HeadCommand(int Count, Expr? Predicate, TextSpan Span) : Command("head", Span);
+public sealed record HeadCommand(int Count, Expr? Predicate, TextSpan Span) : Command("head", Span)
+{
+    /// <summary>keeplast=true: the result that ended the expression's run is kept too.</summary>
+    public bool KeepLast { get; init; }
+
+    /// <summary>null=true: a result whose expression is NULL is returned and the run goes on.</summary>
+    public bool NullPasses { get; init; }
+}
 
 public sealed record TailCommand(int Count, TextSpan Span) : Command("tail", Span);
 
@@ -99,7 +106,13 @@ public sealed record TransactionCommand(IReadOnlyList<string> Fields, double? Ma
 
 public sealed record MapCommand(string Search, int MaxSearches, TextSpan Span) : Command("map", Span);
 
-public sealed record AddTotalsCommand(IReadOnlyList<string> Fields, bool Row, bool Col, string FieldName, TextSpan Span) : Command("addtotals", Span);
+public sealed record AddTotalsCommand(IReadOnlyList<string> Fields, bool Row, bool Col, string FieldName, TextSpan Span) : Command("addtotals", Span)
+{
+    /// <summary>col=true: the field of the summary result that holds <see cref="Label"/>, if any.</summary>
+    public string? LabelField { get; init; }
+
+    public string Label { get; init; } = "Total";
+}
 
 public sealed record ReplaceCommand(IReadOnlyList<(string From, string To)> Pairs, IReadOnlyList<string> Fields, TextSpan Span) : Command("replace", Span);
 
