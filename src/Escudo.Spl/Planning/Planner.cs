@@ -146,6 +146,7 @@ public sealed partial class Planner(SearchContext context)
         NomvCommand n => PlanNomv(n),
         UntableCommand u => PlanUntable(u),
         XySeriesCommand x => PlanXySeries(x),
+        MakeContinuousCommand m => Execution.Operators.Reporting.MakeContinuousOperator.Plan(m, Context.MaxRowsInMemory),
         _ => throw new DiagnosticException(SplDiagnostics.BadArguments(cmd.Name, cmd.Span, "this command is parsed but cannot run yet")),
     };
 
