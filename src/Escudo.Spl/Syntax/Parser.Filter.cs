@@ -6,20 +6,42 @@ namespace Escudo.Spl.Syntax;
 /// <summary>Commands that keep or order rows: head, sort, dedup, regex.</summary>
 internal sealed partial class Parser
 {
+    /// <summary>
+    /// head [&lt;N&gt; | (&lt;eval-expression&gt;)] [limit=&lt;int&gt;] [null=&lt;bool&gt;] [keeplast=&lt;bool&gt;]
+    /// (https://help.splunk.com/splunk-enterprise/spl-search-reference/9.3/search-commands/head):
+    /// options may stand before or after the count or expression; with both a count and a limit the smaller applies.
+    /// </summary>
     private Command ParseHead(int start)
     {
+        var options = ParseOptions();
+        int? count = null;
+        Expr? predicate = null;
         var t = PeekW();
         if (t.Kind == TokenKind.LParen)
         {
             _pos = t.End;
-            var predicate = ParseExpr();
+            predicate = ParseExpr();
             ExpectE(TokenKind.RParen, "`)`");
-            return new HeadCommand(int.MaxValue, predicate, Span(start));
+        }
+        else if (t.Kind == TokenKind.Word && LooksLikeInteger(t.Text))
+        {
+            _pos = t.End;
+            count = ResultCount("head", t.Text, t.Span);
         }
 
-        var n = ParseOptionalCount("head", 10);
+        options.AddRange(ParseOptions());
+        if (options.LastOrDefault(o => o.Key.Equals("limit", StringComparison.OrdinalIgnoreCase)) is { } l)
+        {
+            var limit = ResultCount("head", l.Value, l.Span);
+            count = count is { } c ? Math.Min(c, limit) : limit;
+        }
+
         ExpectCommandEnd("head");
-        return new HeadCommand(n, null, Span(start));
+        return new HeadCommand(count ?? (predicate is null ? 10 : int.MaxValue), predicate, Span(start))
+        {
+            KeepLast = IsTrue(Option(options, "keeplast")),
+            NullPasses = IsTrue(Option(options, "null")),
+        };
     }
 
     private Command ParseSort(int start)

@@ -254,7 +254,11 @@ internal sealed partial class Parser
         var fields = ParseFieldList();
         options.AddRange(ParseOptions());
         ExpectCommandEnd("addtotals");
-        return new AddTotalsCommand(fields, Option(options, "row") is not { } r || IsTrue(r), IsTrue(Option(options, "col")), Option(options, "fieldname") ?? "Total", Span(start));
+        return new AddTotalsCommand(fields, Option(options, "row") is not { } r || IsTrue(r), IsTrue(Option(options, "col")), Option(options, "fieldname") ?? "Total", Span(start))
+        {
+            LabelField = Option(options, "labelfield"),
+            Label = Option(options, "label") ?? "Total",
+        };
     }
 
     private Command ParseReplace(int start)

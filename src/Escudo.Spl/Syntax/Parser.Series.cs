@@ -99,4 +99,19 @@ internal sealed partial class Parser
         }
         return new XySeriesCommand(x, name, data, Span(start));
     }
+
+    /// <summary>makecontinuous [&lt;field&gt;] &lt;bins-options&gt;... (the field defaults to _time).</summary>
+    private Command ParseMakeContinuous(int start)
+    {
+        var options = ParseOptions();
+        var field = "_time";
+        if (PeekW().Kind == TokenKind.Word)
+        {
+            field = ExpectName("a field name");
+        }
+
+        options.AddRange(ParseOptions());
+        ExpectCommandEnd("makecontinuous");
+        return new MakeContinuousCommand(field, options, Span(start));
+    }
 }

@@ -268,6 +268,7 @@ internal sealed partial class Parser
             case "nomv": return ParseNomv(start);
             case "untable": return ParseUntable(start);
             case "xyseries": return ParseXySeries(start);
+            case "makecontinuous": return ParseMakeContinuous(start);
             case "apply":
             case "fit":
             case "anomalydetection":

@@ -39,7 +39,14 @@ internal sealed record TableCommand(IReadOnlyList<string> Fields, TextSpan Span)
 
 internal sealed record FieldsCommand(bool Remove, IReadOnlyList<string> Fields, TextSpan Span) : Command("fields", Span);
 
-internal sealed record HeadCommand(int Count, Expr? Predicate, TextSpan Span) : Command("head", Span);
+internal sealed record HeadCommand(int Count, Expr? Predicate, TextSpan Span) : Command("head", Span)
+{
+    /// <summary>keeplast=true: the result that ended the expression's run is kept too.</summary>
+    public bool KeepLast { get; init; }
+
+    /// <summary>null=true: a result whose expression is NULL is returned and the run goes on.</summary>
+    public bool NullPasses { get; init; }
+}
 
 internal sealed record TailCommand(int Count, TextSpan Span) : Command("tail", Span);
 
@@ -99,7 +106,13 @@ internal sealed record TransactionCommand(IReadOnlyList<string> Fields, double? 
 
 internal sealed record MapCommand(string Search, int MaxSearches, TextSpan Span) : Command("map", Span);
 
-internal sealed record AddTotalsCommand(IReadOnlyList<string> Fields, bool Row, bool Col, string FieldName, TextSpan Span) : Command("addtotals", Span);
+internal sealed record AddTotalsCommand(IReadOnlyList<string> Fields, bool Row, bool Col, string FieldName, TextSpan Span) : Command("addtotals", Span)
+{
+    /// <summary>col=true: the field of the summary result that holds <see cref="Label"/>, if any.</summary>
+    public string? LabelField { get; init; }
+
+    public string Label { get; init; } = "Total";
+}
 
 internal sealed record ReplaceCommand(IReadOnlyList<(string From, string To)> Pairs, IReadOnlyList<string> Fields, TextSpan Span) : Command("replace", Span);
 

@@ -22,3 +22,6 @@ internal sealed record UntableCommand(string XField, string NameField, string Da
 
 /// <summary><c>xyseries x-field y-name-field y-data-field</c>.</summary>
 internal sealed record XySeriesCommand(string XField, string NameField, string DataField, TextSpan Span) : Command("xyseries", Span);
+
+/// <summary>makecontinuous: the field's buckets made continuous (https://help.splunk.com/splunk-cloud-platform/spl-search-reference/10.0.2503/search-commands/makecontinuous).</summary>
+internal sealed record MakeContinuousCommand(string Field, IReadOnlyList<CommandOption> Options, TextSpan Span) : Command("makecontinuous", Span);
