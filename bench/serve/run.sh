@@ -5,6 +5,7 @@
 # is stopped. Everything stops by itself.
 # Usage: bench/serve/run.sh [seconds=20] [writers=8] [batch=500] [kinds="xml json"]
 #   xml: Sysmon XmlWinEventLog events (~1.6 KB each); json: small HEC JSON events (~400 bytes).
+# STORE=clickhouse://H1:P1,H2:P2/DB?cluster=escudo runs it against ClickHouse (scripts/clickhouse-cluster.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_=${1:-20}; WRITERS=${2:-8}; BATCH=${3:-500}; KINDS=${4:-xml json}
@@ -16,7 +17,7 @@ trap cleanup EXIT
 for KIND in $KINDS; do
   PORT=${PORT:-$(free_port)}
   DATA=$(mktemp -d)
-  dotnet src/Escudo.Cli/bin/Release/net10.0/escudo.dll serve --data "$DATA" --listen 127.0.0.1:$PORT --hec-token bench --no-scheduler > "$DATA.log" 2>&1 &
+  dotnet src/Escudo.Cli/bin/Release/net10.0/escudo.dll serve --data "$DATA" --listen 127.0.0.1:$PORT --hec-token bench --no-scheduler ${STORE:+--store "$STORE"} > "$DATA.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 300); do curl -sf http://127.0.0.1:$PORT/services/collector/health >/dev/null && break; sleep 0.1; done
   # Resident memory every second while loaded (the peak is VmHWM at the end).
