@@ -41,7 +41,7 @@ ROWS=$(dotnet bench/Escudo.Bench/bin/Release/net10.0/Escudo.Bench.dll report-ope
 echo "## The hunt report at scale (bench/report/run.sh)"
 echo
 echo "Produced by \`bench/report/run.sh $N\` on $(date -u +%Y-%m-%d) at commit \`$(git rev-parse --short HEAD)\`;"
-echo "$(nproc) cores shared with other work, Chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}') headless through Playwright, 1280×900."
+echo "$(nproc) cores shared with other work (load average $(cut -d' ' -f1 /proc/loadavg) when measured), Chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}') headless through Playwright, 1280×900."
 echo "$N synthetic Sysmon network events, every ESCU detection: $HITS hits, \`escudo hunt --report\` in $(cat "$WORK/hunt.s") s."
 echo "Medians of 5 openings (each in a fresh browser context). A filter is timed from the change to"
 echo "the chart, the hits table, the heat map and the detection list drawn again."

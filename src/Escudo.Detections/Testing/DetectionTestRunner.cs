@@ -102,7 +102,7 @@ public sealed class DetectionTestRunner(ContentFolder content, string? datasetsR
         if (test.MustNotFire)
         {
             return run.Fired
-                ? new TestOutcome(d, test.Name, TestStatus.Failed, run.Results.Count, "fired on a dataset where it must not (must_not_fire: true)", string.Join('\n', run.Results.Take(5).Select(ResultJson.ToJsonLine)), sw.Elapsed.TotalSeconds)
+                ? new TestOutcome(d, test.Name, TestStatus.Failed, run.Results.Count, "fired on a dataset where it must not (must_not_fire: true)", string.Join('\n', run.Results.Take(5).Select(r => ResultJson.ToJsonLine(r, withEvidence: true))), sw.Elapsed.TotalSeconds)
                 : new TestOutcome(d, test.Name, TestStatus.Passed, 0, null, null, sw.Elapsed.TotalSeconds);
         }
 

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Escudo.Cli.Commands;
+using Escudo.Cli.Commands.Report;
+using Escudo.Core.Events;
+using Escudo.Detections.Content;
+using Escudo.Detections.Output;
+using Escudo.Detections.Running;
+
+namespace Escudo.Tests.Cli;
+
+/// <summary>
+/// The report file itself: values from the logs are attacker-controlled, so none may end the
+/// data block or inject markup, and every one comes back whole (up to the stated cut).
+/// </summary>
+public sealed partial class ReportPageTests
+{
+    [Fact]
+    public void Hostile_values_stay_inside_the_data_block_and_come_back_as_written()
+    {
+        const string Hostile = "</script><script>alert(1)</script><!-- \u2028 & \" ' <img src=x onerror=alert(2)>";
+        var detection = new Detection { Name = "Hostile </script> name", Id = "00000000-0000-0000-0000-000000000001", Description = "<b>bold</b>", Search = "search x" };
+        var result = new Row();
+        result.Set("dest", Hostile);
+        result.Set("long", new string('a', ReportData.MaxFieldText + 10));
+        var notable = AlertBuilder.Notable(detection, result, 1_700_000_000);
+        var run = new DetectionRun(detection, [result], [notable], [], null, "search x | where dest=\"</script>\"");
+        var failed = new DetectionRun(new Detection { Name = "<i>cannot</i>", File = "detections/x.yml" }, [], [], [], "command '</script>' is not supported", string.Empty);
+        var summary = new HuntSummary(1, 2, 0, [run, failed], 0.5) { Hits = HuntTimeline.Hits([run]) };
+
+        var path = Path.Combine(Path.GetTempPath(), "escudo-report-page-" + Guid.NewGuid().ToString("N") + ".html");
+        try
+        {
+            ReportPage.Write(path, summary, DateTimeOffset.UnixEpoch);
+            var html = File.ReadAllText(path);
+
+            // Three script elements (data, uPlot, the page's script): no value closes one early or opens another.
+            Assert.Equal(3, ScriptClose().Matches(html).Count);
+            Assert.DoesNotContain("<script>alert", html, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("<img src=x", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("<i>cannot</i>", html, StringComparison.Ordinal); // the could-not-run table is HTML-encoded
+            Assert.Contains("&lt;i&gt;cannot&lt;/i&gt;", html, StringComparison.Ordinal);
+
+            // The data block parses, and the values are the ones written.
+            var start = html.IndexOf("id=\"report-data\">", StringComparison.Ordinal) + "id=\"report-data\">".Length;
+            var end = html.IndexOf("</script>", start, StringComparison.Ordinal);
+            using var doc = JsonDocument.Parse(html[start..end]);
+            var data = doc.RootElement;
+            Assert.Equal(detection.Name, data.GetProperty("detections")[0].GetProperty("name").GetString());
+            var hit = data.GetProperty("hits")[0];
+            var fields = data.GetProperty("fields").EnumerateArray().Select(f => f.GetString()).ToList();
+            var values = hit[10].EnumerateArray().ToList();
+            var byName = Enumerable.Range(0, values.Count / 2).ToDictionary(i => fields[values[2 * i].GetInt32()]!, i => values[(2 * i) + 1].GetString());
+            Assert.Equal(Hostile, byName["dest"]);
+            Assert.Equal(new string('a', ReportData.MaxFieldText) + "…", byName["long"]); // cut, and marked as cut
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [GeneratedRegex("</script", RegexOptions.IgnoreCase)]
+    private static partial Regex ScriptClose();
+}
