@@ -335,6 +335,8 @@ public static class JsonEventReader
             Opcode = scan.Str("OpcodeValue"),
             Keywords = scan.TryGet("Keywords", out var kwKind, out var kw) ? KeywordsHex(kwKind, kw) : null,
             UserId = scan.Str("UserID"),
+            ActivityId = scan.Str("ActivityID"),
+            RelatedActivityId = scan.Str("RelatedActivityID"),
             SystemTime = SystemTimeOf(scan.Str("@timestamp"), scan.Str("TimeCreated")),
         };
         foreach (var (name, kind, text) in scan.Properties)

@@ -86,7 +86,7 @@ internal sealed partial class Planner(SearchContext context)
         SearchCommand s => new FilterOperator("search", SearchPredicateCompiler.Compile(s.Expr, Context, RunSubsearch)),
         WhereCommand w => new FilterOperator("where", Compiler.CompilePredicate(w.Predicate)),
         EvalCommand e => new EvalOperator(e.Assignments.Select(a => (a.TargetFromField is null ? FieldTable.Intern(a.Field) : -1, Compiler.Compile(a.Value), a.TargetFromField is { } from ? FieldTable.Intern(from) : -1)).ToList(), "eval " + string.Join(", ", e.Assignments.Select(a => a.Field))),
-        StatsCommand s when Execution.Operators.Stats.WildcardStatsOperator.Applies(s) => new Execution.Operators.Stats.WildcardStatsOperator(s, PlanStats, Context.MaxRowsInMemory),
+        StatsCommand s when Execution.Operators.WildcardStatsOperator.Applies(s) => new Execution.Operators.WildcardStatsOperator(s, PlanStats, Context.MaxRowsInMemory),
         StatsCommand s => PlanStats(s),
         TstatsCommand t => PlanTstats(t),
         ConvertCommand c => new ConvertOperator(c),
@@ -113,7 +113,7 @@ internal sealed partial class Planner(SearchContext context)
         JoinCommand j => new JoinOperator(j, new NestedSearch(PlanNested(j.Subsearch, string.Empty)), Context),
         AppendCommand a => new AppendOperator(new NestedSearch(PlanNested(a.Subsearch, string.Empty))),
         AppendPipeCommand a => new AppendPipeOperator(PlanNested(a.Subpipeline, string.Empty), Context),
-        AddTotalsCommand a => a.Col ? new Execution.Operators.Reporting.ColumnTotalsOperator(new AddTotalsOperator(a), a) : new AddTotalsOperator(a),
+        AddTotalsCommand a => a.Col ? new Execution.Operators.ColumnTotalsOperator(new AddTotalsOperator(a), a) : new AddTotalsOperator(a),
         ReplaceCommand r => new ReplaceOperator(r),
         SpathCommand s => new SpathOperator(s),
         XmlKvCommand x => new XmlKvOperator(x),
@@ -127,7 +127,7 @@ internal sealed partial class Planner(SearchContext context)
         NomvCommand n => new NomvOperator(n),
         UntableCommand u => new UntableOperator(u),
         XySeriesCommand x => new XySeriesOperator(x, Context.MaxRowsInMemory),
-        MakeContinuousCommand m => Execution.Operators.Reporting.MakeContinuousOperator.Plan(m, Context.MaxRowsInMemory),
+        MakeContinuousCommand m => Execution.Operators.MakeContinuousOperator.Plan(m, Context.MaxRowsInMemory),
         _ => throw new DiagnosticException(SplDiagnostics.BadArguments(cmd.Name, cmd.Span, "this command is parsed but cannot run yet")),
     };
 

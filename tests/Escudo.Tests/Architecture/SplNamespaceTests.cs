@@ -19,8 +19,10 @@ public class SplNamespaceTests
         ["Escudo.Spl.Execution"],
         ["Escudo.Spl.Functions.Eval", "Escudo.Spl.Functions.Stats"],
         ["Escudo.Spl.Execution.Operators"],
+        ["Escudo.Spl.Planning.Pushdown"],
         ["Escudo.Spl.Planning"],
         ["Escudo.Spl"],
+        ["Escudo.Spl.Facts"],
     ];
 
     private static readonly Lazy<Dictionary<string, Dictionary<string, SortedSet<string>>>> Graph =

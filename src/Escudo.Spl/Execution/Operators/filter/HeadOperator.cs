@@ -1,5 +1,5 @@
 using Escudo.Core.Events;
-using Escudo.Spl.Execution.Operators.Filtering;
+
 
 namespace Escudo.Spl.Execution.Operators;
 

@@ -1,7 +1,7 @@
 using Escudo.Core.Events;
 using Escudo.Spl.Syntax.Ast;
 
-namespace Escudo.Spl.Execution.Operators.Reporting;
+namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>addtotals col=true: the row totals of <see cref="AddTotalsOperator"/>, then one result of column sums (<see cref="ColumnTotals"/>).</summary>
 internal sealed class ColumnTotalsOperator(AddTotalsOperator rowTotals, AddTotalsCommand a) : Operator

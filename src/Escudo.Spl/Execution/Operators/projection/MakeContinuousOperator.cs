@@ -6,7 +6,7 @@ using Escudo.Core.Values;
 using Escudo.Spl.Syntax;
 using Escudo.Spl.Syntax.Ast;
 
-namespace Escudo.Spl.Execution.Operators.Reporting;
+namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>
 /// <c>makecontinuous [&lt;field&gt;] span=&lt;span&gt; [start=&lt;num&gt;] [end=&lt;num&gt;]</c>: "makes a field

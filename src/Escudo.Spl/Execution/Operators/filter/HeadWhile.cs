@@ -1,6 +1,6 @@
 using Escudo.Core.Events;
 
-namespace Escudo.Spl.Execution.Operators.Filtering;
+namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>
 /// <c>head (&lt;eval-expression&gt;)</c>: results in search order until the expression is false

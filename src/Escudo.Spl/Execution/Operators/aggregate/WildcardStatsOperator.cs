@@ -1,7 +1,7 @@
 using Escudo.Core.Events;
 using Escudo.Spl.Syntax.Ast;
 
-namespace Escudo.Spl.Execution.Operators.Stats;
+namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>
 /// stats, eventstats and streamstats functions over a wildcarded field (<c>max(*delay)</c>,

@@ -1,7 +1,7 @@
 using Escudo.Core.Events;
 using Escudo.Core.Values;
 
-namespace Escudo.Spl.Execution.Operators.Reporting;
+namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>
 /// <c>addtotals col=true</c>: after the results, one more result holding the sum of each numeric
