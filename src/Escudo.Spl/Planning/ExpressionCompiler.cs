@@ -48,12 +48,6 @@ internal sealed class ExpressionCompiler(SearchContext context) : IEvalCompiler
         return r => EvalComparison.IsTrue(e(r));
     }
 
-    /// <inheritdoc cref="EvalComparison.IsTrue"/>
-    public static bool IsTrue(Value v) => EvalComparison.IsTrue(v);
-
-    /// <inheritdoc cref="EvalComparison.Equality"/>
-    public static Value Equality(Value a, Value c, bool negate) => EvalComparison.Equality(a, c, negate);
-
     private static CompiledExpr Constant(Value v) => _ => v;
 
     private static CompiledExpr FieldReader(string name)
