@@ -1,13 +1,8 @@
 using Cronos;
-using Escudo.Core.Events;
 using Escudo.Core.Storage;
 using Escudo.Core.Time;
-using Escudo.Core.Values;
 using Escudo.Detections.Content;
-using Escudo.Detections.Output;
 using Escudo.Server.Storage;
-using Escudo.Spl;
-using Escudo.Spl.Execution;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -26,7 +21,7 @@ namespace Escudo.Server.Scheduling;
 /// in order, never recorded as skipped, since the service was running. Before a retry the
 /// ledger is consulted, so a window is never written twice.
 /// </summary>
-public sealed class DetectionScheduler : IDisposable
+public sealed partial class DetectionScheduler : IDisposable
 {
     private readonly IServeStore _store;
     private readonly CommitQueue _queue;
@@ -35,7 +30,7 @@ public sealed class DetectionScheduler : IDisposable
     private readonly TimeProvider _time;
     private readonly CronExpression _cron;
     private readonly Dictionary<string, double> _last = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, double> _suppressed = new(StringComparer.Ordinal);
+    private readonly AlertSuppression _suppression;
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _tickLock = new(1, 1);
 
@@ -50,7 +45,6 @@ public sealed class DetectionScheduler : IDisposable
     private long _errors;
     private long _notables;
     private long _risks;
-    private long _suppressedCount;
     private double _caughtUpTo;
     private int _disposed;
 
@@ -63,6 +57,7 @@ public sealed class DetectionScheduler : IDisposable
         _options = options;
         _time = time;
         _cron = CronExpression.Parse(options.Cron);
+        _suppression = new AlertSuppression(options);
         Detections = detections;
         Unsupported = unsupported;
     }
@@ -156,7 +151,7 @@ public sealed class DetectionScheduler : IDisposable
             await _queue.CommitAsync([], registrations);
         }
 
-        if (_options.SuppressFields.Count > 0)
+        if (_suppression.Enabled)
         {
             var request = new ScanRequest(new TimeRange(now - _options.SuppressSeconds, null));
             var pushdown = new Pushdown(new Dictionary<string, IReadOnlyList<string>> { ["index"] = ["notable"] });
@@ -164,8 +159,7 @@ public sealed class DetectionScheduler : IDisposable
             {
                 if (n.Get("rule_id").FirstString() is { } id && n.Get("orig_scheduled").TryGetNumber(out var t))
                 {
-                    var key = SuppressionKey(id, n);
-                    _suppressed[key] = Math.Max(_suppressed.GetValueOrDefault(key), t);
+                    _suppression.Remember(id, n, t);
                 }
             }
         }
@@ -366,231 +360,6 @@ public sealed class DetectionScheduler : IDisposable
         }
     }
 
-    /// <summary>Most windows one backfill runs; a longer range is refused with a message.</summary>
-    public const int MaxBackfillWindows = 10_000;
-
-    /// <summary>
-    /// Runs one detection now over its window relative to now (the console's "Run now"), with the
-    /// bookkeeping of a scheduled run: notables, risk events and ledger record in one commit. The
-    /// cron schedule is not moved: the next scheduled windows run as they would have.
-    /// </summary>
-    public async Task<RunRecord> RunNowAsync(Detection d, CancellationToken ct = default)
-    {
-        await _tickLock.WaitAsync(ct);
-        try
-        {
-            return await RunOneAsync(d, Now(), [], ct, manual: true);
-        }
-        finally
-        {
-            _tickLock.Release();
-        }
-    }
-
-    /// <summary>
-    /// Runs every scheduled window of <paramref name="d"/> whose search range overlaps the past
-    /// range [<paramref name="from"/>, <paramref name="to"/>) (the console's "Backfill"), oldest
-    /// first, so historic events sent through HEC raise their notables without waiting for the
-    /// schedule. A window the ledger already holds is not run again (no duplicate notables).
-    /// </summary>
-    public async Task<(int Ran, int AlreadyRun, int Notables)> BackfillAsync(Detection d, double from, double to, CancellationToken ct = default)
-    {
-        if (!(to > from))
-        {
-            throw new ArgumentException("the backfill range is empty: its end must be after its start");
-        }
-
-        // A window [E(t), L(t)) overlaps [from, to) when E(t) < to and L(t) > from; E and L are at
-        // most a few hours from t for ESCU's offsets, so the occurrences from a day before to a day after cover them.
-        var start = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round((from - 86400) * 1000)).UtcDateTime;
-        var end = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(Math.Min(to + 86400, Now()) * 1000)).UtcDateTime;
-        var windows = new List<double>();
-        foreach (var occurrence in _cron.GetOccurrences(start, end, fromInclusive: true, toInclusive: true))
-        {
-            var t = Epoch(occurrence);
-            if (Resolve(_options.Earliest, t) < to && Resolve(_options.Latest, t) > from)
-            {
-                windows.Add(t);
-                if (windows.Count > MaxBackfillWindows)
-                {
-                    throw new ArgumentException($"the range holds more than {MaxBackfillWindows:#,0} scheduled windows of '{_options.Cron}'; backfill a shorter range");
-                }
-            }
-        }
-
-        var key = KeyOf(d);
-        int ran = 0, already = 0, notables = 0;
-        await _tickLock.WaitAsync(ct);
-        try
-        {
-            foreach (var t in windows)
-            {
-                if (_store.HasRun(key, t))
-                {
-                    already++;
-                    continue;
-                }
-
-                notables += (await RunOneAsync(d, t, [], ct, manual: true)).Notables;
-                ran++;
-            }
-        }
-        finally
-        {
-            _tickLock.Release();
-        }
-
-        return (ran, already, notables);
-    }
-
-    private async Task<RunRecord> RunOneAsync(Detection d, double scheduled, List<RunRecord> alsoRecord, CancellationToken ct, bool manual = false)
-    {
-        var key = KeyOf(d);
-        var earliest = Resolve(_options.Earliest, scheduled);
-        var latest = Resolve(_options.Latest, scheduled);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(TimeSpan.FromSeconds(_options.SearchTimeoutSeconds));
-        var store = new SearchStore(_store, cts.Token);
-        var context = new SearchContext
-        {
-            Now = scheduled,
-            TimeRange = new TimeRange(earliest, latest),
-            Events = store,
-            DataModels = store,
-            Lookups = _content.Lookups,
-            Macros = _content.Macros,
-            MaxRowsInMemory = _options.SearchMaxRowsInMemory,
-            MaxBytesInMemory = _options.SearchMaxMemoryBytes,
-            RegexTimeBudget = TimeSpan.FromSeconds(_options.SearchRegexBudgetSeconds),
-            Cancellation = cts.Token,
-        };
-        var events = new List<Row>();
-        var suppressions = new Dictionary<string, double>(StringComparer.Ordinal);
-        string? error = null;
-        var results = 0;
-        var notables = 0;
-        var risks = 0;
-        try
-        {
-            var compiled = SplEngine.Compile(d.Search, context);
-            if (!compiled.Success)
-            {
-                error = compiled.Diagnostic?.Message ?? "does not compile";
-            }
-            else
-            {
-                var rows = compiled.Search!.Run().ToList();
-                results = rows.Count;
-                foreach (var r in rows)
-                {
-                    var notable = AlertBuilder.Notable(d, r, scheduled);
-                    if (Suppress(d, notable, scheduled, suppressions))
-                    {
-                        continue;
-                    }
-
-                    events.Add(Stamp(notable, "notable", d, scheduled));
-                    notables++;
-                    foreach (var risk in AlertBuilder.Risk(d, r, scheduled))
-                    {
-                        events.Add(Stamp(risk, "risk", d, scheduled));
-                        risks++;
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            error = $"search time limit of {_options.SearchTimeoutSeconds} s exceeded";
-        }
-        catch (Exception e) when (e is not OperationCanceledException && e is not OutOfMemoryException && !IsStoreFailure(e))
-        {
-            // The search itself failed (content, data): recorded as an error run. A store failure
-            // propagates instead, so the window is retried rather than recorded as failed.
-            error = $"{e.GetType().Name}: {e.Message}";
-            _log.LogWarning("scheduled run of {Detection} failed: {Error}", d.Name, error);
-        }
-
-        if (error is not null)
-        {
-            events.Clear();
-            notables = risks = 0;
-        }
-
-        var record = new RunRecord(key, d.Name, scheduled, earliest, latest, error is null ? "success" : "error", results, notables, risks, error, Now());
-        await _queue.CommitAsync(events, [.. alsoRecord, record], ct);
-        if (!manual)
-        {
-            _last[key] = scheduled;
-        }
-
-        foreach (var (k, t) in suppressions)
-        {
-            _suppressed[k] = t; // only once the notables it refers to are committed
-        }
-
-        Interlocked.Increment(ref _runs);
-        Interlocked.Add(ref _notables, notables);
-        Interlocked.Add(ref _risks, risks);
-        if (error is not null)
-        {
-            Interlocked.Increment(ref _errors);
-        }
-
-        return record;
-    }
-
-    private static bool IsStoreFailure(Exception e) => e is IOException or DuckDB.NET.Data.DuckDBException;
-
-    private bool Suppress(Detection d, Row notable, double scheduled, Dictionary<string, double> pending)
-    {
-        if (_options.SuppressFields.Count == 0)
-        {
-            return false;
-        }
-
-        var key = SuppressionKey(KeyOf(d), notable);
-        if ((pending.TryGetValue(key, out var last) || _suppressed.TryGetValue(key, out last)) && scheduled - last < _options.SuppressSeconds)
-        {
-            Interlocked.Increment(ref _suppressedCount);
-            return true;
-        }
-
-        pending[key] = scheduled;
-        return false;
-    }
-
-    private string SuppressionKey(string detectionKey, Row notable) =>
-        detectionKey + "\u001f" + string.Join("\u001f", _options.SuppressFields.Select(f => notable.Get(f).ToDisplayString()));
-
-    /// <summary>Gives an alert its place in the store: index, ES's stash sourcetype, the rule as source, its JSON as _raw.</summary>
-    private static Row Stamp(Row alert, string index, Detection d, double scheduled)
-    {
-        alert.Set("orig_scheduled", Value.FromNumber(scheduled));
-        alert.Set(FieldTable.Index, Value.FromString(index));
-        alert.Set(FieldTable.SourceType, Value.FromString("stash"));
-        alert.Set(FieldTable.Source, Value.FromString(AlertBuilder.SearchName(d)));
-        if (alert.Get(FieldTable.Host).IsNull)
-        {
-            alert.Set(FieldTable.Host, Value.FromString("escudo"));
-        }
-
-        // The events behind the alert, as hunt's escudo_evidence but one JSON object per value (a
-        // stored field holds text): HEC source, host, channel, store row id and event time.
-        if (Evidence.Of(alert) is { Refs.Length: > 0 } evidence)
-        {
-            var refs = new string[evidence.Refs.Length];
-            for (var i = 0; i < refs.Length; i++)
-            {
-                refs[i] = ResultJson.RefJson(evidence.Refs[i]);
-            }
-
-            alert.Set("escudo_evidence", Value.FromMulti(refs));
-        }
-
-        alert.Set(FieldTable.Raw, Value.FromString(ResultJson.ToJsonLine(alert)));
-        return alert;
-    }
 
     public Dictionary<string, object> Snapshot() => new()
     {
@@ -606,7 +375,7 @@ public sealed class DetectionScheduler : IDisposable
         ["pending_retries"] = PendingRetries,
         ["notables"] = Interlocked.Read(ref _notables),
         ["risk_events"] = Interlocked.Read(ref _risks),
-        ["suppressed"] = Interlocked.Read(ref _suppressedCount),
+        ["suppressed"] = _suppression.Count,
         ["caught_up_to"] = CaughtUpTo,
     };
 
