@@ -72,7 +72,7 @@ internal sealed record RexCommand(string Field, string Pattern, int MaxMatch, bo
 
 internal sealed record RegexCommand(string Field, bool Negate, string Pattern, TextSpan Span) : Command("regex", Span);
 
-internal sealed record BinCommand(string Field, string? Alias, string? SpanText, int? Bins, TextSpan Span) : Command("bin", Span);
+internal sealed record BinCommand(string Field, string? Alias, string SpanText, TextSpan Span) : Command("bin", Span);
 
 internal sealed record FillNullCommand(string Value, IReadOnlyList<string> Fields, TextSpan Span) : Command("fillnull", Span);
 
