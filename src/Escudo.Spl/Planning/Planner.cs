@@ -86,6 +86,7 @@ internal sealed partial class Planner(SearchContext context)
         SearchCommand s => new FilterOperator("search", SearchPredicateCompiler.Compile(s.Expr, Context, RunSubsearch)),
         WhereCommand w => new FilterOperator("where", Compiler.CompilePredicate(w.Predicate)),
         EvalCommand e => new EvalOperator(e.Assignments.Select(a => (a.TargetFromField is null ? FieldTable.Intern(a.Field) : -1, Compiler.Compile(a.Value), a.TargetFromField is { } from ? FieldTable.Intern(from) : -1)).ToList(), "eval " + string.Join(", ", e.Assignments.Select(a => a.Field))),
+        FieldFormatCommand f => new FieldFormatOperator(FieldTable.Intern(f.Assignment.Field), Compiler.Compile(f.Assignment.Value), "fieldformat " + f.Assignment.Field),
         StatsCommand s when Execution.Operators.WildcardStatsOperator.Applies(s) => new Execution.Operators.WildcardStatsOperator(s, PlanStats, Context.MaxRowsInMemory),
         StatsCommand s => PlanStats(s),
         TstatsCommand t => PlanTstats(t),

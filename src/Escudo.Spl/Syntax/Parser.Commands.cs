@@ -46,6 +46,24 @@ internal sealed partial class Parser
         return new EvalCommand(assignments, Span(start));
     }
 
+    /// <summary>fieldformat takes one non-wildcarded field and one eval expression (the fieldformat page).</summary>
+    private Command ParseFieldFormat(int start)
+    {
+        var eval = (EvalCommand)ParseEval(start);
+        var a = eval.Assignments[0];
+        if (eval.Assignments.Count > 1)
+        {
+            throw Error(SplDiagnostics.BadArguments("fieldformat", eval.Assignments[1].Span, "takes one <field>=<eval-expression>; use one fieldformat command per field"));
+        }
+
+        if (a.TargetFromField is not null || a.Field.Contains('*', StringComparison.Ordinal))
+        {
+            throw Error(SplDiagnostics.BadArguments("fieldformat", a.Span, $"the field must be a plain, non-wildcarded name, not `{a.Field}`"));
+        }
+
+        return new FieldFormatCommand(a, eval.Span);
+    }
+
     private Command ParseTimechart(int start)
     {
         var options = ParseOptions();

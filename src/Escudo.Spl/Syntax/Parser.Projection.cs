@@ -190,8 +190,21 @@ internal sealed partial class Parser
 
         options.AddRange(ParseOptions());
         ExpectCommandEnd("bin");
-        int? bins = Option(options, "bins") is { } b && int.TryParse(b, out var bb) ? bb : null;
-        return new BinCommand(field, alias, Option(options, "span"), bins, Span(start));
+        foreach (var o in options.Where(o => !o.Key.Equals("span", StringComparison.OrdinalIgnoreCase)))
+        {
+            // bins= is a maximum count and minspan/start/end steer the span Splunk infers from the
+            // data; the Bin page does not say how it picks that span, so Escudo does not guess one.
+            throw Error(SplDiagnostics.BadArguments("bin", o.Span, $"option `{o.Key}` is not supported; give span=<span>"));
+        }
+
+        var span = Option(options, "span");
+        if (span is null)
+        {
+            // Without span= Splunk infers a span from the data; a fixed width would be a guess.
+            throw Error(SplDiagnostics.BadArguments("bin", Span(start), "needs span=<span>"));
+        }
+
+        return new BinCommand(field, alias, span, Span(start));
     }
 
     private Command ParseFillNull(int start)

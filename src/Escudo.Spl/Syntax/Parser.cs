@@ -221,6 +221,7 @@ internal sealed partial class Parser
             case "search": return ParseSearchCommand(start);
             case "where": return new WhereCommand(ParseExpr(), Span(start));
             case "eval": return ParseEval(start);
+            case "fieldformat": return ParseFieldFormat(start);
             case "stats":
             case "eventstats":
             case "streamstats":

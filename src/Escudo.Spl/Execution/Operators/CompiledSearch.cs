@@ -23,7 +23,32 @@ public sealed class CompiledSearch(string text, IReadOnlyList<Operator> operator
             rows = Guard(Operators[i], Operators[i].Execute(rows), Context.Budget);
         }
 
-        return rows;
+        return Render(rows);
+    }
+
+    /// <summary>
+    /// Applies the search's fieldformat commands to the rows it returns: they change how a field
+    /// looks when the results render, never what the commands after them see. Each row is copied
+    /// first, since a result may still be a shared event.
+    /// </summary>
+    private IEnumerable<Row> Render(IEnumerable<Row> rows)
+    {
+        var formats = Operators.OfType<FieldFormatOperator>().ToArray();
+        if (formats.Length == 0)
+        {
+            return rows;
+        }
+
+        return rows.Select(r =>
+        {
+            var copy = r.CopyOnWrite();
+            foreach (var f in formats)
+            {
+                f.Format(copy);
+            }
+
+            return copy;
+        });
     }
 
     /// <summary>
@@ -63,7 +88,7 @@ public sealed class CompiledSearch(string text, IReadOnlyList<Operator> operator
             rows = Count(Guard(Operators[i], Operators[i].Execute(rows), Context.Budget), counts, i);
         }
 
-        return (rows.ToList(), counts);
+        return (Render(rows).ToList(), counts);
     }
 
     private static IEnumerable<Row> Count(IEnumerable<Row> rows, long[] counts, int i)

@@ -17,6 +17,9 @@ internal sealed record EvalAssignment(string Field, Expr Value, TextSpan Span)
     public string? TargetFromField => Field.Length > 2 && Field[0] == '{' && Field[^1] == '}' ? Field[1..^1] : null;
 }
 
+/// <summary>fieldformat &lt;field&gt;=&lt;eval-expression&gt;: how a field looks when the results render.</summary>
+internal sealed record FieldFormatCommand(EvalAssignment Assignment, TextSpan Span) : Command("fieldformat", Span);
+
 /// <summary>stats, eventstats, streamstats, and the aggregation part of top/rare-free commands.</summary>
 internal sealed record StatsCommand(string Kind, IReadOnlyList<Aggregation> Aggregations, IReadOnlyList<string> By, IReadOnlyList<CommandOption> Options, TextSpan Span) : Command(Kind, Span);
 
@@ -72,7 +75,7 @@ internal sealed record RexCommand(string Field, string Pattern, int MaxMatch, bo
 
 internal sealed record RegexCommand(string Field, bool Negate, string Pattern, TextSpan Span) : Command("regex", Span);
 
-internal sealed record BinCommand(string Field, string? Alias, string? SpanText, int? Bins, TextSpan Span) : Command("bin", Span);
+internal sealed record BinCommand(string Field, string? Alias, string SpanText, TextSpan Span) : Command("bin", Span);
 
 internal sealed record FillNullCommand(string Value, IReadOnlyList<string> Fields, TextSpan Span) : Command("fillnull", Span);
 
@@ -120,8 +123,6 @@ internal sealed record ReplaceCommand(IReadOnlyList<(string From, string To)> Pa
 internal sealed record FromDataModelCommand(string DataModel, TextSpan Span) : Command("from", Span);
 
 internal sealed record ForeachCommand(IReadOnlyList<string> Patterns, string Template, TextSpan Span) : Command("foreach", Span);
-
-internal sealed record FieldFormatCommand(string Name, TextSpan Span) : Command(Name, Span);
 
 /// <summary><c>timechart [span=..] [limit=..] aggregations [by field]</c>.</summary>
 internal sealed record TimechartCommand(IReadOnlyList<Aggregation> Aggregations, string? By, string? SpanText, int Limit, TextSpan Span) : Command("timechart", Span);

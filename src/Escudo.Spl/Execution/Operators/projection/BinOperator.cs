@@ -21,11 +21,6 @@ internal sealed class BinOperator : InPlaceOperator
         _from = FieldTable.Intern(b.Field);
         _to = FieldTable.Intern(b.Alias ?? b.Field);
         var spanText = b.SpanText;
-        if (spanText is null)
-        {
-            // Without span, Splunk picks a span from bins/time range; for _time use one hour-free default of 1 day? Use bins when given.
-            spanText = b.Field == "_time" ? "1h" : "1";
-        }
 
         if (b.Field == "_time" || spanText.Any(char.IsAsciiLetter))
         {
