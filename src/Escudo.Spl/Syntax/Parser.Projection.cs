@@ -172,6 +172,12 @@ internal sealed partial class Parser
         _pos = pattern.End;
         options.AddRange(ParseOptions());
         ExpectCommandEnd("rex");
+        foreach (var o in options.Where(o => o.Key.ToLowerInvariant() is not ("field" or "max_match" or "mode")))
+        {
+            // offset_field would add a field this engine does not make; saying so beats leaving it out.
+            throw Error(SplDiagnostics.BadArguments("rex", o.Span, $"option `{o.Key}` is not supported (field, max_match and mode are)"));
+        }
+
         var maxMatch = Option(options, "max_match") is { } m && int.TryParse(m, out var mm) ? mm : 1;
         return new RexCommand(Option(options, "field") ?? "_raw", pattern.Value, maxMatch, string.Equals(Option(options, "mode"), "sed", StringComparison.OrdinalIgnoreCase), Span(start));
     }

@@ -57,8 +57,16 @@ internal sealed partial class Parser
             throw Error(SplDiagnostics.BadArguments("join", Span(start), $"type must be inner, left or outer, not `{type}`"));
         }
 
+        foreach (var o in options.Where(o => o.Key.ToLowerInvariant() is not ("type" or "max" or "overwrite")))
+        {
+            // usetime/earlier and the subsearch options change which rows join; ignoring them would
+            // answer a different search than the one asked.
+            throw Error(SplDiagnostics.BadArguments("join", o.Span, $"option `{o.Key}` is not supported (type, max and overwrite are)"));
+        }
+
         var max = Option(options, "max") is { } m && int.TryParse(m, out var mm) ? mm : 1;
-        return new JoinCommand(type == "outer" ? "left" : type, max <= 0 ? int.MaxValue : max, fields, sub, Span(start));
+        var overwrite = Option(options, "overwrite") is not { } ow || IsTrue(ow);
+        return new JoinCommand(type == "outer" ? "left" : type, max <= 0 ? int.MaxValue : max, fields, sub, Span(start)) { Overwrite = overwrite };
     }
 
     private Command ParseTransaction(int start)
@@ -205,8 +213,36 @@ internal sealed partial class Parser
 
         // The template is parsed again for each field it runs on, one level deeper each time.
         CheckTemplateNesting(open, deepest);
+        var template = Text[bodyStart..i];
+        CheckForeachTemplate(options, template, TextSpan.FromBounds(open.Start, i + 1));
         _pos = i + 1;
         ExpectCommandEnd("foreach");
-        return new ForeachCommand(patterns, Text[bodyStart..i], Span(start));
+        return new ForeachCommand(patterns, template, Span(start));
+    }
+
+    /// <summary>
+    /// A foreach that would do nothing is an error, not an empty answer: options and template
+    /// tokens other than mode=multifield, &lt;&lt;FIELD&gt;&gt; and &lt;&lt;MATCHSTR&gt;&gt; (the foreach page
+    /// names more, whose rules Escudo does not follow), and a template that does not parse.
+    /// </summary>
+    private void CheckForeachTemplate(List<CommandOption> options, string template, TextSpan span)
+    {
+        foreach (var o in options.Where(o => !(o.Key.Equals("mode", StringComparison.OrdinalIgnoreCase) && o.Value.Equals("multifield", StringComparison.OrdinalIgnoreCase))))
+        {
+            throw Error(SplDiagnostics.BadArguments("foreach", o.Span, $"option `{o.Key}={o.Value}` is not supported (mode=multifield with <<FIELD>> and <<MATCHSTR>> is)"));
+        }
+
+        var token = System.Text.RegularExpressions.Regex.Match(template, "<<(?!FIELD>>|MATCHSTR>>)[A-Za-z0-9_]*>>");
+        if (token.Success)
+        {
+            throw Error(SplDiagnostics.BadArguments("foreach", span, $"template token `{token.Value}` is not supported (<<FIELD>> and <<MATCHSTR>> are)"));
+        }
+
+        var sample = template.Replace("<<FIELD>>", "foreach_field", StringComparison.Ordinal).Replace("<<MATCHSTR>>", "foreach_field", StringComparison.Ordinal);
+        var parsed = Parse("| " + sample.Trim());
+        if (!parsed.Success)
+        {
+            throw Error(SplDiagnostics.BadArguments("foreach", span, $"the template does not parse: {parsed.Diagnostic.Message}"));
+        }
     }
 }

@@ -81,7 +81,11 @@ internal sealed record FillNullCommand(string Value, IReadOnlyList<string> Field
 
 internal sealed record MakeResultsCommand(int Count, TextSpan Span) : Command("makeresults", Span);
 
-internal sealed record JoinCommand(string Type, int Max, IReadOnlyList<string> Fields, Pipeline Subsearch, TextSpan Span) : Command("join", Span);
+internal sealed record JoinCommand(string Type, int Max, IReadOnlyList<string> Fields, Pipeline Subsearch, TextSpan Span) : Command("join", Span)
+{
+    /// <summary>overwrite=false keeps the main result's value where both sides have the field.</summary>
+    public bool Overwrite { get; init; } = true;
+}
 
 internal sealed record AppendCommand(Pipeline Subsearch, TextSpan Span) : Command("append", Span);
 

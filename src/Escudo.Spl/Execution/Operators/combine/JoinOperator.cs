@@ -6,7 +6,7 @@ namespace Escudo.Spl.Execution.Operators;
 /// <summary>
 /// join (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Join): the
 /// subsearch runs first; each main row is joined to at most <c>max</c> subsearch rows with the
-/// same values of the join fields (subsearch fields overwrite); left keeps unmatched rows.
+/// same values of the join fields (subsearch fields overwrite, unless overwrite=false); left keeps unmatched rows.
 /// Without join fields, the fields common to both sides are used.
 /// </summary>
 internal sealed class JoinOperator(JoinCommand j, NestedSearch sub, SearchContext context) : Operator
@@ -64,7 +64,10 @@ internal sealed class JoinOperator(JoinCommand j, NestedSearch sub, SearchContex
                 var combined = taken == matches.Count || taken == j.Max ? r : r.Clone();
                 for (var i = 0; i < m.Count; i++)
                 {
-                    combined.Set(m.IdAt(i), m.ValueAt(i));
+                    if (j.Overwrite || combined.Get(m.IdAt(i)).IsNull)
+                    {
+                        combined.Set(m.IdAt(i), m.ValueAt(i));
+                    }
                 }
 
                 combined.AddEvidence(m); // the joined row stands for the subsearch's events too
