@@ -17,6 +17,7 @@ using Escudo.Bench;
 //   report-open <report.html> [--runs N] [--text T]
 //                                     a hunt report in Chromium: open to drawn, and each filter (bench/report/run.sh)
 //   smoke <content> <paths>...        a few seconds of each, to check the harness still works
+//   clickhouse <N> <cluster> <paths>...  N replayed events into DuckDB, one ClickHouse shard, two: commit rate, search and tstats latency
 //   crc                               EVTX chunk checksums over real recordings (BenchmarkDotNet; ESCUDO_BENCH_EVTX=folder)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length == 0)
@@ -39,6 +40,7 @@ return args[0] switch
     "retention" => HuntBench.Retention(rest[0], rest[1..]),
     "tests" => TestBench.Run(rest[0], rest[1]),
     "crc" => Crc32Bench.Run(),
+    "clickhouse" => ClickHouseStoreBench.Run(rest),
     "report-open" => ReportOpenBench.Run(rest).GetAwaiter().GetResult(),
     _ => 2,
 };

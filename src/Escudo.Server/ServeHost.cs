@@ -3,6 +3,7 @@ using Escudo.Detections.Content;
 using Escudo.Server.Http;
 using Escudo.Server.Scheduling;
 using Escudo.Server.Storage;
+using Escudo.Server.Storage.ClickHouse;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
@@ -72,7 +73,11 @@ public sealed class ServeHost : IAsyncDisposable
             if (content is not null && options.SchedulerEnabled)
             {
                 var (scheduled, unsupported) = DetectionScheduler.Select(content, options);
-                scheduler = new DetectionScheduler(store, queue, content, scheduled, unsupported, options, time, loggers.CreateLogger("escudo.scheduler"));
+                // On ClickHouse, several nodes may share the store: each window is run by the node that claims it.
+                IWindowLease? lease = store is ClickHouseStore ch
+                    ? new ClickHouseWindowLease(ch, options.NodeId ?? ClickHouseWindowLease.NewNodeName(), TimeSpan.FromSeconds(options.LeaseSeconds ?? options.SearchTimeoutSeconds + 60), TimeSpan.FromSeconds(options.LeaseSettleSeconds), time)
+                    : null;
+                scheduler = new DetectionScheduler(store, queue, content, scheduled, unsupported, options, time, loggers.CreateLogger("escudo.scheduler"), lease);
                 await scheduler.InitializeAsync();
             }
 

@@ -97,6 +97,18 @@ public sealed class ServeOptions
 
     public bool SchedulerEnabled { get; set; } = true;
 
+    /// <summary>
+    /// This node's name in the window claims of a ClickHouse store shared by several nodes (default:
+    /// machine, process id and a random part, so a restarted node is a new claimant).
+    /// </summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>How long a node's claim on a scheduled window lasts before another node may run it (default: the search time limit plus 60 s).</summary>
+    public double? LeaseSeconds { get; set; }
+
+    /// <summary>How long a node waits after claiming windows before reading who won them (longer than an insert takes and than the nodes' clock difference).</summary>
+    public double LeaseSettleSeconds { get; set; } = 2;
+
     public string Cron { get; set; } = "0 * * * *";
 
     public string Earliest { get; set; } = "-70m@m";
@@ -172,6 +184,16 @@ public sealed class ServeOptions
         if (Store is not null && !Storage.ClickHouse.ClickHouseLocation.IsClickHouse(Store))
         {
             problems.Add($"store '{Store}' is not clickhouse://HOST:PORT/DATABASE (the embedded store needs no --store)");
+        }
+
+        if (LeaseSeconds is { } lease && lease <= SearchTimeoutSeconds)
+        {
+            problems.Add($"leaseSeconds {lease} must be longer than searchTimeoutSeconds ({SearchTimeoutSeconds}): a window's claim must outlast its search");
+        }
+
+        if (!(LeaseSettleSeconds > 0))
+        {
+            problems.Add($"leaseSettleSeconds {LeaseSettleSeconds} must be positive");
         }
 
         if (MaxFieldNames < 1000)

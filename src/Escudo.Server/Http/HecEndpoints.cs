@@ -124,6 +124,7 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
             return;
         }
 
+        ResendKeys.Mark(rows, token!.Token, channel, body);
         await Commit(ctx, rows, channel, body.Length);
     }
 
@@ -236,6 +237,7 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
             return;
         }
 
+        ResendKeys.Mark(rows, token!.Token, channel, body);
         await Commit(ctx, rows, channel, body.Length);
     }
 

@@ -48,15 +48,19 @@ public sealed partial class DetectionScheduler : IDisposable
     private double _caughtUpTo;
     private int _disposed;
 
-    public DetectionScheduler(IServeStore store, CommitQueue queue, ContentFolder content, IReadOnlyList<Detection> detections, IReadOnlyList<(Detection Detection, string Reason)> unsupported, ServeOptions options, TimeProvider time, ILogger? log = null)
+    /// <summary>With several nodes on one store: who runs each window (null: this node runs every window).</summary>
+    private readonly IWindowLease? _lease;
+
+    public DetectionScheduler(IServeStore store, CommitQueue queue, ContentFolder content, IReadOnlyList<Detection> detections, IReadOnlyList<(Detection Detection, string Reason)> unsupported, ServeOptions options, TimeProvider time, ILogger? log = null, IWindowLease? lease = null)
     {
+        _lease = lease;
         _log = log ?? NullLogger.Instance;
         _store = store;
         _queue = queue;
         _content = content;
         _options = options;
         _time = time;
-        _cron = CronExpression.Parse(options.Cron);
+        _cron = CronSchedule.Parse(options.Cron);
         _suppression = new AlertSuppression(options);
         Detections = detections;
         Unsupported = unsupported;
@@ -239,15 +243,33 @@ public sealed partial class DetectionScheduler : IDisposable
         {
             var now = _time.GetUtcNow();
             var complete = true;
+            var claims = _lease is null ? null : await _lease.TryClaimAsync([.. Detections.Select(d => FirstDue(d, now)).OfType<ScheduledWindow>()], ct);
             foreach (var d in Detections)
             {
                 ct.ThrowIfCancellationRequested();
                 var key = KeyOf(d);
-                var from = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(_last[key] * 1000)).UtcDateTime;
-                var due = _cron.GetOccurrences(from, now.UtcDateTime, fromInclusive: false, toInclusive: true).Select(Epoch).ToList();
+                var due = Due(key, now);
                 if (due.Count == 0)
                 {
                     continue;
+                }
+
+                if (claims is not null)
+                {
+                    // With a lease, the first due window only, once this node holds it; the next at the next tick.
+                    var answer = claims[new ScheduledWindow(key, due[0])];
+                    complete &= answer != LeaseAnswer.Held && due.Count == 1; // come back soon: held by another node, or more to run
+                    if (answer == LeaseAnswer.Done)
+                    {
+                        _last[key] = due[0]; // run by another node
+                    }
+
+                    if (answer != LeaseAnswer.Won)
+                    {
+                        continue;
+                    }
+
+                    due = [due[0]];
                 }
 
                 double? retryFrom;
@@ -258,7 +280,9 @@ public sealed partial class DetectionScheduler : IDisposable
 
                 // Windows missed while the service was down are skipped (unless catching up); once a
                 // window has failed to commit, it and every later one run: the service was up for them.
-                var skippedTimes = _options.CatchUp ? [] : retryFrom is { } r ? due.Where(t => t < r).ToList() : due.Take(due.Count - 1).ToList();
+                // With a lease, another node may have been up for the missed windows, or died in one:
+                // every window not in the ledger is run (by whichever node claims it), none skipped.
+                var skippedTimes = _options.CatchUp || _lease is not null ? [] : retryFrom is { } r ? due.Where(t => t < r).ToList() : due.Take(due.Count - 1).ToList();
                 var toRun = due.Skip(skippedTimes.Count).ToList();
                 var skipped = skippedTimes
                     .Select(t => new RunRecord(key, d.Name, t, Resolve(_options.Earliest, t), Resolve(_options.Latest, t), "skipped", 0, 0, 0, "service was not running", Now()))
@@ -292,6 +316,15 @@ public sealed partial class DetectionScheduler : IDisposable
             _tickLock.Release();
         }
     }
+
+    private List<double> Due(string key, DateTimeOffset now)
+    {
+        var from = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(_last[key] * 1000)).UtcDateTime;
+        return _cron.GetOccurrences(from, now.UtcDateTime, fromInclusive: false, toInclusive: true).Select(Epoch).ToList();
+    }
+
+    private ScheduledWindow? FirstDue(Detection d, DateTimeOffset now) =>
+        Due(KeyOf(d), now) is [var first, ..] ? new ScheduledWindow(KeyOf(d), first) : null;
 
     /// <summary>Runs one window and commits it; false (logged, to be retried) when the store refuses the commit.</summary>
     private async Task<bool> TryRunOneAsync(Detection d, double scheduled, List<RunRecord> alsoRecord, bool retrying, CancellationToken ct)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Cronos;
 using Escudo.Core.Events;
 using Escudo.Core.Values;
 using Escudo.Detections.Content;
@@ -114,7 +113,7 @@ internal sealed class DetectionsPage(ConsoleServices s)
 
     private void Table(Html h, string token, IEnumerable<Entry> entries, Dictionary<string, LastRun> runs, DetectionScheduler? scheduler)
     {
-        var cron = CronExpression.Parse(s.Options.Cron);
+        var cron = CronSchedule.Parse(s.Options.Cron);
         var next = cron.GetNextOccurrence(s.Time.GetUtcNow().UtcDateTime) is { } n ? new DateTimeOffset(n, TimeSpan.Zero).ToUnixTimeMilliseconds() / 1000.0 : (double?)null;
         h.Raw("<div class=\"table-wrap\"><table id=\"detections\"><caption class=\"sr-only\">Loaded detections</caption><thead><tr>")
             .Raw("<th scope=\"col\">Detection</th><th scope=\"col\">State</th><th scope=\"col\">Data in the store</th><th scope=\"col\">Last run</th><th scope=\"col\" class=\"num\">Last results</th><th scope=\"col\">Next run</th><th scope=\"col\">Run</th></tr></thead><tbody>");

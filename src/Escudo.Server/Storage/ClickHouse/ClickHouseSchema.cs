@@ -48,6 +48,16 @@ internal static class ClickHouseSchema
                 "CREATE TABLE IF NOT EXISTS probe (shard UInt32, probed_at Float64) ENGINE = MergeTree ORDER BY shard",
                 Distributed("probe", "shard"),
             ],
+            [
+                // Claims on scheduled windows by the nodes of a multi-node deployment (ClickHouseWindowLease).
+                "CREATE TABLE IF NOT EXISTS leases (detection_id String, scheduled Float64, node String, claimed Float64, expires Float64) "
+                    + "ENGINE = MergeTree ORDER BY (detection_id, scheduled)",
+                Distributed("leases", "cityHash64(detection_id)"),
+
+                // HEC requests on acknowledgement channels whose write began (ClickHouseStore.WriteRequest).
+                "CREATE TABLE IF NOT EXISTS batches (batch String, ingest UInt64) ENGINE = MergeTree ORDER BY batch",
+                Distributed("batches", "cityHash64(batch)"),
+            ],
         ];
     }
 

@@ -157,11 +157,16 @@ public sealed class ClickHouseStore : IServeStore
             var ingest = NextIngest();
             var fresh = new List<Row>();
             var windows = new Dictionary<string, List<Row>>(StringComparer.Ordinal);
+            var requests = new Dictionary<string, List<Row>>(StringComparer.Ordinal);
             foreach (var row in events)
             {
                 if (WindowKey(row) is { } key)
                 {
                     (windows.TryGetValue(key, out var list) ? list : windows[key] = []).Add(row);
+                }
+                else if (ResendKeys.Of(row) is { } request)
+                {
+                    (requests.TryGetValue(request, out var list) ? list : requests[request] = []).Add(row);
                 }
                 else
                 {
@@ -179,11 +184,37 @@ public sealed class ClickHouseStore : IServeStore
                 WriteBatch(key, rows, ingest, knownNew: false);
             }
 
+            foreach (var (key, rows) in requests)
+            {
+                WriteRequest(key, rows, ingest);
+            }
+
             if (runs.Count > 0)
             {
                 InsertWithRetry($"INSERT INTO {RunsTable} FORMAT RowBinary", EncodeRuns(runs), null);
             }
         }
+    }
+
+    /// <summary>
+    /// Writes the rows of a HEC request on an acknowledgement channel under the request's key. A
+    /// marker in <c>batches</c> goes first: when a request comes again (the client got no answer),
+    /// the marker says an attempt began, and only the positions ClickHouse does not hold are sent
+    /// (a lookup over the batch column, paid only on such a resend). Without a marker the request
+    /// is new and is written at once; a failed attempt's rows are kept, for the resend to complete.
+    /// </summary>
+    private void WriteRequest(string key, List<Row> rows, ulong ingest)
+    {
+        var seen = QueryText($"SELECT count() FROM {Table("batches")} WHERE batch = {Sql.Literal(key)}") != "0";
+        if (!seen)
+        {
+            var w = new RowBinaryWriter();
+            w.String(key);
+            w.UInt64(ingest);
+            InsertRows("batches", w.ToArray());
+        }
+
+        WriteBatch(key, rows, ingest, knownNew: !seen, removeOnFailure: false);
     }
 
     /// <summary>A batch id for a scheduled window's notable or risk rows; null for any other event.</summary>
@@ -205,7 +236,7 @@ public sealed class ClickHouseStore : IServeStore
     /// batch ClickHouse holds and sends only the others, a few times; the same query id makes a
     /// resend wait for an earlier attempt still running rather than race it.
     /// </summary>
-    private void WriteBatch(string batch, List<Row> rows, ulong ingest, bool knownNew)
+    private void WriteBatch(string batch, List<Row> rows, ulong ingest, bool knownNew, bool removeOnFailure = true)
     {
         var missing = knownNew ? Enumerable.Range(0, rows.Count).ToList() : MissingPositions(batch, rows.Count);
         for (var attempt = 1; missing.Count > 0; attempt++)
@@ -235,7 +266,7 @@ public sealed class ClickHouseStore : IServeStore
                     }
                 }
 
-                if (knownNew)
+                if (knownNew && removeOnFailure)
                 {
                     // The client is told the batch failed and will resend it under a new id: rows that
                     // reached some shards are removed, so the resend does not store them twice.
@@ -426,6 +457,15 @@ public sealed class ClickHouseStore : IServeStore
 
     public bool HasRun(string detectionId, double scheduled) =>
         QueryText($"SELECT count() FROM {RunsTable} WHERE detection_id = {Sql.Literal(detectionId)} AND scheduled = {Sql.Number(scheduled)} AND status != 'registered'") != "0";
+
+    /// <summary>The lines of a query's TabSeparated answer, from the first node that answers.</summary>
+    internal IEnumerable<string> QueryLines(string sql) => Lines(sql);
+
+    /// <summary>Inserts RowBinary rows into one of Escudo's tables (through its Distributed table on a cluster), synchronously.</summary>
+    internal void InsertRows(string local, byte[] rows) => InsertWithRetry($"INSERT INTO {Table(local)} FORMAT RowBinary", rows, null);
+
+    /// <summary>The table to read one of Escudo's tables through: the Distributed one on a cluster.</summary>
+    internal string Table(string local) => _cluster is null ? local : local + "_all";
 
     public IReadOnlyList<RunRecord> Runs(int limit)
     {

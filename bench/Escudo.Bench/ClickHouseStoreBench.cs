@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Escudo.Core.Events;
+using Escudo.Core.Values;
+using Escudo.Ingest.Sources;
+using Escudo.Server.Storage;
+using Escudo.Server.Storage.ClickHouse;
+using Escudo.Spl;
+using Escudo.Spl.Execution;
+
+namespace Escudo.Bench;
+
+/// <summary>
+/// The serve store at scale: N events replayed from real recordings (each a copy with its time
+/// moved forward and its host one of 1,000) committed through the store API in batches of 20,000
+/// to the embedded DuckDB store, to one ClickHouse shard and to the two-shard cluster; then a
+/// raw search and a <c>tstats</c> run through each store as <c>escudo serve</c> runs them (a
+/// <see cref="SearchStore"/> with the planner's pushdown), each three times, the median kept.
+/// </summary>
+internal static class ClickHouseStoreBench
+{
+    private const int Batch = 20_000;
+
+    private static readonly (string Name, string Spl)[] Searches =
+    [
+        ("raw search, one host's process starts", "index=main host=host42 EventCode=1 | stats count"),
+        ("raw search, a command line anywhere", "index=main EventCode=1 CommandLine=\"*whoami*\" | stats count by host | stats count"),
+        ("tstats over Endpoint.Processes", "| tstats count from datamodel=Endpoint.Processes by Processes.process_name | stats count"),
+    ];
+
+    /// <summary>Arguments: N, the cluster's address (clickhouse://H1,H2/DB?cluster=NAME), recordings to replay.</summary>
+    public static int Run(string[] args)
+    {
+        var n = long.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture);
+        var cluster = ClickHouseLocation.Parse(args[1]);
+        var recordings = args[2..].SelectMany(p => InputReader.Read(p)).ToList();
+        Console.WriteLine($"{n:#,0} events replayed from {recordings.Count:#,0} recorded ones; load before: {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine("| Store | Commit (events/s) | " + string.Join(" | ", Searches.Select(s => s.Name + " (s)")) + " |");
+        Console.WriteLine("|---|---|" + string.Concat(Searches.Select(_ => "---|")));
+        var dir = Path.Combine(Path.GetTempPath(), "escudo-bench-duck-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            Measure("DuckDB (embedded)", () => new DuckDbStore(dir), n, recordings);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+
+        Measure("ClickHouse, 1 shard", () => new ClickHouseStore(new ClickHouseLocation([cluster.Hosts[0]], "escudo_bench_1", null), null, null), n, recordings);
+        Measure("ClickHouse, 2 shards", () => new ClickHouseStore(cluster with { Database = "escudo_bench_2" }, null, null), n, recordings);
+        Console.WriteLine($"load after: {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+
+    private static void Measure(string name, Func<IServeStore> open, long n, List<Row> recordings)
+    {
+        using var store = open();
+        if (store.CountEvents() > 0)
+        {
+            throw new InvalidOperationException($"{name}: the store is not empty; drop its database first");
+        }
+
+        var clock = Stopwatch.StartNew();
+        var batch = new List<Row>(Batch);
+        for (long i = 0; i < n; i++)
+        {
+            batch.Add(Replay(recordings, i));
+            if (batch.Count == Batch || i == n - 1)
+            {
+                store.Commit(batch, []);
+                batch = new List<Row>(Batch);
+            }
+        }
+
+        var rate = n / clock.Elapsed.TotalSeconds;
+        var times = Searches.Select(s => Measure(store, s.Spl)).ToList();
+        Console.WriteLine($"| {name} | {rate:#,0} | {string.Join(" | ", times.Select(t => t.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} |");
+    }
+
+    private static double Measure(IServeStore store, string spl)
+    {
+        var scoped = new SearchStore(store, CancellationToken.None);
+        var context = new SearchContext { Now = 2_000_000_000, Events = scoped, DataModels = scoped };
+        return Escudo.Bench.Measure.MedianSeconds(3, () =>
+        {
+            var compiled = SplEngine.Compile(spl, context);
+            if (!compiled.Success || compiled.Search!.Run().Count() != 1)
+            {
+                throw new InvalidOperationException($"'{spl}' did not give one row: {compiled.Diagnostic?.Message}");
+            }
+        });
+    }
+
+    /// <summary>The i-th event: a recording's copy, a second later per cycle, on one of 1,000 hosts.</summary>
+    private static Row Replay(List<Row> recordings, long i)
+    {
+        var row = recordings[(int)(i % recordings.Count)].Clone();
+        row.Set(FieldTable.Time, Value.FromNumber(row.Time + (i / recordings.Count)));
+        row.Set(FieldTable.Host, Value.FromString("host" + (i % 1000).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return row;
+    }
+}
