@@ -281,12 +281,24 @@ public static class JsonEventReader
         return row;
     }
 
-    private static Row FromWindowsEvent(WindowsEvent w, EventReadOptions options)
+    internal static Row FromWindowsEvent(WindowsEvent w, EventReadOptions options)
     {
-        // The fields come from parsing the XML rendered for _raw, not from the JSON values
-        // directly: every value is escaped as it is rendered, so what a search sees is exactly
+        // The fields are what parsing the XML rendered for _raw gives, not the JSON values as
+        // they are: every value is escaped as it is rendered, so what a search sees is exactly
         // what reading _raw back (export, new-test datasets) gives, and no value can add an
-        // element, a field or another event.
+        // element, a field or another event. RenderedWindowsEvent builds that parse's result
+        // without the parse; the differential tests hold the two equal.
+        var xml = RenderXml(w, out var eventDataStart);
+        var parsed = RenderedWindowsEvent.From(w, xml, eventDataStart) ?? Xml.WindowsXmlParser.Parse(xml) ?? w;
+        return WindowsEventMapper.ToRow(parsed, xml, options.Source, options.SourceType, options.Host, options.Index);
+    }
+
+    /// <summary>
+    /// The plain path the differential tests compare <see cref="FromWindowsEvent"/> with: the
+    /// rendered XML parsed back by <see cref="Xml.WindowsXmlParser"/>.
+    /// </summary>
+    internal static Row FromWindowsEventByParsing(WindowsEvent w, EventReadOptions options)
+    {
         var xml = RenderXml(w);
         var parsed = Xml.WindowsXmlParser.Parse(xml) ?? w;
         return WindowsEventMapper.ToRow(parsed, xml, options.Source, options.SourceType, options.Host, options.Index);
@@ -303,7 +315,11 @@ public static class JsonEventReader
     /// without a <see cref="JsonDocument"/>. Null for anything else (a HEC envelope, another
     /// object, a line that is not valid JSON), which the document path then reads and reports.
     /// </summary>
-    internal static Row? FromFlatWindowsLine(string line, EventReadOptions options)
+    internal static Row? FromFlatWindowsLine(string line, EventReadOptions options) =>
+        FlatWindowsEvent(line) is { } w ? FromWindowsEvent(w, options) : null;
+
+    /// <summary>The Windows event of <see cref="FromFlatWindowsLine"/>, before it is rendered and mapped.</summary>
+    internal static WindowsEvent? FlatWindowsEvent(string line)
     {
         var scan = t_scan ??= new JsonLineScan();
         if (!scan.TryRead(line)
@@ -349,7 +365,7 @@ public static class JsonEventReader
             w.Data.Add(new(name, text!));
         }
 
-        return FromWindowsEvent(w, options);
+        return w;
     }
 
     private static string? SystemTimeOf(JsonElement obj) => SystemTimeOf(Str(obj, "@timestamp"), Str(obj, "TimeCreated"));
@@ -442,7 +458,11 @@ public static class JsonEventReader
     /// Every value, attribute or text, and every Data name is escaped, so none can end its
     /// element or add one.
     /// </summary>
-    public static string RenderXml(WindowsEvent w)
+    public static string RenderXml(WindowsEvent w) => RenderXml(w, out _);
+
+    /// <param name="w">The event.</param>
+    /// <param name="eventDataStart">Where the inner XML of EventData starts (it ends before the closing <c>&lt;/EventData&gt;&lt;/Event&gt;</c>).</param>
+    internal static string RenderXml(WindowsEvent w, out int eventDataStart)
     {
         var sb = new StringBuilder(512);
         sb.Append("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>");
@@ -493,6 +513,7 @@ public static class JsonEventReader
         }
 
         sb.Append("</System><EventData>");
+        eventDataStart = sb.Length;
         foreach (var (k, v) in w.Data)
         {
             // An empty item closes itself, as Windows renders it (EventData_Xml reads the same from either).
