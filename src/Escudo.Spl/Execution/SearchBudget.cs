@@ -57,9 +57,7 @@ public sealed class SearchBudget
         var b = Interlocked.Add(ref _bytesHeld, bytes);
         if (r > _context.MaxRowsInMemory)
         {
-            throw new SearchLimitException(
-                $"{command} would hold more than {N(_context.MaxRowsInMemory)} rows in memory, this search's limit (max rows in memory); "
-                + "narrow the search, keep fewer rows (head, fields, stats) or raise the limit (escudo search --max-rows-in-memory, serve config searchMaxRowsInMemory)");
+            throw RowLimit(command);
         }
 
         if (b > _context.MaxBytesInMemory)
@@ -69,6 +67,23 @@ public sealed class SearchBudget
                 + "narrow the search, keep fewer fields or rows (fields, table, stats) or raise the limit (escudo search --max-memory, serve config searchMaxMemoryBytes)");
         }
     }
+
+    /// <summary>
+    /// A command that keeps a collection of its own (a tail's last rows, dedup's combinations seen,
+    /// top's value counts, streamstats' groups) holds <paramref name="held"/> entries: past the row
+    /// limit the search stops. Each entry is counted as one row.
+    /// </summary>
+    internal void CheckHeld(long held, string command)
+    {
+        if (held > _context.MaxRowsInMemory)
+        {
+            throw RowLimit(command);
+        }
+    }
+
+    private SearchLimitException RowLimit(string command) => new(
+        $"{command} would hold more than {N(_context.MaxRowsInMemory)} rows in memory, this search's limit (max rows in memory); "
+        + "narrow the search, keep fewer rows (head, fields, stats) or raise the limit (escudo search --max-rows-in-memory, serve config searchMaxRowsInMemory)");
 
     internal void Release(long rows, long bytes)
     {

@@ -14,7 +14,7 @@ internal sealed partial class Planner
     private TimechartOperator PlanTimechart(TimechartCommand t)
     {
         var span = t.SpanText is null ? 3600 : Durations.Parse(t.SpanText) ?? throw new DiagnosticException(SplDiagnostics.BadArguments("timechart", t.Span, $"bad span `{t.SpanText}`"));
-        return new TimechartOperator(t, span, PlanAggregations(t.Aggregations, "timechart"));
+        return new TimechartOperator(t, span, PlanAggregations(t.Aggregations, "timechart"), Context.Budget);
     }
 
     private TransactionOperator PlanTransaction(TransactionCommand t)

@@ -73,7 +73,15 @@ internal sealed partial class Parser
             }
 
             var to = ExpectName("the new field name");
-            renames.Add(new FieldAlias(from, to, TextSpan.FromBounds(t.Start, _pos)));
+            var span = TextSpan.FromBounds(t.Start, _pos);
+            if (from.Count(c => c == '*') != to.Count(c => c == '*'))
+            {
+                // The Rename page: "Both the original and renamed fields must include the same
+                // number of wildcards, otherwise a wildcard mismatch error is returned."
+                throw Error(SplDiagnostics.BadArguments("rename", span, $"wildcard mismatch: `{from}` and `{to}` must have the same number of wildcards"));
+            }
+
+            renames.Add(new FieldAlias(from, to, span));
         }
 
         if (renames.Count == 0)

@@ -125,7 +125,7 @@ public sealed class SearchLimitTests
     [InlineData("search * | transaction user", "transaction")]
     [InlineData("search * | reverse", "reverse")]
     [InlineData("search * | fillnull", "fillnull")]
-    [InlineData("search * | dedup n sortby -n", "dedup sortby")]
+    [InlineData("search * | dedup 100 user sortby -n", "dedup sortby")] // 7 combinations, up to 100 rows each held to sort
     [InlineData("search * | appendpipe [ stats count ]", "appendpipe")]
     [InlineData("| makeresults | join type=left n [ search * ]", "join subsearch")]
     public void A_blocking_command_past_the_row_limit_stops_the_search_naming_the_limit(string spl, string command)
@@ -136,6 +136,46 @@ public sealed class SearchLimitTests
         Assert.StartsWith(command + " would hold more than 100 rows", e.Message);
         Assert.Contains("max rows in memory", e.Message);
         Assert.Contains("--max-rows-in-memory", e.Message);
+    }
+
+    [Theory]
+    [InlineData("search * | tail 1000", "tail")] // tail keeps its last N rows: N past the limit is bounded
+    [InlineData("search * | dedup n", "dedup")] // every combination seen is kept to the end
+    [InlineData("search * | top limit=0 n", "top")]
+    [InlineData("search * | rare n", "rare")]
+    [InlineData("search * | timechart span=1s count", "timechart")] // one cell a bucket
+    public void A_command_keeping_its_own_entries_past_the_row_limit_stops_the_search(string spl, string command)
+    {
+        var ctx = new SearchContext { Events = new CountingSource(500), MaxRowsInMemory = 100 };
+
+        var e = Assert.Throws<SearchLimitException>(() => Run(spl, ctx));
+        Assert.StartsWith(command + " would hold more than 100 rows", e.Message);
+        Assert.Contains("--max-rows-in-memory", e.Message);
+    }
+
+    [Theory]
+    [InlineData("search * | streamstats count by n")]
+    [InlineData("search * | streamstats window=2 global=f count by n")] // one window a group
+    public void Streamstats_past_the_row_limit_in_by_groups_stops_the_search(string spl)
+    {
+        var ctx = new SearchContext { Events = new CountingSource(500), MaxRowsInMemory = 100 };
+
+        var e = Assert.Throws<SearchLimitException>(() => Run(spl, ctx));
+        Assert.StartsWith("streamstats would hold more than 100 by-groups", e.Message);
+        Assert.Contains("--max-rows-in-memory", e.Message);
+    }
+
+    [Theory]
+    [InlineData("search * | tail 100", 100)]
+    [InlineData("search * | dedup user", 7)]
+    [InlineData("search * | top limit=0 user", 7)]
+    [InlineData("search * | streamstats count by user", 500)]
+    [InlineData("search * | timechart span=1h count", 1)]
+    public void Under_the_row_limit_those_commands_give_every_row(string spl, int rows)
+    {
+        var ctx = new SearchContext { Events = new CountingSource(500), MaxRowsInMemory = 100 };
+
+        Assert.Equal(rows, Run(spl, ctx).Count);
     }
 
     [Fact]

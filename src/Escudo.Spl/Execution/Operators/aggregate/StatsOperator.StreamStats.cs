@@ -65,7 +65,7 @@ internal sealed partial class StatsOperator
                 }
                 else
                 {
-                    var list = o.Global ? window : (perGroup.TryGetValue(key, out var g) ? g : perGroup[key] = new LinkedList<WindowEntry>());
+                    var list = o.Global ? window : (perGroup.TryGetValue(key, out var g) ? g : perGroup[key] = NewGroup(perGroup.Count));
                     StreamWindowed(list, key, inputs, row, o);
                 }
             }
@@ -79,11 +79,27 @@ internal sealed partial class StatsOperator
         }
     }
 
+    /// <summary>A new by-group's window list; every group's states are kept to the end, so their number is bounded.</summary>
+    private LinkedList<WindowEntry> NewGroup(int groupsSoFar)
+    {
+        CheckGroups(groupsSoFar + 1);
+        return new LinkedList<WindowEntry>();
+    }
+
+    private void CheckGroups(long groups)
+    {
+        if (groups > maxGroups)
+        {
+            throw new SearchLimitException($"streamstats would hold more than {maxGroups.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} by-groups in memory, this search's limit (max rows in memory); narrow the search or raise the limit (escudo search --max-rows-in-memory, serve config searchMaxRowsInMemory)");
+        }
+    }
+
     /// <summary>Without a window: the group's running states, read before or after the row is added (current=f or t).</summary>
     private void StreamRunning(Dictionary<Value[], Aggregator[]> running, Value[] key, Value[] inputs, Row row, bool current)
     {
         if (!running.TryGetValue(key, out var acc))
         {
+            CheckGroups(running.Count + 1);
             acc = NewStates();
             running[key] = acc;
         }

@@ -11,7 +11,7 @@ namespace Escudo.Spl.Execution.Operators;
 /// each of its values (the `limit` most frequent, the rest as OTHER; limit=0 keeps all) in its
 /// own column; empty buckets between the first and last are filled, count-like columns with 0.
 /// </summary>
-internal sealed class TimechartOperator(TimechartCommand t, double span, IReadOnlyList<AggregationPlan> aggs) : Operator
+internal sealed class TimechartOperator(TimechartCommand t, double span, IReadOnlyList<AggregationPlan> aggs, SearchBudget budget) : Operator
 {
     private readonly int _byId = t.By is null ? -1 : FieldTable.Intern(t.By);
 
@@ -54,6 +54,7 @@ internal sealed class TimechartOperator(TimechartCommand t, double span, IReadOn
     private SortedDictionary<double, Dictionary<string, Aggregator[]>> Aggregate(IEnumerable<Row> rows, Dictionary<string, long> totals)
     {
         var cells = new SortedDictionary<double, Dictionary<string, Aggregator[]>>();
+        long held = 0;
         foreach (var r in rows)
         {
             var time = r.Time;
@@ -71,6 +72,7 @@ internal sealed class TimechartOperator(TimechartCommand t, double span, IReadOn
 
             if (!bySeries.TryGetValue(series, out var states))
             {
+                budget.CheckHeld(++held, "timechart"); // one cell a bucket and series, kept to the end
                 bySeries[series] = states = aggs.Select(a => a.Function.Create()).ToArray();
             }
 

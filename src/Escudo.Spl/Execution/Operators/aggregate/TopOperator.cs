@@ -5,7 +5,7 @@ using Escudo.Spl.Syntax.Ast;
 namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>top/rare: counts of each value combination, with percent of all events, most (or least) frequent first.</summary>
-internal sealed class TopOperator(TopCommand t) : Operator
+internal sealed class TopOperator(TopCommand t, SearchBudget budget) : Operator
 {
     private readonly int[] _fieldIds = t.Fields.Select(FieldTable.Intern).ToArray();
     private readonly int[] _byIds = t.By.Select(FieldTable.Intern).ToArray();
@@ -20,6 +20,7 @@ internal sealed class TopOperator(TopCommand t) : Operator
     private Dictionary<string, (Value[] By, Dictionary<string, (Value[] Vals, long N)> Counts, long Total)> Count(IEnumerable<Row> rows)
     {
         var groups = new Dictionary<string, (Value[] By, Dictionary<string, (Value[] Vals, long N)> Counts, long Total)>(StringComparer.Ordinal);
+        long combinations = 0;
         foreach (var r in rows)
         {
             var by = _byIds.Select(r.Get).ToArray();
@@ -41,7 +42,11 @@ internal sealed class TopOperator(TopCommand t) : Operator
             }
 
             var vk = string.Join('\u0001', vals.Select(v => v.ToDisplayString()));
-            g.Counts.TryGetValue(vk, out var c);
+            if (!g.Counts.TryGetValue(vk, out var c))
+            {
+                budget.CheckHeld(++combinations, t.Rare ? "rare" : "top");
+            }
+
             g.Counts[vk] = (vals, c.N + 1);
             g.Total++;
             groups[bk] = g;

@@ -45,6 +45,12 @@ internal sealed class DedupOperator(DedupCommand d, SearchContext context) : Ope
             if (n < d.Count)
             {
                 seen[key] = n + 1;
+                if (n == 0)
+                {
+                    // Every combination seen is kept to the end: one entry against the row limit.
+                    context.Budget.CheckHeld(seen.Count, "dedup");
+                }
+
                 yield return r;
             }
         }

@@ -3,7 +3,7 @@ using Escudo.Core.Events;
 namespace Escudo.Spl.Execution.Operators;
 
 /// <summary>tail: the last N rows, last first; holds only N.</summary>
-internal sealed class TailOperator(int count) : Operator
+internal sealed class TailOperator(int count, SearchBudget budget) : Operator
 {
     public override string Describe() => $"tail {count}";
 
@@ -17,6 +17,8 @@ internal sealed class TailOperator(int count) : Operator
             {
                 q.Dequeue();
             }
+
+            budget.CheckHeld(q.Count, "tail");
         }
 
         return q.Reverse();
