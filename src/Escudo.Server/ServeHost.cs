@@ -89,7 +89,9 @@ public sealed class ServeHost : IAsyncDisposable
             builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "console-keys")));
             var app = builder.Build();
             var stats = new ServeStats();
-            var auth = new Auth(options.Tokens, options.Users, new SessionKeys(time, TimeSpan.FromSeconds(options.SessionIdleSeconds), maxSessions: 10_000));
+            var signIns = new SignInLimiter(options.SignInAttemptsPerAddress, options.SignInAttemptsPerUser, TimeSpan.FromSeconds(options.SignInWindowSeconds));
+            app.Lifetime.ApplicationStopped.Register(signIns.Dispose);
+            var auth = new Auth(options.Tokens, options.Users, new SessionKeys(time, TimeSpan.FromSeconds(options.SessionIdleSeconds), maxSessions: 10_000)) { SignIns = signIns };
             var hec = new HecEndpoints(auth, queue, new AckTracker(), stats, time, options.MaxRequestBytes, options.MaxFieldNames);
             var search = new SearchEndpoints(auth, store, content, options, stats, queue, () => scheduler, time);
             var requestLog = loggers.CreateLogger("escudo.http");
