@@ -3,7 +3,7 @@
 # fire on (regasm.exe connecting out; each event its own destination, so each is its own hit of
 # "Detect Regasm with Network Connection" and of "LOLBAS With Network Traffic"), runs
 # `escudo hunt --report` over them with every ESCU detection, then opens the report in Chromium
-# and times opening and filtering (bench/Escudo.Bench report-open). Rewrites bench/report/RESULTS.md.
+# and times opening, reading the detail block and filtering (bench/Escudo.Bench report-open). Rewrites bench/report/RESULTS.md.
 # Usage: bench/report/run.sh [EVENTS]   (default 50000, which makes about 100,000 hits)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -43,8 +43,8 @@ echo
 echo "Produced by \`bench/report/run.sh $N\` on $(date -u +%Y-%m-%d) at commit \`$(git rev-parse --short HEAD)\`;"
 echo "$(nproc) cores shared with other work (load average $(cut -d' ' -f1 /proc/loadavg) when measured), Chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}') headless through Playwright, 1280×900."
 echo "$N synthetic Sysmon network events, every ESCU detection: $HITS hits, \`escudo hunt --report\` in $(cat "$WORK/hunt.s") s."
-echo "Medians of 5 openings (each in a fresh browser context). A filter is timed from the change to"
-echo "the chart, the hits table, the heat map and the detection list drawn again."
+echo "Medians of 5 openings (each in a fresh browser context). A filter is timed from the change until the page says"
+echo "it has drawn the chart, the hits table, the heat map and the detection list again; the text filter, first, waits for the detail block."
 echo
 echo "| Measure | Result |"
 echo "|---|---|"

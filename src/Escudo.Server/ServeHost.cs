@@ -94,7 +94,9 @@ public sealed class ServeHost : IAsyncDisposable
             builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "console-keys")));
             var app = builder.Build();
             var stats = new ServeStats();
-            var auth = new Auth(options.Tokens, options.Users, new SessionKeys(time, TimeSpan.FromSeconds(options.SessionIdleSeconds), maxSessions: 10_000));
+            var signIns = new SignInLimiter(options.SignInAttemptsPerAddress, options.SignInAttemptsPerUser, TimeSpan.FromSeconds(options.SignInWindowSeconds));
+            app.Lifetime.ApplicationStopped.Register(signIns.Dispose);
+            var auth = new Auth(options.Tokens, options.Users, new SessionKeys(time, TimeSpan.FromSeconds(options.SessionIdleSeconds), maxSessions: 10_000)) { SignIns = signIns };
             var hec = new HecEndpoints(auth, queue, new AckTracker(), stats, time, options.MaxRequestBytes, options.MaxFieldNames);
             var search = new SearchEndpoints(auth, store, content, options, stats, queue, () => scheduler, time);
             var requestLog = loggers.CreateLogger("escudo.http");
@@ -116,10 +118,12 @@ public sealed class ServeHost : IAsyncDisposable
             app.MapGet("/escudo/runs", search.Runs);
             app.MapGet("/escudo/stats", search.Stats);
             var consoleAuth = new Web.ConsoleAuth(auth, app.Services.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>());
-            // Incident Review's edits and the console's store summary read a DuckDB file: the event store's own,
-            // or, on a ClickHouse store, a file of this node's in its data directory (issue 19: not yet shared by nodes).
+            // The console's store summary reads a DuckDB file: the event store's own, or, on a ClickHouse store,
+            // a file of this node's in its data directory. Incident Review's edits live with the events: in that
+            // DuckDB file, or on the ClickHouse cluster, where every server on it shares them.
             var consoleDb = store is DuckDbStore duck ? duck.Path_ : System.IO.Path.Combine(System.IO.Path.GetFullPath(options.DataDir), "console.duckdb");
-            Web.ConsoleEndpoints.Map(app, new Web.ConsoleServices(consoleAuth, store, consoleDb, new NotableReviews(consoleDb), content, options, stats, queue, () => scheduler, search, time));
+            INotableReviewStore reviews = store is Storage.ClickHouse.ClickHouseStore house ? new Storage.ClickHouse.ClickHouseNotableReviews(house) : new NotableReviews(consoleDb);
+            Web.ConsoleEndpoints.Map(app, new Web.ConsoleServices(consoleAuth, store, consoleDb, reviews, content, options, stats, queue, () => scheduler, search, time));
             app.MapFallback(ctx =>
             {
                 // The fallback matches every method, which hides routing's own 405: a known path asked with another method is 405, not 404.

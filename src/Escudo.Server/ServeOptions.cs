@@ -68,6 +68,15 @@ public sealed class ServeOptions
     /// <summary>Largest request body accepted (HEC batches, search forms).</summary>
     public long MaxRequestBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>Sign-in attempts (console and <c>/services/auth/login</c>) one client address may make per window; past it, 429.</summary>
+    public int SignInAttemptsPerAddress { get; set; } = 20;
+
+    /// <summary>Sign-in attempts one user name may be tried with per window, from any address; past it, 429.</summary>
+    public int SignInAttemptsPerUser { get; set; } = 10;
+
+    /// <summary>The window the sign-in limits count in.</summary>
+    public double SignInWindowSeconds { get; set; } = 60;
+
     /// <summary>Longest a search may run before it is stopped with an error.</summary>
     public double SearchTimeoutSeconds { get; set; } = 60;
 
@@ -194,6 +203,11 @@ public sealed class ServeOptions
         if (!(LeaseSettleSeconds > 0))
         {
             problems.Add($"leaseSettleSeconds {LeaseSettleSeconds} must be positive");
+        }
+
+        if (SignInAttemptsPerAddress < 1 || SignInAttemptsPerUser < 1 || !(SignInWindowSeconds > 0))
+        {
+            problems.Add($"signInAttemptsPerAddress ({SignInAttemptsPerAddress}) and signInAttemptsPerUser ({SignInAttemptsPerUser}) must be at least 1 and signInWindowSeconds ({SignInWindowSeconds}) above 0");
         }
 
         if (MaxFieldNames < 1000)

@@ -14,6 +14,9 @@ internal sealed class Auth(IEnumerable<TokenConfig> tokens, IEnumerable<UserConf
 
     public SessionKeys? Sessions => sessions;
 
+    /// <summary>The sign-in limits (console and REST login); none when unset.</summary>
+    public SignInLimiter? SignIns { get; init; }
+
     /// <summary>Whether <paramref name="username"/> and <paramref name="password"/> match a configured user (in constant time).</summary>
     public bool CheckPassword(string username, string password) =>
         _users.TryGetValue(username, out var u) && u.Password.Length > 0

@@ -177,6 +177,7 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
     internal PreparedSearch Prepare(string search, string? earliestTime, string? latestTime, CancellationTokenSource cts)
     {
         // As in Splunk, the search may start with the `search` keyword.
+        var original = search;
         var trimmed = search.TrimStart();
         var stripped = 0; // characters removed before what is compiled, to place an error in the caller's text
         if (trimmed.StartsWith("search", StringComparison.OrdinalIgnoreCase) && (trimmed.Length == 6 || char.IsWhiteSpace(trimmed[6])))
@@ -228,9 +229,16 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
         if (!compiled.Success)
         {
             stats.SearchFailed();
-            return compiled.Diagnostic is { } d
-                ? PreparedSearch.Failed(400, d.Format(compiled.Text)) with { ErrorOffset = stripped + Math.Clamp(d.Span.Start, 0, compiled.Text.Length), ErrorLength = Math.Max(1, d.Span.Length) }
-                : PreparedSearch.Failed(400, "The search could not be compiled.");
+            if (compiled.Diagnostic is not { } d)
+            {
+                return PreparedSearch.Failed(400, "The search could not be compiled.");
+            }
+
+            // The line and column in the message are the caller's, counted in the text as sent (with
+            // its leading `search`), as the offset that places the console's caret is.
+            var offset = stripped + Math.Clamp(d.Span.Start, 0, compiled.Text.Length);
+            var inOriginal = d with { Span = new Escudo.Core.Text.TextSpan(offset, d.Span.Length) };
+            return PreparedSearch.Failed(400, inOriginal.Format(original)) with { ErrorOffset = offset, ErrorLength = Math.Max(1, d.Span.Length) };
         }
 
         stats.SearchRan();

@@ -70,6 +70,13 @@ internal sealed class SplunkRestEndpoints(Auth auth, SearchEndpoints search, Sea
         var mode = Field(form, "output_mode");
         var user = Field(form, "username");
         var password = Field(form, "password");
+        if (auth.SignIns?.Attempt(ctx.Connection.RemoteIpAddress, user ?? string.Empty) is { } refused)
+        {
+            ctx.Response.Headers.RetryAfter = refused.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Message(ctx, mode, 429, "WARN", refused.Message);
+            return;
+        }
+
         if (user is null || password is null || !auth.CheckPassword(user, password))
         {
             stats.AuthFailed();

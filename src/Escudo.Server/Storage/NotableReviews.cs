@@ -14,7 +14,7 @@ public sealed record NotableAuditEntry(string NotableId, double At, string User,
 /// are never rewritten (they are events, as in Enterprise Security, where status lives in a
 /// separate KV store). Each edit is one transaction, so state and trail never disagree.
 /// </summary>
-public sealed class NotableReviews
+public sealed class NotableReviews : INotableReviewStore
 {
     /// <summary>Enterprise Security's notable statuses.</summary>
     public static readonly IReadOnlyList<string> Statuses = ["New", "In Progress", "Pending", "Resolved", "Closed"];
@@ -78,21 +78,7 @@ public sealed class NotableReviews
     /// </summary>
     public int Apply(IReadOnlyList<string> ids, string? status, string? owner, string? comment, string user, double now, Func<string, (string Status, string Owner, string? Comment)> current)
     {
-        if (ids.Count > MaxBulk)
-        {
-            throw new ArgumentException($"at most {MaxBulk} notables can be edited at once; {ids.Count} were selected");
-        }
-
-        if (status is not null && !Statuses.Contains(status, StringComparer.Ordinal))
-        {
-            throw new ArgumentException($"unknown status '{status}'; one of: {string.Join(", ", Statuses)}");
-        }
-
-        if (owner is { Length: > MaxOwner } || comment is { Length: > MaxComment })
-        {
-            throw new ArgumentException($"an owner is at most {MaxOwner} characters and a comment at most {MaxComment}");
-        }
-
+        Check(ids, status, owner, comment);
         lock (_write)
         {
             using var c = Open();
@@ -125,6 +111,25 @@ public sealed class NotableReviews
 
             tx.Commit();
             return changed;
+        }
+    }
+
+    /// <summary>The limits and statuses every review store holds an edit to; an ArgumentException names the one broken.</summary>
+    public static void Check(IReadOnlyList<string> ids, string? status, string? owner, string? comment)
+    {
+        if (ids.Count > MaxBulk)
+        {
+            throw new ArgumentException($"at most {MaxBulk} notables can be edited at once; {ids.Count} were selected");
+        }
+
+        if (status is not null && !Statuses.Contains(status, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"unknown status '{status}'; one of: {string.Join(", ", Statuses)}");
+        }
+
+        if (owner is { Length: > MaxOwner } || comment is { Length: > MaxComment })
+        {
+            throw new ArgumentException($"an owner is at most {MaxOwner} characters and a comment at most {MaxComment}");
         }
     }
 

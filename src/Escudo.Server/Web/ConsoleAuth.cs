@@ -108,6 +108,14 @@ internal sealed class ConsoleAuth(Auth auth, IAntiforgery antiforgery)
             return;
         }
 
+        if (auth.SignIns?.Attempt(ctx.Connection.RemoteIpAddress, username) is { } refused)
+        {
+            ctx.Items[HecAnswers.ReasonKey] = "console sign-in limited";
+            ctx.Response.Headers.RetryAfter = refused.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await WriteLogin(ctx, refused.Message, 429);
+            return;
+        }
+
         // A configured user with a password, or (no user name) a search token as the password.
         string? user = null;
         if (username.Length > 0 && auth.CheckPassword(username, password))

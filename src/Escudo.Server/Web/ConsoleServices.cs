@@ -10,7 +10,7 @@ internal sealed record ConsoleServices(
     ConsoleAuth Auth,
     IServeStore Store,
     string DatabasePath,
-    NotableReviews Reviews,
+    INotableReviewStore Reviews,
     ContentFolder? Content,
     ServeOptions Options,
     ServeStats Stats,

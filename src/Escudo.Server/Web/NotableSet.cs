@@ -39,7 +39,7 @@ internal static class NotableSet
     /// <summary>Most notables read for one page; beyond it the page says so.</summary>
     public const int MaxRead = 50_000;
 
-    public static (List<NotableView> Notables, bool Truncated) Load(IServeStore store, NotableReviews reviews, ContentFolder? content, CancellationToken ct)
+    public static (List<NotableView> Notables, bool Truncated) Load(IServeStore store, INotableReviewStore reviews, ContentFolder? content, CancellationToken ct)
     {
         var states = reviews.All();
         var byId = content?.Detections.GroupBy(d => d.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);

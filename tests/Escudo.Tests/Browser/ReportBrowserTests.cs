@@ -63,6 +63,13 @@ public sealed class ReportBrowserTests(FoundingReport hunt) : IClassFixture<Foun
         Assert.EndsWith("#risk", page.Url, StringComparison.Ordinal);
         Assert.True(await page.Locator("#risk-table tbody tr").CountAsync() > 0, "no risk object listed");
 
+        // A risk object opens to its risk events (read from the detail block), each message one of risk.jsonl's.
+        var riskMessages = File.ReadLines(Path.Combine(hunt.Out, "risk.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("risk_message").GetString()).ToHashSet();
+        await page.Locator("#risk-table tbody tr").First.GetByRole(AriaRole.Button).ClickAsync();
+        var riskEvents = page.Locator("#risk-table tr.detail-row tbody tr");
+        await Assertions.Expect(riskEvents.First).ToBeVisibleAsync();
+        Assert.All(await riskEvents.Locator("td:nth-child(4)").AllInnerTextsAsync(), m => Assert.Contains(m.Trim(), riskMessages));
+
         // All hits, in event time, as the timeline has them.
         var rows = page.Locator("#hits-table tbody tr");
         Assert.Equal(timeline.Count, await rows.CountAsync());

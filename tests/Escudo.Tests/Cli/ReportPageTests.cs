@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Escudo.Cli.Commands;
@@ -34,23 +35,26 @@ public sealed partial class ReportPageTests
             ReportPage.Write(path, summary, DateTimeOffset.UnixEpoch);
             var html = File.ReadAllText(path);
 
-            // Three script elements (data, uPlot, the page's script): no value closes one early or opens another.
-            Assert.Equal(3, ScriptClose().Matches(html).Count);
+            // Four script elements (the core and detail blocks, uPlot, the page's script): no value closes one early or opens another.
+            Assert.Equal(4, ScriptClose().Matches(html).Count);
             Assert.DoesNotContain("<script>alert", html, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("<img src=x", html, StringComparison.Ordinal);
             Assert.DoesNotContain("<i>cannot</i>", html, StringComparison.Ordinal); // the could-not-run table is HTML-encoded
             Assert.Contains("&lt;i&gt;cannot&lt;/i&gt;", html, StringComparison.Ordinal);
 
-            // The data block parses, and the values are the ones written.
-            var start = html.IndexOf("id=\"report-data\">", StringComparison.Ordinal) + "id=\"report-data\">".Length;
-            var end = html.IndexOf("</script>", start, StringComparison.Ordinal);
-            using var doc = JsonDocument.Parse(html[start..end]);
-            var data = doc.RootElement;
+            // The blocks parse, and the values are the ones written: the hit's host in the core
+            // block's string table, its result fields in the (gzip, base64) detail block.
+            using var core = JsonDocument.Parse(Block(html, "id=\"report-data\">"));
+            var data = core.RootElement;
             Assert.Equal(detection.Name, data.GetProperty("detections")[0].GetProperty("name").GetString());
-            var hit = data.GetProperty("hits")[0];
+            var strings = data.GetProperty("strings").EnumerateArray().Select(x => x.GetString()).ToList();
+            Assert.Equal(Hostile, strings[data.GetProperty("hits").GetProperty("host")[0].GetInt32()]);
+            using var detail = JsonDocument.Parse(Inflate(Block(html, "data-encoding=\"gzip+base64\">")));
+            var hits = detail.RootElement.GetProperty("hits");
             var fields = data.GetProperty("fields").EnumerateArray().Select(f => f.GetString()).ToList();
-            var values = hit[10].EnumerateArray().ToList();
-            var byName = Enumerable.Range(0, values.Count / 2).ToDictionary(i => fields[values[2 * i].GetInt32()]!, i => values[(2 * i) + 1].GetString());
+            var names = hits.GetProperty("shapes")[hits.GetProperty("shape")[0].GetInt32()].EnumerateArray().Select(f => fields[f.GetInt32()]!).ToList();
+            var values = detail.RootElement.GetProperty("strings").EnumerateArray().Select(x => x.GetString()).ToList();
+            var byName = names.Select((n, k) => (n, k)).ToDictionary(x => x.n, x => values[hits.GetProperty("vals")[x.k].GetInt32()]);
             Assert.Equal(Hostile, byName["dest"]);
             Assert.Equal(new string('a', ReportData.MaxFieldText) + "…", byName["long"]); // cut, and marked as cut
         }
@@ -58,6 +62,19 @@ public sealed partial class ReportPageTests
         {
             File.Delete(path);
         }
+    }
+
+    private static string Block(string html, string opening)
+    {
+        var start = html.IndexOf(opening, StringComparison.Ordinal) + opening.Length;
+        return html[start..html.IndexOf("</script>", start, StringComparison.Ordinal)];
+    }
+
+    private static string Inflate(string base64)
+    {
+        using var gzip = new GZipStream(new MemoryStream(Convert.FromBase64String(base64.Trim())), CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip, System.Text.Encoding.UTF8);
+        return reader.ReadToEnd();
     }
 
     [GeneratedRegex("</script", RegexOptions.IgnoreCase)]

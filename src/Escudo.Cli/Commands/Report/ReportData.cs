@@ -5,10 +5,11 @@ using Escudo.Detections.Running;
 namespace Escudo.Cli.Commands.Report;
 
 /// <summary>
-/// The report's data: every hit, detection, event origin and risk object as one JSON block that
-/// the page's script renders. Hits are arrays (not objects) and repeated strings (origins, field
-/// names) are written once and referred to by index, so 100,000 hits stay a block the browser
-/// parses in a fraction of a second instead of 100,000 rows of HTML.
+/// The report's data, in two blocks that the page's script renders. The core block holds what the
+/// first screen draws: the detections, the hits and the risk objects as columns, with repeated
+/// strings in a string table. The detail block holds what only an opened row or the text filter
+/// reads (each hit's result fields, the risk events and their messages); the page writes it
+/// gzip-compressed, since it is most of the bytes and the browser pays for every byte it loads.
 /// </summary>
 internal sealed class ReportData
 {
@@ -21,9 +22,9 @@ internal sealed class ReportData
     /// <summary>A result field value longer than this is cut in the report (marked "…"), as in the timeline.</summary>
     public const int MaxFieldText = HuntTimeline.MaxFieldText;
 
-    private readonly Dictionary<int, int> _origins = [];
-    private readonly List<EventOrigin?> _originList = [];
-    private readonly Dictionary<string, int> _fields = new(StringComparer.Ordinal);
+    private readonly ReportStrings _coreStrings = new();
+    private readonly ReportStrings _detailStrings = new();
+    private readonly ReportHitColumns _hits;
 
     private ReportData(HuntSummary summary, DateTimeOffset generated)
     {
@@ -33,6 +34,15 @@ internal sealed class ReportData
         DetectionIndex = Fired.Select((r, i) => (r, i)).ToDictionary(x => x.r, x => x.i, (IEqualityComparer<DetectionRun>)ReferenceEqualityComparer.Instance);
         Hits = [.. summary.Hits.Take(MaxHits)];
         Risk = ReportRisk.ByObject(Fired.SelectMany(r => r.RiskEvents.Select(e => (DetectionIndex[r], e))));
+        BaseTime = Hits.Select(h => ReportColumn.Ms(h.Time)).FirstOrDefault(t => t is not null) ?? 0;
+
+        // The few risk object types first, so that the 50,000 objects refer to them with one digit.
+        foreach (var type in Risk.Select(o => o.Type).Distinct())
+        {
+            _coreStrings.Of(type);
+        }
+
+        _hits = new ReportHitColumns(Hits, r => DetectionIndex[r], _coreStrings, _detailStrings);
     }
 
     public HuntSummary Summary { get; }
@@ -49,48 +59,51 @@ internal sealed class ReportData
 
     public List<RiskObject> Risk { get; }
 
+    /// <summary>The earliest hit's event time in milliseconds (0 when no hit has one): risk objects' times are written from it.</summary>
+    public long BaseTime { get; }
+
     public static ReportData From(HuntSummary summary, DateTimeOffset generated) => new(summary, generated);
 
-    /// <summary>Writes the block. The default encoder escapes &lt;, &gt; and &amp;, so no value can end the script element it sits in.</summary>
-    public void Write(Stream output)
+    /// <summary>Writes the core block. The default encoder escapes &lt;, &gt; and &amp;, so no value can end the script element it sits in.</summary>
+    public void WriteCore(Stream output)
     {
         using var w = new Utf8JsonWriter(output);
         w.WriteStartObject();
         WriteMeta(w);
         WriteDetections(w);
-
-        // Hits first: they fill the origin and field tables written after them.
-        w.WriteStartArray("hits");
-        foreach (var h in Hits)
-        {
-            WriteHit(w, h);
-            if (w.BytesPending > 1 << 16)
-            {
-                w.Flush();
-            }
-        }
-
-        w.WriteEndArray();
-        WriteRisk(w);
+        _hits.WriteCore(w);
+        ReportRiskColumns.WriteCore(w, Risk, BaseTime, _coreStrings);
         w.WriteStartArray("origins");
-        foreach (var o in _originList)
+        foreach (var o in _hits.Origins)
         {
             w.WriteStartArray();
-            w.WriteStringValue(o?.Input ?? "(unknown input)");
-            w.WriteStringValue(o?.Channel);
-            w.WriteStringValue(o?.Computer);
+            w.WriteNumberValue(_coreStrings.Of(o?.Input ?? "(unknown input)"));
+            w.WriteNumberValue(_coreStrings.Of(o?.Channel));
+            w.WriteNumberValue(_coreStrings.Of(o?.Computer));
             w.WriteBooleanValue(o?.RecordIsPosition ?? false);
             w.WriteEndArray();
         }
 
         w.WriteEndArray();
         w.WriteStartArray("fields");
-        foreach (var name in _fields.OrderBy(f => f.Value).Select(f => f.Key))
+        foreach (var name in _hits.FieldNames)
         {
             w.WriteStringValue(name);
         }
 
         w.WriteEndArray();
+        _coreStrings.Write(w, "strings");
+        w.WriteEndObject();
+    }
+
+    /// <summary>Writes the detail block (uncompressed; the page compresses it).</summary>
+    public void WriteDetail(Stream output)
+    {
+        using var w = new Utf8JsonWriter(output);
+        w.WriteStartObject();
+        _hits.WriteDetail(w);
+        ReportRiskColumns.WriteDetail(w, Risk, _detailStrings);
+        _detailStrings.Write(w, "strings");
         w.WriteEndObject();
     }
 
@@ -109,6 +122,7 @@ internal sealed class ReportData
         w.WriteNumber("fieldCut", MaxFieldText);
         w.WriteNumber("ready", s.Ready);
         w.WriteNumber("blind", s.Blind);
+        w.WriteNumber("baseTime", BaseTime);
         w.WriteEndObject();
     }
 
@@ -133,124 +147,6 @@ internal sealed class ReportData
         }
 
         w.WriteEndArray();
-    }
-
-    /// <summary>[time, last time, detection, severity, risk, host, user, process, event count, [[origin, record, time]…], [field, value, …]].</summary>
-    private void WriteHit(Utf8JsonWriter w, TimelineHit h)
-    {
-        w.WriteStartArray();
-        WriteTime(w, h.Time);
-        WriteTime(w, h.LastTime);
-        w.WriteNumberValue(DetectionIndex[h.Run]);
-        w.WriteNumberValue(Math.Max(0, Array.IndexOf(TimelineFilter.Severities, h.Severity)));
-        w.WriteNumberValue(h.RiskScore);
-        w.WriteStringValue(h.Host);
-        w.WriteStringValue(h.User);
-        w.WriteStringValue(h.Process);
-        w.WriteNumberValue(h.Evidence?.Count ?? 0);
-        w.WriteStartArray();
-        if (h.Evidence is { } e)
-        {
-            foreach (var r in e.Refs)
-            {
-                w.WriteStartArray();
-                w.WriteNumberValue(Origin(r.Origin));
-                w.WriteNumberValue(r.Record);
-                WriteTime(w, r.Time);
-                w.WriteEndArray();
-            }
-        }
-
-        w.WriteEndArray();
-        w.WriteStartArray();
-        for (var i = 0; i < h.Result.Count; i++)
-        {
-            var v = h.Result.ValueAt(i);
-            if (v.IsNull)
-            {
-                continue;
-            }
-
-            var text = v.IsMulti ? string.Join(", ", v.Items.ToArray()) : v.ToDisplayString();
-            w.WriteNumberValue(Field(h.Result.NameAt(i)));
-            w.WriteStringValue(text.Length > MaxFieldText ? text[..MaxFieldText] + "…" : text);
-        }
-
-        w.WriteEndArray();
-        w.WriteEndArray();
-    }
-
-    private void WriteRisk(Utf8JsonWriter w)
-    {
-        // [object, type, score, first, last, [detections], [[detection, score, time, message]…], risk events in all]
-        w.WriteStartArray("risk");
-        foreach (var o in Risk)
-        {
-            w.WriteStartArray();
-            w.WriteStringValue(o.Object);
-            w.WriteStringValue(o.Type);
-            w.WriteNumberValue(o.Score);
-            WriteTime(w, o.FirstTime);
-            WriteTime(w, o.LastTime);
-            w.WriteStartArray();
-            foreach (var d in o.Detections)
-            {
-                w.WriteNumberValue(d);
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray();
-            foreach (var e in o.Events.Take(MaxRiskEventsPerObject))
-            {
-                w.WriteStartArray();
-                w.WriteNumberValue(e.Detection);
-                w.WriteNumberValue(e.Score);
-                WriteTime(w, e.Time);
-                w.WriteStringValue(e.Message);
-                w.WriteEndArray();
-            }
-
-            w.WriteEndArray();
-            w.WriteNumberValue(o.Events.Count);
-            w.WriteEndArray();
-        }
-
-        w.WriteEndArray();
-    }
-
-    private int Origin(int id)
-    {
-        if (!_origins.TryGetValue(id, out var index))
-        {
-            index = _originList.Count;
-            _originList.Add(EventOrigins.Get(id));
-            _origins[id] = index;
-        }
-
-        return index;
-    }
-
-    private int Field(string name)
-    {
-        if (!_fields.TryGetValue(name, out var index))
-        {
-            index = _fields.Count;
-            _fields[name] = index;
-        }
-
-        return index;
-    }
-
-    private static void WriteTime(Utf8JsonWriter w, double t)
-    {
-        if (double.IsNaN(t) || double.IsInfinity(t))
-        {
-            w.WriteNullValue();
-        }
-        else
-        {
-            w.WriteNumberValue(Math.Round(t, 3));
-        }
     }
 
     private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)

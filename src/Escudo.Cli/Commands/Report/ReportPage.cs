@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Net;
 using System.Reflection;
+using System.Security.Cryptography;
 using System.Text;
 using Escudo.Detections.Running;
 using Escudo.Server.Web;
@@ -10,7 +12,7 @@ namespace Escudo.Cli.Commands.Report;
 /// <summary>
 /// The hunt report as one self-contained HTML file: the console's stylesheet and uPlot inlined
 /// from <see cref="WebAssets"/>, the page's script and its own rules from this assembly, and the
-/// data as one JSON block. The summary, the navigation, the filters and the list of detections
+/// data as two blocks (<see cref="ReportData"/>). The summary, the navigation, the filters and the list of detections
 /// that could not run are HTML; the tables, the chart and the heat map are drawn by the script.
 /// </summary>
 internal static class ReportPage
@@ -26,13 +28,33 @@ internal static class ReportPage
             head.Write("<script type=\"application/json\" id=\"report-data\">");
         }
 
-        data.Write(file);
+        data.WriteCore(file);
+        Text(file, "</script>\n<script type=\"application/octet-stream\" id=\"report-detail\" data-encoding=\"gzip+base64\">");
+        WriteCompressed(file, data.WriteDetail);
         using var tail = new StreamWriter(file, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
         tail.Write("</script>\n<script>");
         tail.Write(WebAssets.Text("vendor/uplot.iife.min.js"));
         tail.Write("</script>\n<script>");
         tail.Write(Asset("report.js"));
         tail.Write("</script>\n</body>\n</html>\n");
+    }
+
+    private static void Text(Stream file, string text)
+    {
+        using var writer = new StreamWriter(file, new UTF8Encoding(false), 1 << 12, leaveOpen: true);
+        writer.Write(text);
+    }
+
+    /// <summary>
+    /// Gzip, then base64 (whose letters cannot end a script element): the browser inflates it
+    /// with its own DecompressionStream. Compressed, the detail block is a tenth of its size, and
+    /// loading the page costs in proportion to its bytes.
+    /// </summary>
+    private static void WriteCompressed(Stream file, Action<Stream> write)
+    {
+        using var base64 = new CryptoStream(file, new ToBase64Transform(), CryptoStreamMode.Write, leaveOpen: true);
+        using var gzip = new GZipStream(base64, CompressionLevel.Optimal, leaveOpen: true);
+        write(gzip);
     }
 
     private static string Head() =>

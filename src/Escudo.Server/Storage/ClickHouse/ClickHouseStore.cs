@@ -77,6 +77,12 @@ public sealed class ClickHouseStore : IServeStore
 
     public ClickHouseLocation Location { get; }
 
+    /// <summary>One connection per address of the store (each shard on a cluster), the first the one reads and writes go through.</summary>
+    internal IReadOnlyList<ClickHouseNode> Nodes => _nodes;
+
+    /// <summary>The cluster's name; null on one server.</summary>
+    internal string? Cluster => _cluster;
+
     /// <summary>The first server's <c>SELECT version()</c>; anything newer than 18.16 must be gated on it.</summary>
     public string Version { get; }
 

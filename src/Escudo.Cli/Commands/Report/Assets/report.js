@@ -1,17 +1,104 @@
-/* Escudo hunt report: renders the page from the JSON block in #report-data.
-   Every value from the logs is attacker-controlled, so text goes in through textContent only,
-   never innerHTML. Tables show one page of rows at a time, so 100,000 hits cost one page of DOM. */
+/* Escudo hunt report: renders the page from the JSON blocks #report-data (what the first screen
+   draws) and #report-detail (each hit's result fields and the risk events, gzip and base64, read
+   after the first draw or when a row is opened). The data are columns (ReportData, ReportHitColumns,
+   ReportRiskColumns): one array per attribute, strings as indexes into a string table, times in
+   milliseconds as differences. Every value from the logs is attacker-controlled, so text goes in
+   through textContent only, never innerHTML. Tables show one page of rows at a time, so 100,000
+   hits cost one page of DOM. */
 (function () {
   'use strict';
 
   var D = JSON.parse(document.getElementById('report-data').textContent);
-  var HITS = D.hits;
-  // Hit columns (ReportData.WriteHit).
-  var T = 0, LAST = 1, DET = 2, SEV = 3, RISK = 4, HOST = 5, USER = 6, PROC = 7, COUNT = 8, EV = 9, FIELDS = 10;
+  var S = D.strings;
+  var H = D.hits, N = H.n, R = D.risk;
   var SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'];
   var PAGE = 100;
   var RISK_TOP = 20;
   var num = new Intl.NumberFormat('en-US');
+
+  function str(i) { return i < 0 ? null : S[i]; }
+
+  // Columns back to absolute values: a hit's time is a difference from the hit before it, its
+  // last time and its events' times differences from its own (ms; null for none).
+  var TMS = new Array(N), T = new Array(N), LAST = new Array(N), EV0 = new Int32Array(N + 1);
+  (function () {
+    var prev = 0;
+    for (var i = 0; i < N; i++) {
+      var d = H.time[i];
+      if (d == null) { TMS[i] = null; T[i] = null; LAST[i] = null; } else {
+        prev += d;
+        TMS[i] = prev;
+        T[i] = prev / 1000;
+        LAST[i] = H.span[i] == null ? null : (prev + H.span[i]) / 1000;
+      }
+      EV0[i + 1] = EV0[i] + H.evn[i];
+    }
+  })();
+  // [file, channel, computer, record is a position]
+  var ORIGINS = D.origins.map(function (o) { return [S[o[0]], str(o[1]), str(o[2]), o[3]]; });
+
+  /** The events a hit names: [origin, record, time (s) or null]. */
+  function refs(i) {
+    var out = [];
+    for (var k = EV0[i]; k < EV0[i + 1]; k++) {
+      var t = H.evt[k];
+      out.push([H.evo[k], H.evr[k], t == null ? null : ((TMS[i] || 0) + t) / 1000]);
+    }
+    return out;
+  }
+
+  var RISK0 = new Int32Array(R.n + 1);
+  for (var r0 = 0; r0 < R.n; r0++) RISK0[r0 + 1] = RISK0[r0] + R.listed[r0];
+  function riskFirst(k) { return R.first[k] == null ? null : (D.meta.baseTime + R.first[k]) / 1000; }
+  function riskLast(k) { return R.first[k] == null || R.last[k] == null ? null : (D.meta.baseTime + R.first[k] + R.last[k]) / 1000; }
+
+  // ---- the detail block: read once, after the first draw or when something needs it first ----
+
+  var detail = null, detailWaiters = [], detailFailed = null, detailStarted = false;
+
+  function bytesOf(base64) {
+    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(base64);
+    var bin = atob(base64), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  function readDetail() {
+    if (detailStarted) return;
+    detailStarted = true;
+    var done = function (x) {
+      detail = x;
+      var hs = x.hits;
+      hs.start = new Int32Array(N + 1);
+      for (var i = 0; i < N; i++) hs.start[i + 1] = hs.start[i] + hs.shapes[hs.shape[i]].length;
+      document.documentElement.setAttribute('data-detail-ms', performance.now().toFixed(1));
+      detailWaiters.splice(0).forEach(function (f) { f(); });
+    };
+    var fail = function (e) {
+      detailFailed = 'This browser could not read the report\'s detail block (' + e + '); timeline.jsonl and results.jsonl hold every hit\'s fields.';
+      document.getElementById('f-error').textContent = detailFailed;
+      detailWaiters.splice(0).forEach(function (f) { f(); });
+    };
+    try {
+      if (typeof DecompressionStream === 'undefined') throw new Error('no DecompressionStream');
+      var stream = new Blob([bytesOf(document.getElementById('report-detail').textContent.trim())]).stream().pipeThrough(new DecompressionStream('gzip'));
+      new Response(stream).arrayBuffer().then(function (b) { return JSON.parse(new TextDecoder().decode(b)); }).then(done, fail);
+    } catch (e) { fail(e); }
+  }
+
+  /** Calls f once the detail block is read (at once when it is); f checks detailFailed. */
+  function withDetail(f) {
+    if (detail || detailFailed) { f(); return; }
+    detailWaiters.push(f);
+    readDetail();
+  }
+
+  /** A hit's result fields as [name, value] pairs (from the detail block, which must be read). */
+  function hitFields(i) {
+    var hs = detail.hits, names = hs.shapes[hs.shape[i]], out = [];
+    for (var k = 0; k < names.length; k++) out.push([D.fields[names[k]], detail.strings[hs.vals[hs.start[i] + k]]]);
+    return out;
+  }
 
   // ---- small helpers -------------------------------------------------------------------------
 
@@ -52,14 +139,14 @@
 
   /** file:record of one event reference, as timeline.csv writes it (file:#position when the input has no record numbers). */
   function locator(ref) {
-    var o = D.origins[ref[0]];
+    var o = ORIGINS[ref[0]];
     return o[0] + (o[3] ? ':#' : ':') + ref[1];
   }
 
   // Tables name files from the folder all inputs share, so the file name is what shows; the
   // detail of a hit gives the whole path.
   var commonDir = (function () {
-    var files = D.origins.map(function (o) { return o[0]; });
+    var files = ORIGINS.map(function (o) { return o[0]; });
     if (files.length === 0) return '';
     var parts = files[0].split('/').slice(0, -1);
     files.forEach(function (f) {
@@ -92,10 +179,10 @@
   D.detections.forEach(function (d) { d.techniques.forEach(function (t) { allTechniques[t] = true; }); });
   Object.keys(allTechniques).sort().forEach(function (t) { F.tech.appendChild(el('option', { value: t, text: t })); });
   var hostCounts = {};
-  HITS.forEach(function (h) { if (h[HOST] != null) hostCounts[h[HOST]] = (hostCounts[h[HOST]] || 0) + 1; });
+  H.host.forEach(function (h) { if (h >= 0) hostCounts[h] = (hostCounts[h] || 0) + 1; });
   var hostList = document.getElementById('f-host-list');
   Object.keys(hostCounts).sort(function (a, b) { return hostCounts[b] - hostCounts[a]; }).slice(0, 500)
-    .forEach(function (h) { hostList.appendChild(el('option', { value: h })); });
+    .forEach(function (h) { hostList.appendChild(el('option', { value: S[h] })); });
 
   /** A UTC time from a filter box: 2024-03-04, 2024-03-04 10:00 or 2024-03-04T10:00:05Z; undefined when it is none of these. */
   function parseUtc(text) {
@@ -109,13 +196,14 @@
 
   var haystacks = null;
   function haystack(i) {
-    if (!haystacks) haystacks = new Array(HITS.length);
+    if (!haystacks) haystacks = new Array(N);
     var s = haystacks[i];
     if (s === undefined) {
-      var h = HITS[i], parts = [detName(h[DET]), h[HOST] || '', h[USER] || '', h[PROC] || ''];
-      for (var f = 1; f < h[FIELDS].length; f += 2) parts.push(h[FIELDS][f]);
-      for (var e = 0; e < h[EV].length; e++) parts.push(locator(h[EV][e]), D.origins[h[EV][e][0]][2] || '');
-      s = haystacks[i] = parts.join('\n').toLowerCase();
+      var parts = [detName(H.det[i]), S[H.host[i]] || '', S[H.user[i]] || '', S[H.proc[i]] || ''];
+      if (detail) for (var k = detail.hits.start[i]; k < detail.hits.start[i + 1]; k++) parts.push(detail.strings[detail.hits.vals[k]]);
+      refs(i).forEach(function (r) { parts.push(locator(r), ORIGINS[r[0]][2] || ''); });
+      s = parts.join('\n').toLowerCase();
+      if (detail) haystacks[i] = s;
     }
     return s;
   }
@@ -149,30 +237,41 @@
     };
   }
 
+  var lowered = [];
+  function hostLower(k) { return lowered[k] || (lowered[k] = S[k].toLowerCase()); }
+
   function keeps(i, q) {
-    var h = HITS[i];
-    if (h[SEV] < q.sev) return false;
-    if (q.det >= 0 && h[DET] !== q.det) return false;
-    if (q.detOk && !q.detOk[h[DET]]) return false;
-    if (q.host && (h[HOST] == null || h[HOST].toLowerCase().indexOf(q.host) < 0)) return false;
+    if (H.sev[i] < q.sev) return false;
+    if (q.det >= 0 && H.det[i] !== q.det) return false;
+    if (q.detOk && !q.detOk[H.det[i]]) return false;
+    if (q.host && (H.host[i] < 0 || hostLower(H.host[i]).indexOf(q.host) < 0)) return false;
     // A hit with no event time cannot be placed in a time window, so a window leaves it out (as hunt --earliest does).
-    if (q.from != null && !(h[T] != null && h[T] >= q.from)) return false;
-    if (q.to != null && !(h[T] != null && h[T] < q.to)) return false;
+    if (q.from != null && !(T[i] != null && T[i] >= q.from)) return false;
+    if (q.to != null && !(T[i] != null && T[i] < q.to)) return false;
     return !q.text || haystack(i).indexOf(q.text) >= 0;
   }
 
+  var filterSeq = 0;
   function applyFilters() {
     var started = performance.now();
     var q = readFilters();
+    // The text filter searches the hits' result fields too, so it waits for the detail block.
+    if (q.text && !detail && !detailFailed) {
+      document.getElementById('filter-status').textContent = 'Reading the hits\' result fields…';
+      withDetail(applyFilters);
+      return;
+    }
     var kept = [];
-    for (var i = 0; i < HITS.length; i++) if (keeps(i, q)) kept.push(i);
+    for (var i = 0; i < N; i++) if (keeps(i, q)) kept.push(i);
     current = kept;
     renderAll();
     filterMs = performance.now() - started;
-    var status = num.format(current.length) + ' of ' + num.format(HITS.length) + ' hits';
-    document.getElementById('filter-status').textContent = status + (current.length < HITS.length ? ' match the filters' : '') + '.';
+    var status = num.format(current.length) + ' of ' + num.format(N) + ' hits';
+    document.getElementById('filter-status').textContent = status + (current.length < N ? ' match the filters' : '') + '.';
     document.getElementById('top-status').textContent = status;
     document.documentElement.setAttribute('data-filter-ms', filterMs.toFixed(1));
+    // Tells a waiting test or benchmark that this filter is drawn.
+    document.documentElement.setAttribute('data-filter-seq', String(++filterSeq));
   }
 
   var timer = 0;
@@ -226,36 +325,40 @@
 
   // ---- hits: the timeline table and each detection's table ----------------------------------
 
-  function provenance(h) {
-    var box = el('div', { cls: 'prov' });
-    if (h[EV].length === 0) {
-      box.appendChild(el('span', { cls: 'muted', text: h[COUNT] === 0 ? 'made from no event' : num.format(h[COUNT]) + ' events, none named' }));
+  function provenance(i) {
+    var box = el('div', { cls: 'prov' }), ev = refs(i), count = H.count[i];
+    if (ev.length === 0) {
+      box.appendChild(el('span', { cls: 'muted', text: count === 0 ? 'made from no event' : num.format(count) + ' events, none named' }));
       return box;
     }
-    box.appendChild(el('code', { title: locator(h[EV][0]), text: shortLocator(h[EV][0]) }));
-    if (h[COUNT] > 1) box.appendChild(el('span', { cls: 'muted', text: ' and ' + num.format(h[COUNT] - 1) + ' more' }));
+    box.appendChild(el('code', { title: locator(ev[0]), text: shortLocator(ev[0]) }));
+    if (count > 1) box.appendChild(el('span', { cls: 'muted', text: ' and ' + num.format(count - 1) + ' more' }));
     return box;
   }
 
   /** The hit's whole record: its result fields and every event named, with time, computer and channel. */
-  function hitDetail(h) {
+  function hitDetail(i) {
     var box = el('div', { cls: 'hit-detail' });
-    var dl = el('dl', { cls: 'fields' });
-    for (var f = 0; f < h[FIELDS].length; f += 2) {
-      dl.appendChild(el('dt', { text: D.fields[h[FIELDS][f]] }));
-      dl.appendChild(el('dd', { text: h[FIELDS][f + 1] }));
-    }
+    var dl = el('dl', { cls: 'fields' }, el('dt', { text: 'Reading…' }));
+    withDetail(function () {
+      dl.textContent = '';
+      if (detailFailed) { dl.appendChild(el('dd', { text: detailFailed })); return; }
+      hitFields(i).forEach(function (f) {
+        dl.appendChild(el('dt', { text: f[0] }));
+        dl.appendChild(el('dd', { text: f[1] }));
+      });
+    });
     box.appendChild(el('h4', { text: 'Result fields' }));
     box.appendChild(dl);
     box.appendChild(el('h4', { text: 'Events behind this hit' }));
-    var shown = h[EV].length;
-    box.appendChild(el('p', { cls: 'muted', text: shown < h[COUNT]
-      ? 'Showing ' + num.format(shown) + ' of ' + num.format(h[COUNT]) + ' events (hunt --evidence ' + D.meta.evidenceLimit + '); first and last event time cover all of them: ' + timeText(h[T]) + ' to ' + timeText(h[LAST]) + '.'
-      : num.format(h[COUNT]) + (h[COUNT] === 1 ? ' event.' : ' events.') }));
+    var ev = refs(i), shown = ev.length, count = H.count[i];
+    box.appendChild(el('p', { cls: 'muted', text: shown < count
+      ? 'Showing ' + num.format(shown) + ' of ' + num.format(count) + ' events (hunt --evidence ' + D.meta.evidenceLimit + '); first and last event time cover all of them: ' + timeText(T[i]) + ' to ' + timeText(LAST[i]) + '.'
+      : num.format(count) + (count === 1 ? ' event.' : ' events.') }));
     if (shown > 0) {
       var tb = el('tbody');
-      h[EV].forEach(function (r) {
-        var o = D.origins[r[0]];
+      ev.forEach(function (r) {
+        var o = ORIGINS[r[0]];
         tb.appendChild(el('tr', null, el('td', null, el('code', { text: locator(r) })), el('td', null, timeEl(r[2])), el('td', { text: o[2] || '' }), el('td', { text: o[1] || '' })));
       });
       var head = el('tr');
@@ -266,12 +369,11 @@
   }
 
   function hitCells(i, withDetection) {
-    var h = HITS[i];
     var more = el('button', { type: 'button', cls: 'secondary small', 'aria-expanded': 'false', text: 'Details' });
-    var cells = [timeEl(h[T]), sevBadge(h[SEV])];
-    if (withDetection) cells.push(el('span', { text: detName(h[DET]) }));
-    cells.push(el('span', { text: h[HOST] || '' }), el('span', { text: h[USER] || '' }), el('span', { cls: 'cell', text: h[PROC] || '' }),
-      el('span', { text: num.format(h[RISK]) }), provenance(h), more);
+    var cells = [timeEl(T[i]), sevBadge(H.sev[i])];
+    if (withDetection) cells.push(el('span', { text: detName(H.det[i]) }));
+    cells.push(el('span', { text: S[H.host[i]] || '' }), el('span', { text: S[H.user[i]] || '' }), el('span', { cls: 'cell', text: S[H.proc[i]] || '' }),
+      el('span', { text: num.format(H.risk[i]) }), provenance(i), more);
     more.addEventListener('click', function () {
       var tr = more.closest('tr');
       var next = tr.nextSibling;
@@ -280,7 +382,7 @@
         more.setAttribute('aria-expanded', 'false');
         return;
       }
-      var td = el('td', { colspan: String(tr.children.length) }, hitDetail(h));
+      var td = el('td', { colspan: String(tr.children.length) }, hitDetail(i));
       tr.parentNode.insertBefore(el('tr', { cls: 'detail-row' }, td), tr.nextSibling);
       more.setAttribute('aria-expanded', 'true');
     });
@@ -300,14 +402,14 @@
 
   function chartData() {
     var lo = Infinity, hi = -Infinity;
-    current.forEach(function (i) { var t = HITS[i][T]; if (t != null) { if (t < lo) lo = t; if (t > hi) hi = t; } });
+    current.forEach(function (i) { var t = T[i]; if (t != null) { if (t < lo) lo = t; if (t > hi) hi = t; } });
     if (lo === Infinity) return null;
     var step = STEPS[STEPS.length - 1];
     for (var s = 0; s < STEPS.length; s++) if ((hi - lo) / STEPS[s] <= 150) { step = STEPS[s]; break; }
     var start = Math.floor(lo / step) * step, n = Math.floor((hi - start) / step) + 1;
     var xs = new Array(n), ys = new Array(n).fill(0);
     for (var b = 0; b < n; b++) xs[b] = start + b * step;
-    current.forEach(function (i) { var t = HITS[i][T]; if (t != null) ys[Math.floor((t - start) / step)]++; });
+    current.forEach(function (i) { var t = T[i]; if (t != null) ys[Math.floor((t - start) / step)]++; });
     return { xs: xs, ys: ys, step: step, lo: lo, hi: hi };
   }
 
@@ -356,31 +458,35 @@
 
   var riskAll = false;
   function riskCells(k) {
-    var r = D.risk[k]; // [object, type, score, first, last, [detections], [[detection, score, time, message]…], risk events in all]
-    var dets = r[5].map(detName);
-    var more = el('button', { type: 'button', cls: 'secondary small', 'aria-expanded': 'false', text: num.format(r[7]) + ' risk events' });
+    var object = S[R.obj[k]], dets = R.dets[k].map(detName), count = R.count[k], listed = R.listed[k];
+    var more = el('button', { type: 'button', cls: 'secondary small', 'aria-expanded': 'false', text: num.format(count) + ' risk events' });
     more.addEventListener('click', function () {
       var tr = more.closest('tr'), next = tr.nextSibling;
       if (next && next.classList.contains('detail-row')) { next.remove(); more.setAttribute('aria-expanded', 'false'); return; }
       var box = el('div', { cls: 'hit-detail' });
-      if (r[6].length < r[7]) box.appendChild(el('p', { cls: 'muted', text: 'The earliest ' + num.format(r[6].length) + ' of ' + num.format(r[7]) + ' risk events of this object; risk.jsonl holds all of them.' }));
-      var list = el('div');
+      if (listed < count) box.appendChild(el('p', { cls: 'muted', text: 'The earliest ' + num.format(listed) + ' of ' + num.format(count) + ' risk events of this object; risk.jsonl holds all of them.' }));
+      var list = el('div', null, el('p', { cls: 'muted', text: 'Reading…' }));
       box.appendChild(list);
-      pagedTable(list, 'Risk events of ' + r[0], ['Event time (UTC)', 'Score', 'Detection', 'Risk message'], r[6].length, function (j) {
-        var e = r[6][j];
-        return [timeEl(e[2]), el('span', { text: num.format(e[1]) }), el('span', { text: detName(e[0]) }), el('span', { cls: 'cell', text: e[3] })];
-      }, 50);
+      withDetail(function () {
+        if (detailFailed) { list.textContent = detailFailed; return; }
+        var re = detail.risk, first = R.first[k] == null ? 0 : D.meta.baseTime + R.first[k];
+        pagedTable(list, 'Risk events of ' + object, ['Event time (UTC)', 'Score', 'Detection', 'Risk message'], listed, function (j) {
+          var e = RISK0[k] + j, t = re.time[e];
+          return [timeEl(t == null ? null : (first + t) / 1000), el('span', { text: num.format(re.score[e]) }), el('span', { text: detName(re.det[e]) }),
+            el('span', { cls: 'cell', text: detail.strings[re.msg[e]] })];
+        }, 50);
+      });
       tr.parentNode.insertBefore(el('tr', { cls: 'detail-row' }, el('td', { colspan: String(tr.children.length) }, box)), tr.nextSibling);
       more.setAttribute('aria-expanded', 'true');
     });
-    return [el('span', { text: r[0] }), el('span', { text: r[1] }), el('strong', { text: num.format(r[2]) }), timeEl(r[3]), timeEl(r[4]),
+    return [el('span', { text: object }), el('span', { text: S[R.type[k]] }), el('strong', { text: num.format(R.score[k]) }), timeEl(riskFirst(k)), timeEl(riskLast(k)),
       el('span', { cls: 'cell', text: dets.length <= 3 ? dets.join('; ') : dets.slice(0, 3).join('; ') + ' and ' + (dets.length - 3) + ' more' }), more];
   }
 
   function renderRisk() {
     var host = document.getElementById('risk-table');
     var note = document.getElementById('risk-note');
-    var total = D.risk.length;
+    var total = R.n;
     var n = riskAll ? total : Math.min(RISK_TOP, total);
     pagedTable(host, 'Risk by object', ['Risk object', 'Type', 'Score', 'First event (UTC)', 'Last event (UTC)', 'Detections', 'Risk events'], n, riskCells);
     var toggle = document.getElementById('risk-toggle');
@@ -404,7 +510,7 @@
     var host = document.getElementById('attack-map');
     host.textContent = '';
     var byDet = new Array(D.detections.length).fill(0);
-    current.forEach(function (i) { byDet[HITS[i][DET]]++; });
+    current.forEach(function (i) { byDet[H.det[i]]++; });
     var counts = {}, dets = {};
     D.detections.forEach(function (d, i) {
       if (!byDet[i]) return;
@@ -465,9 +571,9 @@
     var host = document.getElementById('detection-list');
     host.textContent = '';
     var byDet = D.detections.map(function () { return []; });
-    current.forEach(function (i) { byDet[HITS[i][DET]].push(i); });
+    current.forEach(function (i) { byDet[H.det[i]].push(i); });
     var order = D.detections.map(function (d, i) { return i; }).filter(function (i) { return byDet[i].length > 0; });
-    var risk = order.map(function (i) { return byDet[i].reduce(function (a, k) { return a + HITS[k][RISK]; }, 0); });
+    var risk = order.map(function (i) { return byDet[i].reduce(function (a, k) { return a + H.risk[k]; }, 0); });
     var riskOf = {};
     order.forEach(function (i, k) { riskOf[i] = risk[k]; });
     order.sort(function (a, b) { return riskOf[b] - riskOf[a] || byDet[b].length - byDet[a].length || detName(a).localeCompare(detName(b)); });
@@ -475,7 +581,7 @@
       ' detections that fired have hits under these filters; the riskiest first. Open one for its hits and the events behind each.';
     order.forEach(function (i) {
       var d = D.detections[i], hits = byDet[i];
-      var maxSev = hits.reduce(function (a, k) { return Math.max(a, HITS[k][SEV]); }, 0);
+      var maxSev = hits.reduce(function (a, k) { return Math.max(a, H.sev[k]); }, 0);
       var det = el('details', { cls: 'detail', 'data-detection': d.name },
         el('summary', null, el('strong', { text: d.name }), ' ', sevBadge(maxSev),
           el('span', { cls: 'muted', text: ' ' + num.format(hits.length) + (hits.length === 1 ? ' hit' : ' hits') + (d.techniques.length ? ' · ' + d.techniques.join(', ') : '') })));
@@ -500,6 +606,9 @@
   renderRisk();
   applyFilters();
   window.addEventListener('resize', function () { clearTimeout(timer); timer = setTimeout(renderChart, 200); });
+  document.documentElement.setAttribute('data-hits', String(N));
   document.documentElement.setAttribute('data-ready-ms', performance.now().toFixed(1));
   document.documentElement.setAttribute('data-ready', 'true');
+  // The first screen is drawn; the detail block is read now, before anyone asks for it.
+  setTimeout(readDetail, 0);
 })();
