@@ -62,10 +62,15 @@ public sealed class ContentFolder
         c.HasDetectionsFolder = Directory.Exists(detDir);
         if (c.HasDetectionsFolder)
         {
-            foreach (var file in YamlFiles(detDir))
+            // Files are read and deserialized on every core (YamlDotNet's deserializer is
+            // thread-safe since 16.1: 1,459 files for ESCU); the results keep file order.
+            var read = YamlFiles(detDir).AsParallel().AsOrdered().Select(file =>
             {
-                var rel = Path.GetRelativePath(root, file).Replace('\\', '/');
-                var d = ReadDetection(file, rel, out var invalid);
+                var d = ReadDetection(file, Path.GetRelativePath(root, file).Replace('\\', '/'), out var invalid);
+                return (Detection: d, Invalid: invalid);
+            }).ToList();
+            foreach (var (d, invalid) in read)
+            {
                 if (d is not null)
                 {
                     c.Detections.Add(d);
