@@ -28,10 +28,11 @@ internal sealed class ClickHouseWindowLease(ClickHouseStore store, string node, 
         var open = new List<ScheduledWindow>();
         foreach (var w in windows)
         {
-            answers[w] = done.Contains(w) ? LeaseAnswer.Done
-                : claims.TryGetValue(w, out var c) && c.Any(x => x.Node != node && x.Expires > now) ? LeaseAnswer.Held
-                : LeaseAnswer.Won;
-            if (answers[w] == LeaseAnswer.Won)
+            // The earliest live claim decides: another node's, wait; this node's (a retry after its own
+            // failed commit), run again; none, claim it below.
+            var holder = Winner(claims.GetValueOrDefault(w, []), now);
+            answers[w] = done.Contains(w) ? LeaseAnswer.Done : holder is null ? LeaseAnswer.Won : holder.Node == node ? LeaseAnswer.Won : LeaseAnswer.Held;
+            if (answers[w] == LeaseAnswer.Won && holder is null)
             {
                 open.Add(w);
             }
@@ -58,11 +59,7 @@ internal sealed class ClickHouseWindowLease(ClickHouseStore store, string node, 
         claims = Claims(open);
         foreach (var w in open)
         {
-            var winner = claims.GetValueOrDefault(w, [])
-                .Where(c => c.Expires > claimed)
-                .OrderBy(c => c.Claimed)
-                .ThenBy(c => c.Node, StringComparer.Ordinal)
-                .FirstOrDefault();
+            var winner = Winner(claims.GetValueOrDefault(w, []), claimed);
 
             answers[w] = done.Contains(w) ? LeaseAnswer.Done : winner?.Node == node ? LeaseAnswer.Won : LeaseAnswer.Held;
         }
@@ -125,6 +122,10 @@ internal sealed class ClickHouseWindowLease(ClickHouseStore store, string node, 
 
         store.InsertRows("leases", w.ToArray());
     }
+
+    /// <summary>The earliest claim still live at <paramref name="at"/>, ties broken by node name; null when none is.</summary>
+    private static LeaseClaim? Winner(List<LeaseClaim> claims, double at) =>
+        claims.Where(c => c.Expires > at).OrderBy(c => c.Claimed).ThenBy(c => c.Node, StringComparer.Ordinal).FirstOrDefault();
 
     private double Now() => time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
 
