@@ -57,18 +57,7 @@ internal static class HuntBench
         var content = ContentFolder.Load(contentDir);
         var engine = new DetectionEngine(content);
         var detections = Runnable(content);
-        var tape = new EventTape(Path.Combine(Path.GetTempPath(), $"escudo-bench-tape-{Environment.ProcessId}.bin"));
-        double minTime = double.MaxValue, maxTime = double.MinValue;
-        foreach (var e in InputReader.Read(path))
-        {
-            tape.Add(e);
-            if (!double.IsNaN(e.Time))
-            {
-                minTime = Math.Min(minTime, e.Time);
-                maxTime = Math.Max(maxTime, e.Time);
-            }
-        }
-
+        var (tape, span) = RecordTape(path);
         if (tape.Count == 0)
         {
             Console.Error.WriteLine("no events in " + path);
@@ -80,9 +69,6 @@ internal static class HuntBench
         var tapeMiB = tape.Bytes / 1048576.0;
         var baseMiB = tape.MemoryBytes / 1048576.0;
         Console.Error.WriteLine($"  base events {tape.Count:N0}: a {tapeMiB:N0} MiB tape on disk, {baseMiB:N0} MiB of it in memory; {GC.GetTotalMemory(true) / 1048576.0:N0} MiB managed in all; peak working set so far {Measure.PeakMemoryBytes() / 1048576.0:N0} MiB");
-        var span = (maxTime >= minTime ? maxTime - minTime : 0) + 3600;
-        var hostIds = new[] { FieldTable.Host, FieldTable.Intern("Computer"), FieldTable.Intern("dest"), FieldTable.Intern("dvc"), FieldTable.Intern("dvc_nt_host") };
-        var userId = FieldTable.Intern("user");
         GC.Collect();
         var sw = Stopwatch.StartNew();
         var hunt = new HuntRunner(engine, detections, 0);
@@ -93,45 +79,13 @@ internal static class HuntBench
         // the generator on the hunt's reader thread, as the input reader runs in `escudo hunt`.
         var generateOnly = Environment.GetEnvironmentVariable("ESCUDO_BENCH_GENERATE_ONLY") == "1";
         var overlap = Environment.GetEnvironmentVariable("ESCUDO_BENCH_OVERLAP") == "1";
-        var hosts = Enumerable.Range(0, 1000).Select(h => Value.FromString($"host-{h:D4}.corp.example")).ToArray();
-        var users = Enumerable.Range(0, 5000).Select(u => Value.FromString($"user{u}")).ToArray();
-        IEnumerable<Row> Generate()
-        {
-            for (long i = 0; i < total; i++)
-            {
-                var cycle = i / tape.Count;
-                var e = tape.Get((int)(i % tape.Count));
-                var host = hosts[(int)((i * 7919) % 1000)];
-                foreach (var h in hostIds)
-                {
-                    if (e.Has(h))
-                    {
-                        e.Set(h, host);
-                    }
-                }
-
-                if (e.Has(userId))
-                {
-                    e.Set(userId, users[(int)((i * 104729) % 5000)]);
-                }
-
-                var t = e.Time;
-                if (!double.IsNaN(t))
-                {
-                    e.Set(FieldTable.Time, Value.FromNumber(t + (cycle * span)));
-                }
-
-                yield return e;
-            }
-        }
-
         if (overlap && !generateOnly)
         {
-            hunt.Read(Generate());
+            hunt.Read(Replay(tape, total, span));
         }
         else
         {
-            foreach (var e in Generate())
+            foreach (var e in Replay(tape, total, span))
             {
                 if (!generateOnly)
                 {
@@ -172,6 +126,67 @@ internal static class HuntBench
         Console.WriteLine($"| {total:N0} | {Environment.ProcessorCount} | {detections.Count} | {passSeconds:0.0} | {totalSeconds:0.0} | {total / totalSeconds:N0} | {total / totalSeconds / Environment.ProcessorCount:N0} | {Measure.PeakMemoryBytes() / 1048576.0:N0} | {liveMiB - baseMiB:N0} | {tapeMiB:N0} | {groups.Sum(g => g.Groups):N0} | {pass.SpilledGroups:N0} | {runs.Count(r => r.Fired)} | {results:N0} |");
         GC.KeepAlive(tape); // held to the end, so "live" minus the tape is what the pass holds
         return 0;
+    }
+
+    /// <summary>The recording's events on a tape, and the time one replay of it spans (its events' range plus an hour).</summary>
+    private static (EventTape Tape, double Span) RecordTape(string path)
+    {
+        var tape = new EventTape(Path.Combine(Path.GetTempPath(), $"escudo-bench-tape-{Environment.ProcessId}.bin"));
+        double minTime = double.MaxValue, maxTime = double.MinValue;
+        foreach (var e in InputReader.Read(path))
+        {
+            tape.Add(e);
+            if (!double.IsNaN(e.Time))
+            {
+                minTime = Math.Min(minTime, e.Time);
+                maxTime = Math.Max(maxTime, e.Time);
+            }
+        }
+
+        return (tape, (maxTime >= minTime ? maxTime - minTime : 0) + 3600);
+    }
+
+    /// <summary>
+    /// <paramref name="total"/> events replayed from the tape, each decoded into fresh objects, with
+    /// hosts (1,000) and users (5,000) varied and times moved on by <paramref name="span"/> each cycle.
+    /// </summary>
+    private static IEnumerable<Row> Replay(EventTape tape, long total, double span)
+    {
+        var hostIds = new[] { FieldTable.Host, FieldTable.Intern("Computer"), FieldTable.Intern("dest"), FieldTable.Intern("dvc"), FieldTable.Intern("dvc_nt_host") };
+        var userId = FieldTable.Intern("user");
+        var hosts = Enumerable.Range(0, 1000).Select(h => Value.FromString($"host-{h:D4}.corp.example")).ToArray();
+        var users = Enumerable.Range(0, 5000).Select(u => Value.FromString($"user{u}")).ToArray();
+        return Generate();
+
+        IEnumerable<Row> Generate()
+        {
+            for (long i = 0; i < total; i++)
+            {
+                var cycle = i / tape.Count;
+                var e = tape.Get((int)(i % tape.Count));
+                var host = hosts[(int)((i * 7919) % 1000)];
+                foreach (var h in hostIds)
+                {
+                    if (e.Has(h))
+                    {
+                        e.Set(h, host);
+                    }
+                }
+
+                if (e.Has(userId))
+                {
+                    e.Set(userId, users[(int)((i * 104729) % 5000)]);
+                }
+
+                var t = e.Time;
+                if (!double.IsNaN(t))
+                {
+                    e.Set(FieldTable.Time, Value.FromNumber(t + (cycle * span)));
+                }
+
+                yield return e;
+            }
+        }
     }
 
     /// <summary>What the shared pass keeps: events per detection and data model rows per dataset.</summary>

@@ -124,21 +124,7 @@ public sealed class ServeHost : IAsyncDisposable
             var consoleDb = store is DuckDbStore duck ? duck.Path_ : System.IO.Path.Combine(System.IO.Path.GetFullPath(options.DataDir), "console.duckdb");
             INotableReviewStore reviews = store is Storage.ClickHouse.ClickHouseStore house ? new Storage.ClickHouse.ClickHouseNotableReviews(house) : new NotableReviews(consoleDb);
             Web.ConsoleEndpoints.Map(app, new Web.ConsoleServices(consoleAuth, store, consoleDb, reviews, content, options, stats, queue, () => scheduler, search, time));
-            app.MapFallback(ctx =>
-            {
-                // The fallback matches every method, which hides routing's own 405: a known path asked with another method is 405, not 404.
-                var allowed = AllowedMethods(ctx);
-                ctx.Response.StatusCode = allowed.Count > 0 ? StatusCodes.Status405MethodNotAllowed : StatusCodes.Status404NotFound;
-                ctx.Response.ContentType = "application/json; charset=UTF-8";
-                if (allowed.Count > 0)
-                {
-                    ctx.Response.Headers.Allow = string.Join(", ", allowed);
-                    ctx.Items[HecAnswers.ReasonKey] = "method not allowed; allowed: " + string.Join(", ", allowed);
-                    return ctx.Response.WriteAsync($"{{\"messages\":[{{\"type\":\"ERROR\",\"text\":\"Method Not Allowed: {ctx.Request.Method} is not supported here (allowed: {string.Join(", ", allowed)})\"}}]}}");
-                }
-
-                return ctx.Response.WriteAsync("{\"messages\":[{\"type\":\"ERROR\",\"text\":\"Not found\"}]}");
-            });
+            app.MapFallback(NotFoundOrNotAllowed);
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             if (startScheduler)
@@ -156,6 +142,25 @@ public sealed class ServeHost : IAsyncDisposable
             loggers.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The fallback: 404, or 405 with Allow for a known path asked with another method (the
+    /// fallback matches every method, which hides routing's own 405).
+    /// </summary>
+    private static Task NotFoundOrNotAllowed(HttpContext ctx)
+    {
+        var allowed = AllowedMethods(ctx);
+        ctx.Response.StatusCode = allowed.Count > 0 ? StatusCodes.Status405MethodNotAllowed : StatusCodes.Status404NotFound;
+        ctx.Response.ContentType = "application/json; charset=UTF-8";
+        if (allowed.Count > 0)
+        {
+            ctx.Response.Headers.Allow = string.Join(", ", allowed);
+            ctx.Items[HecAnswers.ReasonKey] = "method not allowed; allowed: " + string.Join(", ", allowed);
+            return ctx.Response.WriteAsync($"{{\"messages\":[{{\"type\":\"ERROR\",\"text\":\"Method Not Allowed: {ctx.Request.Method} is not supported here (allowed: {string.Join(", ", allowed)})\"}}]}}");
+        }
+
+        return ctx.Response.WriteAsync("{\"messages\":[{\"type\":\"ERROR\",\"text\":\"Not found\"}]}");
     }
 
     /// <summary>The embedded DuckDB store under <c>--data</c>, or the ClickHouse server or cluster <c>--store</c> names.</summary>

@@ -102,15 +102,9 @@ internal static class HuntCommandHandler
             return 1;
         }
 
-        if (o.Evidence is { } limit)
+        if (!TrySetEvidenceLimit(o.Evidence))
         {
-            if (limit is < 0 or > 10_000)
-            {
-                Console.Error.WriteLine($"error: --evidence {limit}: give between 0 and 10000 event references per result");
-                return 1;
-            }
-
-            Evidence.Limit = limit;
+            return 1;
         }
 
         var readiness = DataReadiness.Load(content.Root, (file, reason) => Console.Error.WriteLine($"warning: {file}: {reason}"));
@@ -137,9 +131,7 @@ internal static class HuntCommandHandler
         clock.Stop();
         if (o.Out is not null)
         {
-            WriteOutputs(o.Out, runs);
-            HuntTimeline.WriteCsv(Path.Combine(o.Out, "timeline.csv"), shown);
-            HuntTimeline.WriteJsonLines(Path.Combine(o.Out, "timeline.jsonl"), shown);
+            WriteOutputs(o.Out, runs, shown);
         }
 
         // Files that are not runnable detections are unsupported runs with their error, so they count.
@@ -178,6 +170,31 @@ internal static class HuntCommandHandler
         }
 
         return reportFailed ? 1 : inputStatus;
+    }
+
+    /// <summary>--evidence: how many event references each result keeps (0 to 10,000); false (reported) outside that.</summary>
+    private static bool TrySetEvidenceLimit(int? limit)
+    {
+        if (limit is not { } n)
+        {
+            return true;
+        }
+
+        if (n is < 0 or > 10_000)
+        {
+            Console.Error.WriteLine($"error: --evidence {n}: give between 0 and 10000 event references per result");
+            return false;
+        }
+
+        Evidence.Limit = n;
+        return true;
+    }
+
+    private static void WriteOutputs(string dir, List<DetectionRun> runs, List<TimelineHit> shown)
+    {
+        WriteOutputs(dir, runs);
+        HuntTimeline.WriteCsv(Path.Combine(dir, "timeline.csv"), shown);
+        HuntTimeline.WriteJsonLines(Path.Combine(dir, "timeline.jsonl"), shown);
     }
 
     private static List<InvalidDetection> SelectInvalid(ContentFolder content, HuntOptions o) => content.Invalid

@@ -32,36 +32,9 @@ internal static class SearchCommandHandler
             return 1;
         }
 
-        IMacroSource macros;
-        ILookupSource? lookups = null;
-        if (contentDir is not null)
+        if (!TryLoadContent(contentDir, macroDirs, out var macros, out var lookups))
         {
-            ContentFolder content;
-            try
-            {
-                content = ContentFolder.Load(contentDir, macroDirs);
-            }
-            catch (DirectoryNotFoundException ex)
-            {
-                Console.Error.WriteLine($"escudo: {ex.Message}");
-                return 1;
-            }
-
-            macros = content.Macros;
-            lookups = content.Lookups;
-        }
-        else
-        {
-            var layers = new List<IMacroSource>();
-            foreach (var dir in macroDirs)
-            {
-                var m = new DictionaryMacroSource();
-                ContentFolder.LoadMacros(dir, m, []);
-                layers.Add(m);
-            }
-
-            layers.Add(BuiltInMacros.Instance);
-            macros = new LayeredMacroSource(layers);
+            return 1;
         }
 
         if (!TimeArguments.TryResolve("--earliest", earliest, nowEpoch, out var e, out var timeError)
@@ -71,11 +44,12 @@ internal static class SearchCommandHandler
             return 1;
         }
 
-        // Parse before reading any input: a bad search fails fast.
-        var probe = SplEngine.Compile(spl, new SearchContext { Now = nowEpoch, Macros = macros, Lookups = lookups });
-        if (!probe.Success)
+        // Expand and parse before reading any input: a bad search fails fast. It is planned once,
+        // below, when the events are loaded (its subsearches run at plan time and read them).
+        var parsed = SplEngine.Parse(spl, macros);
+        if (!parsed.Success)
         {
-            return ReportCompileError(probe);
+            return ReportCompileError(SplEngine.Plan(parsed, new SearchContext { Now = nowEpoch, Macros = macros }));
         }
 
         if (!InputSet.CheckExist(inputs))
@@ -101,12 +75,60 @@ internal static class SearchCommandHandler
             RegexTimeBudget = limits.RegexBudgetSeconds is { } rb ? TimeSpan.FromSeconds(rb) : SearchContext.DefaultRegexTimeBudget,
             Cancellation = interrupt.Token,
         };
-        var compiled = SplEngine.Compile(spl, ctx);
+        var compiled = SplEngine.Plan(parsed, ctx);
         if (!compiled.Success)
         {
             return ReportCompileError(compiled);
         }
 
+        if (RunToEnd(compiled, ctx, interrupt) is not { } rows)
+        {
+            return 1;
+        }
+
+        ResultWriter.Write(rows, format ?? (CliIo.IsTerminal ? "table" : "json"), Console.Out);
+        return inputStatus;
+    }
+
+    /// <summary>The content folder's macros and lookups, or, without one, the --macros folders over the built-ins; false (reported) when the folder cannot be read.</summary>
+    private static bool TryLoadContent(string? contentDir, IReadOnlyList<string> macroDirs, out IMacroSource macros, out ILookupSource? lookups)
+    {
+        lookups = null;
+        if (contentDir is not null)
+        {
+            ContentFolder content;
+            try
+            {
+                content = ContentFolder.Load(contentDir, macroDirs);
+            }
+            catch (DirectoryNotFoundException ex)
+            {
+                Console.Error.WriteLine($"escudo: {ex.Message}");
+                macros = BuiltInMacros.Instance;
+                return false;
+            }
+
+            macros = content.Macros;
+            lookups = content.Lookups;
+            return true;
+        }
+
+        var layers = new List<IMacroSource>();
+        foreach (var dir in macroDirs)
+        {
+            var m = new DictionaryMacroSource();
+            ContentFolder.LoadMacros(dir, m, []);
+            layers.Add(m);
+        }
+
+        layers.Add(BuiltInMacros.Instance);
+        macros = new LayeredMacroSource(layers);
+        return true;
+    }
+
+    /// <summary>Runs the search and holds its rows; null (reported) when it stops, is interrupted or fails.</summary>
+    private static List<Core.Events.Row>? RunToEnd(CompileResult compiled, SearchContext ctx, CancellationTokenSource interrupt)
+    {
         // While the search runs, Ctrl-C stops it through its token (every operator loop checks
         // it) and the command ends with a message and exit 1 instead of dying mid-write.
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -114,36 +136,32 @@ internal static class SearchCommandHandler
             e.Cancel = true;
             interrupt.Cancel();
         };
-        List<Core.Events.Row> rows;
         Console.CancelKeyPress += onCancel;
         try
         {
             // The results are held until they are written: they count against the memory limits too.
-            rows = ctx.Budget.Collect(compiled.Search!.Run(), "the search's results");
+            return ctx.Budget.Collect(compiled.Search!.Run(), "the search's results");
         }
         catch (SearchLimitException ex)
         {
             Console.Error.WriteLine($"escudo: search stopped: {ex.Message}");
-            return 1;
+            return null;
         }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
             Console.Error.WriteLine("escudo: search cancelled (interrupted); no results were written");
-            return 1;
+            return null;
         }
         catch (Exception ex) when (ex is not (OutOfMemoryException or OperationCanceledException))
         {
             // A value or argument the engine could not handle at run time: a message, not a crash.
             Console.Error.WriteLine($"escudo: search failed: {ex.Message} ({ex.GetType().Name})");
-            return 1;
+            return null;
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
         }
-
-        ResultWriter.Write(rows, format ?? (CliIo.IsTerminal ? "table" : "json"), Console.Out);
-        return inputStatus;
     }
 
     public static int ReportCompileError(CompileResult result)

@@ -70,7 +70,18 @@ internal static class TestCommandHandler
             }
         }
 
-        var runner = new DetectionTestRunner(content, datasets);
+        var outcomes = RunAll(new DetectionTestRunner(content, datasets), invalid, selected);
+        if (junit is not null)
+        {
+            WriteJUnit(junit, outcomes);
+        }
+
+        return Summarize(outcomes, datasets);
+    }
+
+    /// <summary>Runs every selected detection's tests, printing a line an outcome; the files that do not load fail first.</summary>
+    private static List<TestOutcome> RunAll(DetectionTestRunner runner, List<InvalidDetection> invalid, List<Detection> selected)
+    {
         var outcomes = new List<TestOutcome>();
         foreach (var d in invalid)
         {
@@ -101,11 +112,12 @@ internal static class TestCommandHandler
             }
         }
 
-        if (junit is not null)
-        {
-            WriteJUnit(junit, outcomes);
-        }
+        return outcomes;
+    }
 
+    /// <summary>The last line (N passed, M failed, K skipped) and the exit code; a run where everything was skipped says so.</summary>
+    private static int Summarize(List<TestOutcome> outcomes, string? datasets)
+    {
         var passed = outcomes.Count(o => o.Status == TestStatus.Passed);
         var failed = outcomes.Count(o => o.Status == TestStatus.Failed);
         var skipped = outcomes.Count(o => o.Status == TestStatus.Skipped);

@@ -120,7 +120,17 @@ public sealed partial class DataModelCatalog
     private static DataModelCatalog BuildCim()
     {
         var c = new DataModelCatalog();
+        AddEndpoint(c);
+        AddNetwork(c);
+        AddChangeAndAuthentication(c);
+        AddWebEmailAndOthers(c);
+        AddRisk(c);
+        return c;
+    }
 
+    /// <summary>Endpoint: Processes, Registry, Filesystem, Services, Ports.</summary>
+    private static void AddEndpoint(DataModelCatalog c)
+    {
         // Endpoint (Endpoint.json): five root datasets.
         c.Add(
             new DataModelDataset(
@@ -179,7 +189,11 @@ public sealed partial class DataModelCatalog
                 .. Calculated("src", "src_port", "dest", "user", "vendor_product"),
             ],
             constraintText: "tag=listening tag=port"));
+    }
 
+    /// <summary>Network_Traffic and Network_Resolution.</summary>
+    private static void AddNetwork(DataModelCatalog c)
+    {
         // Network_Traffic (Network_Traffic.json).
         c.Add(
             new DataModelDataset(
@@ -209,7 +223,11 @@ public sealed partial class DataModelCatalog
                 ],
                 constraintText: "tag=network tag=resolution tag=dns"),
             isModelRoot: true);
+    }
 
+    /// <summary>Change (with its Endpoint_Changes and Account_Management children) and Authentication.</summary>
+    private static void AddChangeAndAuthentication(DataModelCatalog c)
+    {
         // Change (Change.json): All_Changes excludes file, directory and registry objects.
         var allChanges = c.Add(
             new DataModelDataset(
@@ -243,7 +261,11 @@ public sealed partial class DataModelCatalog
             isModelRoot: true);
         c.Add(new DataModelDataset("Authentication", "Failed_Authentication", auth, [], [], row => HasValue(row, ActionId, "failure"), "action=failure"));
         c.Add(new DataModelDataset("Authentication", "Successful_Authentication", auth, [], [], row => HasValue(row, ActionId, "success"), "action=success"));
+    }
 
+    /// <summary>The models Windows event logs leave empty: Web, Email, Alerts, Updates, Intrusion_Detection, Network_Sessions, Certificates.</summary>
+    private static void AddWebEmailAndOthers(DataModelCatalog c)
+    {
         // Web, Email, Alerts, Updates, Intrusion_Detection, Network_Sessions, Certificates
         // (Splunk_SA_CIM 5.x): defined so the detections that read them plan and run; Windows event
         // logs put nothing in them, so they are empty unless another source is ingested.
@@ -317,7 +339,11 @@ public sealed partial class DataModelCatalog
                 [.. Extracted("ssl_end_time", "ssl_engine", "ssl_hash", "ssl_is_valid", "ssl_issuer", "ssl_issuer_common_name", "ssl_name", "ssl_policies", "ssl_publickey", "ssl_serial", "ssl_signature_algorithm", "ssl_start_time", "ssl_subject", "ssl_subject_common_name", "ssl_validity_window", "ssl_version"), .. Calculated("dest", "dest_port", "src", "src_port", "transport")],
                 constraintText: "tag=certificate"),
             isModelRoot: true);
+    }
 
+    /// <summary>Risk: the risk events Escudo writes.</summary>
+    private static void AddRisk(DataModelCatalog c)
+    {
         // Risk (Enterprise Security): risk events Escudo writes carry tag=risk.
         c.Add(
             new DataModelDataset(
@@ -348,7 +374,5 @@ public sealed partial class DataModelCatalog
                     "src"),
                 constraintText: "tag=risk"),
             isModelRoot: true);
-
-        return c;
     }
 }

@@ -123,11 +123,7 @@ public static class StrTime
     /// <summary>Parses <paramref name="text"/> with a strftime-style format; null when it does not match.</summary>
     public static double? Parse(string text, string format)
     {
-        int year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0;
-        double fraction = 0;
-        var pm = (bool?)null;
-        double? epoch = null;
-        TimeSpan? offset = null;
+        var t = new ParsedTime();
         var p = 0;
         for (var i = 0; i < format.Length; i++)
         {
@@ -161,143 +157,195 @@ public static class StrTime
                 f = format[++i];
             }
 
-            switch (f)
+            if (!Directive(f, digits, text, ref p, ref t))
             {
-                case 'Y': if (!Int(text, ref p, 4, out year)) { return null; } break;
-                case 'y': if (!Int(text, ref p, 2, out year)) { return null; } year += year < 69 ? 2000 : 1900; break;
-                case 'm': if (!Int(text, ref p, 2, out month)) { return null; } break;
-                case 'd':
-                case 'e':
-                    SkipSpaces(text, ref p);
-                    if (!Int(text, ref p, 2, out day)) { return null; }
-                    break;
-                case 'H':
-                case 'k':
-                    if (!Int(text, ref p, 2, out hour)) { return null; }
-                    break;
-                case 'I': if (!Int(text, ref p, 2, out hour)) { return null; } break;
-                case 'M': if (!Int(text, ref p, 2, out minute)) { return null; } break;
-                case 'S': if (!Int(text, ref p, 2, out second)) { return null; } break;
-                case 'j':
-                    {
-                        if (!Int(text, ref p, 3, out var doy)) { return null; }
-                        month = 1;
-                        day = doy;
-                        break;
-                    }
-
-                case 'p':
-                    if (p + 2 > text.Length) { return null; }
-                    pm = text.Substring(p, 2).Equals("PM", StringComparison.OrdinalIgnoreCase);
-                    p += 2;
-                    break;
-                case 'b':
-                case 'h':
-                case 'B':
-                    {
-                        var found = false;
-                        for (var mth = 1; mth <= 12 && !found; mth++)
-                        {
-                            foreach (var name in new[] { Inv.DateTimeFormat.GetMonthName(mth), Inv.DateTimeFormat.GetAbbreviatedMonthName(mth) })
-                            {
-                                if (string.Compare(text, p, name, 0, name.Length, StringComparison.OrdinalIgnoreCase) == 0)
-                                {
-                                    month = mth;
-                                    p += name.Length;
-                                    found = true;
-                                    break;
-                                }
-                            }
-                        }
-
-                        if (!found) { return null; }
-                        break;
-                    }
-
-                case 'a':
-                case 'A':
-                    while (p < text.Length && char.IsLetter(text[p])) { p++; }
-                    break;
-                case 'T':
-                    if (!Int(text, ref p, 2, out hour) || !Lit(text, ref p, ':') || !Int(text, ref p, 2, out minute) || !Lit(text, ref p, ':') || !Int(text, ref p, 2, out second)) { return null; }
-                    break;
-                case 'F':
-                    if (!Int(text, ref p, 4, out year) || !Lit(text, ref p, '-') || !Int(text, ref p, 2, out month) || !Lit(text, ref p, '-') || !Int(text, ref p, 2, out day)) { return null; }
-                    break;
-                case 's':
-                    {
-                        var start = p;
-                        while (p < text.Length && (char.IsAsciiDigit(text[p]) || text[p] == '.')) { p++; }
-                        if (!double.TryParse(text.AsSpan(start, p - start), NumberStyles.Float, Inv, out var e)) { return null; }
-                        epoch = e;
-                        break;
-                    }
-
-                case 'N':
-                case 'Q':
-                case 'f':
-                    {
-                        var start = p;
-                        var max = digits == 0 ? 9 : digits;
-                        while (p < text.Length && char.IsAsciiDigit(text[p]) && p - start < max) { p++; }
-                        if (p == start) { return null; }
-                        fraction = double.Parse("0." + text[start..p], Inv);
-                        break;
-                    }
-
-                case 'z':
-                    {
-                        SkipSpaces(text, ref p);
-                        if (p < text.Length && (text[p] == 'Z' || text[p] == 'z'))
-                        {
-                            offset = TimeSpan.Zero;
-                            p++;
-                            break;
-                        }
-
-                        if (p >= text.Length || (text[p] != '+' && text[p] != '-')) { return null; }
-                        var sign = text[p] == '-' ? -1 : 1;
-                        p++;
-                        if (!Int(text, ref p, 2, out var oh)) { return null; }
-                        if (p < text.Length && text[p] == ':') { p++; }
-                        if (!Int(text, ref p, 2, out var om)) { return null; }
-                        offset = TimeSpan.FromMinutes(sign * ((oh * 60) + om));
-                        break;
-                    }
-
-                case 'Z':
-                    while (p < text.Length && (char.IsLetter(text[p]) || text[p] == '/' || text[p] == '_')) { p++; }
-                    break;
-                case '%':
-                    if (!Lit(text, ref p, '%')) { return null; }
-                    break;
-                default:
-                    return null;
+                return null;
             }
         }
 
-        if (epoch is { } ep)
+        if (t.Epoch is { } ep)
         {
             return ep;
         }
 
-        if (pm is { } isPm)
+        if (t.Pm is { } isPm)
         {
-            hour = (hour % 12) + (isPm ? 12 : 0);
+            t.Hour = (t.Hour % 12) + (isPm ? 12 : 0);
         }
 
         try
         {
-            var dt = new DateTime(year, month, 1, hour, minute, second).AddDays(day - 1);
-            var seconds = offset is { } o
+            var dt = new DateTime(t.Year, t.Month, 1, t.Hour, t.Minute, t.Second).AddDays(t.Day - 1);
+            var seconds = t.Offset is { } o
                 ? (dt - o - DateTime.UnixEpoch).Ticks / (double)TimeSpan.TicksPerSecond
                 : SearchTimeZone.FromLocal(dt);
-            return seconds + fraction;
+            return seconds + t.Fraction;
         }
         catch (ArgumentOutOfRangeException)
         {
             return null;
         }
+    }
+
+    /// <summary>What a format has read so far; unread parts keep the defaults (1970-01-01 00:00:00).</summary>
+    private struct ParsedTime()
+    {
+        public int Year = 1970;
+        public int Month = 1;
+        public int Day = 1;
+        public int Hour;
+        public int Minute;
+        public int Second;
+        public double Fraction;
+        public bool? Pm;
+        public double? Epoch;
+        public TimeSpan? Offset;
+    }
+
+    /// <summary>Reads directive %<paramref name="f"/> (with its width, 0 when none) at <paramref name="p"/>; false when the text does not match.</summary>
+    private static bool Directive(char f, int digits, string text, ref int p, ref ParsedTime t)
+    {
+        switch (f)
+        {
+            case 'Y': if (!Int(text, ref p, 4, out t.Year)) { return false; } break;
+            case 'y': if (!Int(text, ref p, 2, out t.Year)) { return false; } t.Year += t.Year < 69 ? 2000 : 1900; break;
+            case 'm': if (!Int(text, ref p, 2, out t.Month)) { return false; } break;
+            case 'd':
+            case 'e':
+                SkipSpaces(text, ref p);
+                if (!Int(text, ref p, 2, out t.Day)) { return false; }
+                break;
+            case 'H':
+            case 'k':
+                if (!Int(text, ref p, 2, out t.Hour)) { return false; }
+                break;
+            case 'I': if (!Int(text, ref p, 2, out t.Hour)) { return false; } break;
+            case 'M': if (!Int(text, ref p, 2, out t.Minute)) { return false; } break;
+            case 'S': if (!Int(text, ref p, 2, out t.Second)) { return false; } break;
+            case 'j':
+                {
+                    if (!Int(text, ref p, 3, out var doy)) { return false; }
+                    t.Month = 1;
+                    t.Day = doy;
+                    break;
+                }
+
+            case 'p':
+                if (p + 2 > text.Length) { return false; }
+                t.Pm = text.Substring(p, 2).Equals("PM", StringComparison.OrdinalIgnoreCase);
+                p += 2;
+                break;
+            case 'b':
+            case 'h':
+            case 'B':
+                if (!MonthName(text, ref p, ref t.Month)) { return false; }
+                break;
+
+            case 'a':
+            case 'A':
+                while (p < text.Length && char.IsLetter(text[p])) { p++; }
+                break;
+            case 'T':
+                if (!Int(text, ref p, 2, out t.Hour) || !Lit(text, ref p, ':') || !Int(text, ref p, 2, out t.Minute) || !Lit(text, ref p, ':') || !Int(text, ref p, 2, out t.Second)) { return false; }
+                break;
+            case 'F':
+                if (!Int(text, ref p, 4, out t.Year) || !Lit(text, ref p, '-') || !Int(text, ref p, 2, out t.Month) || !Lit(text, ref p, '-') || !Int(text, ref p, 2, out t.Day)) { return false; }
+                break;
+            case 's':
+                {
+                    if (!Epoch(text, ref p, out var e)) { return false; }
+                    t.Epoch = e;
+                    break;
+                }
+
+            case 'N':
+            case 'Q':
+            case 'f':
+                if (!Fraction(text, ref p, digits, out t.Fraction)) { return false; }
+                break;
+
+            case 'z':
+                {
+                    if (!ZoneOffset(text, ref p, out var o)) { return false; }
+                    t.Offset = o;
+                    break;
+                }
+
+            case 'Z':
+                while (p < text.Length && (char.IsLetter(text[p]) || text[p] == '/' || text[p] == '_')) { p++; }
+                break;
+            case '%':
+                if (!Lit(text, ref p, '%')) { return false; }
+                break;
+            default:
+                return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>%b, %h, %B: a month's full or abbreviated English name, in any case.</summary>
+    private static bool MonthName(string text, ref int p, ref int month)
+    {
+        for (var mth = 1; mth <= 12; mth++)
+        {
+            foreach (var name in new[] { Inv.DateTimeFormat.GetMonthName(mth), Inv.DateTimeFormat.GetAbbreviatedMonthName(mth) })
+            {
+                if (string.Compare(text, p, name, 0, name.Length, StringComparison.OrdinalIgnoreCase) == 0)
+                {
+                    month = mth;
+                    p += name.Length;
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>%s: epoch seconds, with a fraction or not.</summary>
+    private static bool Epoch(string text, ref int p, out double epoch)
+    {
+        var start = p;
+        while (p < text.Length && (char.IsAsciiDigit(text[p]) || text[p] == '.')) { p++; }
+        return double.TryParse(text.AsSpan(start, p - start), NumberStyles.Float, Inv, out epoch);
+    }
+
+    /// <summary>%N, %Q, %f (optionally %3N): subsecond digits, at most <paramref name="digits"/> (9 when 0).</summary>
+    private static bool Fraction(string text, ref int p, int digits, out double fraction)
+    {
+        var start = p;
+        var max = digits == 0 ? 9 : digits;
+        while (p < text.Length && char.IsAsciiDigit(text[p]) && p - start < max) { p++; }
+        if (p == start)
+        {
+            fraction = 0;
+            return false;
+        }
+
+        fraction = double.Parse("0." + text[start..p], Inv);
+        return true;
+    }
+
+    /// <summary>%z: "Z", or a sign, two digits of hours and two of minutes, with or without a colon.</summary>
+    private static bool ZoneOffset(string text, ref int p, out TimeSpan offset)
+    {
+        offset = TimeSpan.Zero;
+        SkipSpaces(text, ref p);
+        if (p < text.Length && (text[p] == 'Z' || text[p] == 'z'))
+        {
+            p++;
+            return true;
+        }
+
+        if (p >= text.Length || (text[p] != '+' && text[p] != '-')) { return false; }
+        var sign = text[p] == '-' ? -1 : 1;
+        p++;
+        if (!Int(text, ref p, 2, out var oh)) { return false; }
+        if (p < text.Length && text[p] == ':') { p++; }
+        if (!Int(text, ref p, 2, out var om)) { return false; }
+        offset = TimeSpan.FromMinutes(sign * ((oh * 60) + om));
+        return true;
     }
 
     private static void SkipSpaces(string s, ref int p)

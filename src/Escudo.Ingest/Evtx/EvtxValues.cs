@@ -161,12 +161,8 @@ internal static class EvtxValues
                 AppendUtf16Escaped(sb, v, attribute);
                 return true;
             case EvtxValueType.AnsiString:
-                {
-                    var nul = v.IndexOf((byte)0);
-                    var bytes = nul >= 0 ? v[..nul] : v;
-                    AppendEscaped(sb, Encoding.Latin1.GetString(bytes), attribute);
-                    return true;
-                }
+                AppendAnsi(sb, v, attribute);
+                return true;
 
             case EvtxValueType.Int8 when v.Length >= 1:
                 AppendSigned(sb, (sbyte)v[0]);
@@ -199,12 +195,9 @@ internal static class EvtxValues
                 sb.Append(BinaryPrimitives.ReadDoubleLittleEndian(v).ToString("R", CultureInfo.InvariantCulture));
                 return true;
             case EvtxValueType.Bool when v.Length >= 1:
-                {
-                    // Windows writes a 32-bit BOOL; some writers use other widths or values (any non-zero is true).
-                    var nonZero = v.IndexOfAnyExcept((byte)0) >= 0;
-                    sb.Append(nonZero ? "true" : "false");
-                    return true;
-                }
+                // Windows writes a 32-bit BOOL; some writers use other widths or values (any non-zero is true).
+                sb.Append(v.IndexOfAnyExcept((byte)0) >= 0 ? "true" : "false");
+                return true;
 
             case EvtxValueType.Binary:
             case EvtxValueType.EvtXml:
@@ -250,6 +243,13 @@ internal static class EvtxValues
                 AppendHexUpper(sb, v);
                 return EvtxValueType.FixedSize(type) > 0;
         }
+    }
+
+    /// <summary>An ANSI string up to its NUL, read as Latin-1.</summary>
+    private static void AppendAnsi(CharBuilder sb, ReadOnlySpan<byte> v, bool attribute)
+    {
+        var nul = v.IndexOf((byte)0);
+        AppendEscaped(sb, Encoding.Latin1.GetString(nul >= 0 ? v[..nul] : v), attribute);
     }
 
     private static void AppendArray(CharBuilder sb, byte type, ReadOnlySpan<byte> v, bool attribute)

@@ -54,8 +54,7 @@ internal static class XmlWinEventLogReader
             var lineNo = lines.LineNumber;
             if (line is null)
             {
-                problems?.Invoke(new IngestProblem(name, lineNo, "XmlWinEventLog line", $"line is {skipped:N0} characters, over the limit of {maxEventChars:N0}; skipped"
-                    + (current is not null ? $" with the event that started at line {startLine}" : string.Empty)));
+                problems?.Invoke(LineTooLong(name, lineNo, skipped, maxEventChars, current is not null ? startLine : null));
                 current = null;
                 inCdata = false;
                 continue;
@@ -66,16 +65,12 @@ internal static class XmlWinEventLogReader
             {
                 if (inCdata)
                 {
-                    var cdataEnd = line.IndexOf(CdataEnd, pos, StringComparison.Ordinal);
-                    if (cdataEnd < 0)
+                    inCdata = ContinueCdata(line, ref pos, current!);
+                    if (inCdata)
                     {
-                        current!.Append(line, pos, line.Length - pos).Append('\n');
                         break;
                     }
 
-                    current!.Append(line, pos, cdataEnd + CdataEnd.Length - pos);
-                    pos = cdataEnd + CdataEnd.Length;
-                    inCdata = false;
                     continue;
                 }
 
@@ -90,10 +85,7 @@ internal static class XmlWinEventLogReader
 
                     // The common case, one whole event on its line with no CDATA and no other
                     // event start inside: no copy through a builder.
-                    var close = line.IndexOf(EventEnd, start, StringComparison.Ordinal);
-                    if (close >= 0
-                        && line.IndexOf(CdataStart, start, close - start, StringComparison.Ordinal) < 0
-                        && FindEventStart(line, start + 6, close) < 0)
+                    if (WholeEventAt(line, start) is var close and >= 0)
                     {
                         yield return (start == 0 && close + EventEnd.Length == line.Length ? line : line.Substring(start, close + EventEnd.Length - start), lineNo);
                         pos = close + EventEnd.Length;
@@ -155,6 +147,34 @@ internal static class XmlWinEventLogReader
             yield return (current.ToString().TrimEnd('\n'), startLine);
         }
     }
+
+    /// <summary>Inside CDATA: appends up to its end and returns false, or the whole rest of the line and true (the CDATA goes on).</summary>
+    private static bool ContinueCdata(string line, ref int pos, StringBuilder current)
+    {
+        var cdataEnd = line.IndexOf(CdataEnd, pos, StringComparison.Ordinal);
+        if (cdataEnd < 0)
+        {
+            current.Append(line, pos, line.Length - pos).Append('\n');
+            return true;
+        }
+
+        current.Append(line, pos, cdataEnd + CdataEnd.Length - pos);
+        pos = cdataEnd + CdataEnd.Length;
+        return false;
+    }
+
+    /// <summary>Where the <c>&lt;/Event&gt;</c> of the event starting at <paramref name="start"/> is, when it is on this line with no CDATA and no other event start before it; else -1.</summary>
+    private static int WholeEventAt(string line, int start)
+    {
+        var close = line.IndexOf(EventEnd, start, StringComparison.Ordinal);
+        return close >= 0
+            && line.IndexOf(CdataStart, start, close - start, StringComparison.Ordinal) < 0
+            && FindEventStart(line, start + 6, close) < 0 ? close : -1;
+    }
+
+    private static IngestProblem LineTooLong(string name, long lineNo, long skipped, int maxEventChars, long? eventStart) =>
+        new(name, lineNo, "XmlWinEventLog line", $"line is {skipped:N0} characters, over the limit of {maxEventChars:N0}; skipped"
+            + (eventStart is { } s ? $" with the event that started at line {s}" : string.Empty));
 
     /// <summary>Where the next <c>&lt;Event</c> element starts (not <c>&lt;EventData</c>, <c>&lt;EventID</c>, ...), or -1.</summary>
     internal static int FindEventStart(string line, int from, int until = -1)

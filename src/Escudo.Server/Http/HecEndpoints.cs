@@ -63,38 +63,7 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
                     return;
                 }
 
-                Row row;
-                List<string>? unindexed = null;
-                if (ev.ValueKind is not (JsonValueKind.String or JsonValueKind.Object))
-                {
-                    // Numbers, booleans, arrays: Splunk indexes their text.
-                    using var wrapped = JsonDocument.Parse(WrapAsText(root, ev, keepFields: null));
-                    row = ToRow(wrapped.RootElement, token!, now);
-                }
-                else if (FieldTable.Count >= maxFieldNames && ev.ValueKind == JsonValueKind.String && WindowsXmlWithNewNames(ev.GetString()!) is { } xml)
-                {
-                    // Windows XML whose Data names are new: mapped without them (they stay in _raw and under escudo_unindexed_fields).
-                    row = XmlRowWithoutNewNames(root, xml.Event, xml.Text, token!, now);
-                    stats.FieldNamesRefusedOnce();
-                }
-                else if (FieldTable.Count >= maxFieldNames && BringsNewNames(root, ev))
-                {
-                    // The table is full: keep the whole event (its JSON as _raw text, searchable and
-                    // extractable at search time) without adding a single name to the table.
-                    unindexed = [];
-                    using var wrapped = JsonDocument.Parse(WrapAsText(root, ev, unindexed));
-                    row = ToRow(wrapped.RootElement, token!, now);
-                    if (unindexed.Count > 0)
-                    {
-                        row.Set(UnindexedFieldsId, Value.FromMulti(unindexed));
-                    }
-
-                    stats.FieldNamesRefusedOnce();
-                }
-                else
-                {
-                    row = ToRow(root, token!, now);
-                }
+                var row = EventRow(root, ev, token!, now);
 
                 // Checked here, per event, so one bad event fails its own request only and never the group commit it would share.
                 if (!EventTime.IsValid(row.Time))
@@ -126,6 +95,47 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
 
         ResendKeys.Mark(rows, token!.Token, channel, body);
         await Commit(ctx, rows, channel, body.Length);
+    }
+
+    /// <summary>
+    /// One <c>/event</c> object as a row: its text when the event is not a string or an object; and
+    /// when the field-name table is full, without adding names (Windows XML mapped without its new
+    /// Data names; other events kept whole as text, their fields under escudo_unindexed_fields).
+    /// </summary>
+    private Row EventRow(JsonElement root, JsonElement ev, TokenConfig token, double now)
+    {
+        if (ev.ValueKind is not (JsonValueKind.String or JsonValueKind.Object))
+        {
+            // Numbers, booleans, arrays: Splunk indexes their text.
+            using var wrapped = JsonDocument.Parse(WrapAsText(root, ev, keepFields: null));
+            return ToRow(wrapped.RootElement, token, now);
+        }
+
+        if (FieldTable.Count >= maxFieldNames && ev.ValueKind == JsonValueKind.String && WindowsXmlWithNewNames(ev.GetString()!) is { } xml)
+        {
+            // Windows XML whose Data names are new: mapped without them (they stay in _raw and under escudo_unindexed_fields).
+            var mapped = XmlRowWithoutNewNames(root, xml.Event, xml.Text, token, now);
+            stats.FieldNamesRefusedOnce();
+            return mapped;
+        }
+
+        if (FieldTable.Count >= maxFieldNames && BringsNewNames(root, ev))
+        {
+            // The table is full: keep the whole event (its JSON as _raw text, searchable and
+            // extractable at search time) without adding a single name to the table.
+            var unindexed = new List<string>();
+            using var wrapped = JsonDocument.Parse(WrapAsText(root, ev, unindexed));
+            var row = ToRow(wrapped.RootElement, token, now);
+            if (unindexed.Count > 0)
+            {
+                row.Set(UnindexedFieldsId, Value.FromMulti(unindexed));
+            }
+
+            stats.FieldNamesRefusedOnce();
+            return row;
+        }
+
+        return ToRow(root, token, now);
     }
 
     public async Task Raw(HttpContext ctx)
@@ -186,29 +196,7 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
                 continue;
             }
 
-            var xml = line.Contains("<Event", StringComparison.Ordinal) ? WindowsXmlParser.Parse(line) : null;
-            Row row;
-            if (xml?.EventId is not null)
-            {
-                var unindexed = FieldTable.Count >= maxFieldNames ? TakeNewDataNames(xml) : null;
-                row = WindowsEventMapper.ToRow(xml, line, source, sourcetype, host, index);
-                if (unindexed is not null)
-                {
-                    row.Set(UnindexedFieldsId, Value.FromMulti(unindexed));
-                    stats.FieldNamesRefusedOnce();
-                }
-            }
-            else
-            {
-                row = new Row(8);
-                row.Set(FieldTable.Time, Value.FromNumber(now));
-                row.Set(FieldTable.Host, Value.FromString(host ?? "unknown"));
-                row.Set(FieldTable.Source, Value.FromString(source ?? "http:escudo"));
-                row.Set(FieldTable.SourceType, Value.FromString(sourcetype ?? "httpevent"));
-                row.Set(FieldTable.Index, Value.FromString(index));
-                row.Set(FieldTable.Raw, Value.FromString(line));
-            }
-
+            var row = RawRow(line, source, sourcetype, host, index, now);
             if (double.IsNaN(row.Time))
             {
                 row.Set(FieldTable.Time, Value.FromNumber(now));
@@ -239,6 +227,33 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
 
         ResendKeys.Mark(rows, token!.Token, channel, body);
         await Commit(ctx, rows, channel, body.Length);
+    }
+
+    /// <summary>One <c>/raw</c> line as a row: a Windows event mapped as the add-ons map it, any other line as text with the request's defaults.</summary>
+    private Row RawRow(string line, string? source, string? sourcetype, string? host, string index, double now)
+    {
+        var xml = line.Contains("<Event", StringComparison.Ordinal) ? WindowsXmlParser.Parse(line) : null;
+        if (xml?.EventId is not null)
+        {
+            var unindexed = FieldTable.Count >= maxFieldNames ? TakeNewDataNames(xml) : null;
+            var mapped = WindowsEventMapper.ToRow(xml, line, source, sourcetype, host, index);
+            if (unindexed is not null)
+            {
+                mapped.Set(UnindexedFieldsId, Value.FromMulti(unindexed));
+                stats.FieldNamesRefusedOnce();
+            }
+
+            return mapped;
+        }
+
+        var row = new Row(8);
+        row.Set(FieldTable.Time, Value.FromNumber(now));
+        row.Set(FieldTable.Host, Value.FromString(host ?? "unknown"));
+        row.Set(FieldTable.Source, Value.FromString(source ?? "http:escudo"));
+        row.Set(FieldTable.SourceType, Value.FromString(sourcetype ?? "httpevent"));
+        row.Set(FieldTable.Index, Value.FromString(index));
+        row.Set(FieldTable.Raw, Value.FromString(line));
+        return row;
     }
 
     /// <summary>Estimated memory the rows of one <c>/raw</c> request may take: eight times the largest body, at least 256 MB.</summary>

@@ -34,16 +34,8 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
             return;
         }
 
-        IDictionary<string, StringValues> form;
-        try
+        if (await ReadFormAsync(ctx) is not { } form)
         {
-            form = ctx.Request.HasFormContentType
-                ? (await ctx.Request.ReadFormAsync(ctx.RequestAborted)).ToDictionary(k => k.Key, k => k.Value)
-                : ctx.Request.Query.ToDictionary(k => k.Key, k => k.Value);
-        }
-        catch (Exception e) when (e is BadHttpRequestException or InvalidDataException)
-        {
-            await Messages(ctx, e is BadHttpRequestException { StatusCode: 413 } ? 413 : 400, "FATAL", "Request too large or malformed: " + e.Message);
             return;
         }
 
@@ -68,16 +60,7 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
         var prepared = Prepare(search, Field("earliest_time"), Field("latest_time"), cts);
         if (prepared.Error is { } rejected)
         {
-            if (rejected.Status >= 500)
-            {
-                log.LogWarning("search failed ({Status}): {Message}", rejected.Status, rejected.Text);
-            }
-            else
-            {
-                log.LogInformation("search rejected ({Status}): {Message}", rejected.Status, rejected.Text);
-            }
-
-            await Messages(ctx, rejected.Status, "FATAL", rejected.Text);
+            await RejectAsync(ctx, log, rejected);
             return;
         }
 
@@ -119,16 +102,7 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
         catch (Exception e) when (SearchFailure(e, options) is { } failure)
         {
             stats.SearchFailed();
-            if (failure.Status >= 500 || e is not (DiagnosticException or ArgumentException or FormatException or OverflowException or InvalidOperationException or NotSupportedException or InsufficientExecutionStackException))
-            {
-                // Past a limit, or an exception the engine should have turned into a message: worth a look.
-                log.LogWarning(e, "search failed ({Status}): {Message}", failure.Status, failure.Text);
-            }
-            else
-            {
-                log.LogInformation("search failed ({Status}): {Message}", failure.Status, failure.Text);
-            }
-
+            LogFailure(log, e, failure);
             if (!started)
             {
                 await Messages(ctx, failure.Status, "FATAL", failure.Text);
@@ -149,6 +123,50 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
 
         ctx.Response.ContentType ??= "application/json; charset=UTF-8";
         await Flush(ctx, buffer, writer, ctx.RequestAborted);
+    }
+
+    /// <summary>The form fields (a POST's body or the query string); null, answered 400 or 413, when the body is malformed or too large.</summary>
+    private static async Task<IDictionary<string, StringValues>?> ReadFormAsync(HttpContext ctx)
+    {
+        try
+        {
+            return ctx.Request.HasFormContentType
+                ? (await ctx.Request.ReadFormAsync(ctx.RequestAborted)).ToDictionary(k => k.Key, k => k.Value)
+                : ctx.Request.Query.ToDictionary(k => k.Key, k => k.Value);
+        }
+        catch (Exception e) when (e is BadHttpRequestException or InvalidDataException)
+        {
+            await Messages(ctx, e is BadHttpRequestException { StatusCode: 413 } ? 413 : 400, "FATAL", "Request too large or malformed: " + e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>A search refused before it ran (it does not compile, a bad time): logged by its status and answered.</summary>
+    private static async Task RejectAsync(HttpContext ctx, ILogger log, (int Status, string Text) rejected)
+    {
+        if (rejected.Status >= 500)
+        {
+            log.LogWarning("search failed ({Status}): {Message}", rejected.Status, rejected.Text);
+        }
+        else
+        {
+            log.LogInformation("search rejected ({Status}): {Message}", rejected.Status, rejected.Text);
+        }
+
+        await Messages(ctx, rejected.Status, "FATAL", rejected.Text);
+    }
+
+    private static void LogFailure(ILogger log, Exception e, (int Status, string Text) failure)
+    {
+        if (failure.Status >= 500 || e is not (DiagnosticException or ArgumentException or FormatException or OverflowException or InvalidOperationException or NotSupportedException or InsufficientExecutionStackException))
+        {
+            // Past a limit, or an exception the engine should have turned into a message: worth a look.
+            log.LogWarning(e, "search failed ({Status}): {Message}", failure.Status, failure.Text);
+        }
+        else
+        {
+            log.LogInformation("search failed ({Status}): {Message}", failure.Status, failure.Text);
+        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Escudo.Cli.Commands;
+using Escudo.Core.Events;
 using Escudo.Detections.Content;
 using Escudo.Detections.Running;
 using Escudo.Ingest.Sources;
@@ -64,43 +65,13 @@ public class DetectionFuzzTests(ITestOutputHelper output)
         // Check (expand, parse, plan): a reason or nothing, never an engine failure in disguise.
         var failures = new List<string>();
         var engine = new DetectionEngine(folder);
-        var unsupported = 0;
-        foreach (var d in folder.Detections)
-        {
-            try
-            {
-                var reason = engine.Check(d);
-                unsupported += reason is null ? 0 : 1;
-                if (reason is not null && reason.StartsWith("internal error", StringComparison.Ordinal))
-                {
-                    failures.Add($"check: {Case(d.File)}: {reason}");
-                }
-            }
-            catch (Exception e)
-            {
-                failures.Add($"check threw: {Case(d.File)}: {e.GetType().Name}: {e.Message}");
-            }
-        }
+        var unsupported = CheckEach(engine, folder.Detections, Case, failures);
 
         // A short hunt: the shared pass over generated Sysmon events, every detection gets a run.
         var xml = DemoData.XmlLines(new DateTime(2024, 3, 4, 10, 0, 0, DateTimeKind.Utc));
         var generated = XmlWinEventLogReader.Read(new StringReader(xml), "fuzz", EventReadOptions.Default, null).ToList();
         var now = new DateTimeOffset(2024, 3, 4, 11, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds();
-        List<DetectionRun> runs = [];
-        try
-        {
-            var pass = new SharedPass(engine, folder.Detections, now);
-            foreach (var e in generated)
-            {
-                pass.Add(e);
-            }
-
-            runs = pass.Run();
-        }
-        catch (Exception e)
-        {
-            failures.Add($"hunt threw: {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
-        }
+        var runs = Hunt(engine, folder.Detections, generated, now, failures);
 
         if (runs.Count > 0)
         {
@@ -148,5 +119,49 @@ public class DetectionFuzzTests(ITestOutputHelper output)
         }
 
         Assert.True(failures.Count == 0, $"{failures.Count} mutants broke the engine:\n" + string.Join('\n', failures.Take(20)));
+    }
+
+    /// <summary>Checks (expands, parses, plans) each detection; returns how many are unsupported, noting engine failures.</summary>
+    private static int CheckEach(DetectionEngine engine, IEnumerable<Detection> detections, Func<string, string> describe, List<string> failures)
+    {
+        var unsupported = 0;
+        foreach (var d in detections)
+        {
+            try
+            {
+                var reason = engine.Check(d);
+                unsupported += reason is null ? 0 : 1;
+                if (reason is not null && reason.StartsWith("internal error", StringComparison.Ordinal))
+                {
+                    failures.Add($"check: {describe(d.File)}: {reason}");
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Add($"check threw: {describe(d.File)}: {e.GetType().Name}: {e.Message}");
+            }
+        }
+
+        return unsupported;
+    }
+
+    /// <summary>The shared pass over <paramref name="events"/>; no runs (and a failure noted) when it throws.</summary>
+    private static List<DetectionRun> Hunt(DetectionEngine engine, IReadOnlyList<Detection> detections, IEnumerable<Row> events, double now, List<string> failures)
+    {
+        try
+        {
+            var pass = new SharedPass(engine, detections, now);
+            foreach (var e in events)
+            {
+                pass.Add(e);
+            }
+
+            return pass.Run();
+        }
+        catch (Exception e)
+        {
+            failures.Add($"hunt threw: {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+            return [];
+        }
     }
 }
