@@ -94,12 +94,20 @@ public static class PageChecks
     /// Writes a full-page screenshot to docs/screenshots/NAME.png in the repository (the README
     /// shows them), so the pictures are always of the pages the tests just drove.
     /// </summary>
+    /// <summary>The largest screenshot the tests write into docs/screenshots.</summary>
+    public const int MaxScreenshotBytes = 400_000;
+
     public static async Task<string> ScreenshotAsync(IPage page, string name)
     {
         var dir = System.IO.Path.Combine(RepositoryRoot(), "docs", "screenshots");
         Directory.CreateDirectory(dir);
         var file = System.IO.Path.Combine(dir, name + ".png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = true });
+
+        // What a reader sees on opening the page (the viewport, not the whole scrolled page): the
+        // README shows these, and a full-page picture of a long table was a megabyte.
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = false });
+        var size = new FileInfo(file).Length;
+        Assert.True(size <= MaxScreenshotBytes, $"{file} is {size:N0} bytes; keep README pictures under {MaxScreenshotBytes:N0}");
         return file;
     }
 

@@ -131,6 +131,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleFixture f) : IClassFixtur
         Assert.Contains(audit, r => r.Contains(ConsoleFixture.User, StringComparison.Ordinal) && r.Contains("status", StringComparison.Ordinal) && r.Contains("New", StringComparison.Ordinal) && r.Contains("Resolved", StringComparison.Ordinal));
         Assert.Contains(audit, r => r.Contains("owner", StringComparison.Ordinal) && r.Contains("unassigned", StringComparison.Ordinal) && r.Contains("analyst", StringComparison.Ordinal));
         await PageChecks.AssertAccessibleAsync(page);
+        await page.Locator("#audit").ScrollIntoViewIfNeededAsync();
         await PageChecks.ScreenshotAsync(page, "notable-history");
     }
 
