@@ -55,8 +55,7 @@ internal static class XmlWinEventLogReader
             if (line is null)
             {
                 problems?.Invoke(LineTooLong(name, lineNo, skipped, maxEventChars, current is not null ? startLine : null));
-                current = null;
-                inCdata = false;
+                (current, inCdata) = (null, false);
                 continue;
             }
 
@@ -109,23 +108,20 @@ internal static class XmlWinEventLogReader
                     continue;
                 }
 
-                if (next >= 0 && (end < 0 || next < end))
+                // The event ends at its </Event>, or, when a new event starts first, is cut short there.
+                var cut = next >= 0 && (end < 0 || next < end);
+                if (cut || end >= 0)
                 {
-                    // A new event starts before this one ended: this one was cut short.
-                    current.Append(line, pos, next - pos);
-                    problems?.Invoke(new IngestProblem(name, startLine, "XmlWinEventLog event", $"no </Event> before the next <Event at line {lineNo} (truncated); read as far as it goes"));
-                    yield return (current.ToString(), startLine);
-                    current = null;
-                    pos = next;
-                    continue;
-                }
+                    var stop = cut ? next : end + EventEnd.Length;
+                    current.Append(line, pos, stop - pos);
+                    if (cut)
+                    {
+                        problems?.Invoke(new IngestProblem(name, startLine, "XmlWinEventLog event", $"no </Event> before the next <Event at line {lineNo} (truncated); read as far as it goes"));
+                    }
 
-                if (end >= 0)
-                {
-                    current.Append(line, pos, end + EventEnd.Length - pos);
                     yield return (current.ToString(), startLine);
                     current = null;
-                    pos = end + EventEnd.Length;
+                    pos = stop;
                     continue;
                 }
 
@@ -136,8 +132,7 @@ internal static class XmlWinEventLogReader
             if (current is not null && current.Length > maxEventChars)
             {
                 problems?.Invoke(new IngestProblem(name, startLine, "XmlWinEventLog event", $"event longer than {maxEventChars:N0} characters without </Event>; skipped"));
-                current = null;
-                inCdata = false;
+                (current, inCdata) = (null, false);
             }
         }
 

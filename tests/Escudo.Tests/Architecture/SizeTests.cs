@@ -103,7 +103,7 @@ public class SizeTests
         Assert.Equal(1, methods["C.C"]);
         Assert.Equal(1, methods["C.get_P"]);
         Assert.Equal(1, methods["C.operator +"]);
-        Assert.Equal(2, methods["C.Outer.Inner"]);
+        Assert.Equal(3, methods["C.Outer.Inner"]);
         Assert.Equal(6, methods["C.Outer"]);
         Assert.DoesNotContain(methods, m => m.Value > 101);
     }
