@@ -116,7 +116,9 @@ public sealed class ReportBrowserTests(FoundingReport hunt) : IClassFixture<Foun
 
         // The same hit under its detection, with the detection's description and search.
         var section = page.Locator($"#detection-list details[data-detection='{first.GetProperty("detection").GetString()}']");
-        await section.Locator("summary").ClickAsync();
+        await section.Locator("summary").First.ClickAsync();
+        // The body is built by the toggle event after the click returns: wait for it rather than read at once.
+        await section.Locator("summary", new LocatorLocatorOptions { HasText = "Search, macros expanded" }).WaitForAsync();
         Assert.Contains("Search, macros expanded", await section.InnerTextAsync(), StringComparison.Ordinal);
         Assert.True(await section.Locator("tbody tr").CountAsync() > 0);
 

@@ -35,8 +35,8 @@ public sealed partial class ReportPageTests
             ReportPage.Write(path, summary, DateTimeOffset.UnixEpoch);
             var html = File.ReadAllText(path);
 
-            // Four script elements (the core and detail blocks, uPlot, the page's script): no value closes one early or opens another.
-            Assert.Equal(4, ScriptClose().Matches(html).Count);
+            // Five script elements (the core and detail blocks, uPlot, the page's DOM helpers and its script): no value closes one early or opens another.
+            Assert.Equal(5, ScriptClose().Matches(html).Count);
             Assert.DoesNotContain("<script>alert", html, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("<img src=x", html, StringComparison.Ordinal);
             Assert.DoesNotContain("<i>cannot</i>", html, StringComparison.Ordinal); // the could-not-run table is HTML-encoded

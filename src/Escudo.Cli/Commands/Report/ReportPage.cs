@@ -35,6 +35,8 @@ internal static class ReportPage
         tail.Write("</script>\n<script>");
         tail.Write(WebAssets.Text("vendor/uplot.iife.min.js"));
         tail.Write("</script>\n<script>");
+        tail.Write(Asset("report-ui.js"));
+        tail.Write("</script>\n<script>");
         tail.Write(Asset("report.js"));
         tail.Write("</script>\n</body>\n</html>\n");
     }
