@@ -22,6 +22,13 @@ internal sealed class FieldPattern
 
     public bool IsMatch(string name) => _regex?.IsMatch(name) ?? string.Equals(name, Pattern, StringComparison.Ordinal);
 
+    /// <summary>The parts of a matching name that each wildcard stands for, in order (foreach's &lt;&lt;MATCHSEG1&gt;&gt;...).</summary>
+    public IReadOnlyList<string> Segments(string name)
+    {
+        var m = _regex?.Match(name);
+        return m is { Success: true } ? m.Groups.Cast<Group>().Skip(1).Select(g => g.Value).ToArray() : [];
+    }
+
     /// <summary>For rename: the captured wildcard parts placed into the target pattern's stars.</summary>
     public string? Rewrite(string name, string target)
     {

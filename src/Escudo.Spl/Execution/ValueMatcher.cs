@@ -7,15 +7,16 @@ namespace Escudo.Spl.Execution;
 /// <summary>
 /// How the search language compares a field with a written value
 /// (https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Search):
-/// a CIDR value (<c>10.0.0.0/8</c>) matches IP addresses in the range; a number matches equal
-/// numbers (<c>EventID=3</c> matches "3" and "03"); anything else matches case-insensitively with
-/// <c>*</c> wildcards over the whole value. A multivalue field matches when any value does.
+/// a CIDR value (<c>10.0.0.0/8</c>) matches IP addresses in the range; anything else, numbers included,
+/// matches as text, case-insensitively with <c>*</c> wildcards over the whole value: "Comparison
+/// expressions with the equal ( = ) or not equal ( != ) operator compare string values. For example,
+/// "1" does not match "1.0"" (https://help.splunk.com/splunk-enterprise/spl-search-reference/10.0/search-commands/search).
+/// A multivalue field matches when any value does.
 /// </summary>
 internal sealed class ValueMatcher
 {
     private readonly WildcardPattern _pattern;
     private readonly IPNetwork? _network;
-    private readonly double? _number;
 
     public ValueMatcher(string written)
     {
@@ -26,10 +27,6 @@ internal sealed class ValueMatcher
             if (written.Contains('/') && IPNetwork.TryParse(written, out var net))
             {
                 _network = net;
-            }
-            else if (Value.TryParseNumber(written, out var n) && !written.Contains(' '))
-            {
-                _number = n;
             }
         }
     }
@@ -47,11 +44,6 @@ internal sealed class ValueMatcher
             return IPAddress.TryParse(item.AsSpan().Trim(), out var ip) && ip.AddressFamily == net.BaseAddress.AddressFamily && net.Contains(ip);
         }
 
-        if (_number is { } n && Value.TryParseNumber(item, out var d))
-        {
-            return d == n;
-        }
-
         return _pattern.IsMatch(item);
     }
 
@@ -63,13 +55,6 @@ internal sealed class ValueMatcher
                 return false;
             case ValueKind.String:
                 return MatchesItem(v.RawString!);
-            case ValueKind.Number:
-                if (_number is { } n)
-                {
-                    return v.RawNumber == n;
-                }
-
-                return MatchesItem(v.ToDisplayString());
             case ValueKind.Multi:
                 foreach (var item in v.Items)
                 {

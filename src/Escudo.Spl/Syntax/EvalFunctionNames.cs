@@ -10,7 +10,7 @@ internal static class EvalFunctionNames
 {
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "abs", "case", "ceil", "ceiling", "cidrmatch", "coalesce", "exp", "false", "floor", "if", "in",
+        "abs", "case", "ceil", "ceiling", "cidrmatch", "coalesce", "exact", "exp", "false", "floor", "if", "in",
         "ipmask", "isbool", "isint", "isnotnull", "isnull", "isnum", "isstr", "len", "like", "ln", "log",
         "lower", "ltrim", "match", "max", "md5", "min", "mvappend", "mvcount", "mvdedup", "mvfilter",
         "mvfind", "mvindex", "mvjoin", "mvmap", "mvrange", "mvsort", "mvzip", "now", "null", "nullif",

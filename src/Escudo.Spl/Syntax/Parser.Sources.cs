@@ -215,34 +215,71 @@ internal sealed partial class Parser
         CheckTemplateNesting(open, deepest);
         var template = Text[bodyStart..i];
         CheckForeachTemplate(options, template, TextSpan.FromBounds(open.Start, i + 1));
+        template = WithDefaultTokens(options, template);
         _pos = i + 1;
         ExpectCommandEnd("foreach");
         return new ForeachCommand(patterns, template, Span(start));
     }
 
     /// <summary>
-    /// A foreach that would do nothing is an error, not an empty answer: options and template
-    /// tokens other than mode=multifield, &lt;&lt;FIELD&gt;&gt; and &lt;&lt;MATCHSTR&gt;&gt; (the foreach page
-    /// names more, whose rules Escudo does not follow), and a template that does not parse.
+    /// The multifield mode's options, each naming the string that stands for a template value in the
+    /// template instead of its default token (foreach page: "fieldstr=&lt;string&gt; A customizable string
+    /// that replaces the &lt;&lt;FIELD&gt;&gt; template value").
+    /// </summary>
+    private static readonly Dictionary<string, string> ForeachTokenOptions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["fieldstr"] = "<<FIELD>>",
+        ["matchstr"] = "<<MATCHSTR>>",
+        ["matchseg1"] = "<<MATCHSEG1>>",
+        ["matchseg2"] = "<<MATCHSEG2>>",
+        ["matchseg3"] = "<<MATCHSEG3>>",
+    };
+
+    /// <summary>
+    /// A foreach that would do nothing is an error, not an empty answer: the modes and options for
+    /// multivalue fields and JSON arrays (mode=multivalue, json_array, auto_collections, itemstr, iterstr,
+    /// whose rules Escudo does not follow), template tokens other than the multifield mode's, and a
+    /// template that does not parse.
     /// </summary>
     private void CheckForeachTemplate(List<CommandOption> options, string template, TextSpan span)
     {
-        foreach (var o in options.Where(o => !(o.Key.Equals("mode", StringComparison.OrdinalIgnoreCase) && o.Value.Equals("multifield", StringComparison.OrdinalIgnoreCase))))
+        foreach (var o in options.Where(o => !(o.Key.Equals("mode", StringComparison.OrdinalIgnoreCase) && o.Value.Equals("multifield", StringComparison.OrdinalIgnoreCase))
+            && !(ForeachTokenOptions.ContainsKey(o.Key) && o.Value.Length > 0)))
         {
-            throw Error(SplDiagnostics.BadArguments("foreach", o.Span, $"option `{o.Key}={o.Value}` is not supported (mode=multifield with <<FIELD>> and <<MATCHSTR>> is)"));
+            throw Error(SplDiagnostics.BadArguments("foreach", o.Span, $"option `{o.Key}={o.Value}` is not supported (mode=multifield with fieldstr, matchstr and matchseg1-3 is)"));
         }
 
-        var token = System.Text.RegularExpressions.Regex.Match(template, "<<(?!FIELD>>|MATCHSTR>>)[A-Za-z0-9_]*>>");
+        var token = System.Text.RegularExpressions.Regex.Match(template, "<<(?!FIELD>>|MATCHSTR>>|MATCHSEG[123]>>)[A-Za-z0-9_]*>>");
         if (token.Success)
         {
-            throw Error(SplDiagnostics.BadArguments("foreach", span, $"template token `{token.Value}` is not supported (<<FIELD>> and <<MATCHSTR>> are)"));
+            throw Error(SplDiagnostics.BadArguments("foreach", span, $"template token `{token.Value}` is not supported (<<FIELD>>, <<MATCHSTR>> and <<MATCHSEG1>> to <<MATCHSEG3>> are)"));
         }
 
-        var sample = template.Replace("<<FIELD>>", "foreach_field", StringComparison.Ordinal).Replace("<<MATCHSTR>>", "foreach_field", StringComparison.Ordinal);
+        var sample = WithDefaultTokens(options, template);
+        foreach (var defaultToken in ForeachTokenOptions.Values)
+        {
+            sample = sample.Replace(defaultToken, "foreach_field", StringComparison.Ordinal);
+        }
+
         var parsed = Parse("| " + sample.Trim());
         if (!parsed.Success)
         {
             throw Error(SplDiagnostics.BadArguments("foreach", span, $"the template does not parse: {parsed.Diagnostic.Message}"));
         }
+    }
+
+    /// <summary>
+    /// The template with each option's string put back as its default token, longest string first so
+    /// that one string inside another is not split ("the &lt;&lt;FIELD&gt;&gt; template value in the foreach
+    /// subsearch is just a string replacement").
+    /// </summary>
+    private static string WithDefaultTokens(List<CommandOption> options, string template)
+    {
+        foreach (var o in options.Where(o => ForeachTokenOptions.ContainsKey(o.Key)).OrderByDescending(o => o.Value.Length))
+        {
+            template = template.Replace(o.Value, ForeachTokenOptions[o.Key], StringComparison.Ordinal);
+        }
+
+        return template;
     }
 }

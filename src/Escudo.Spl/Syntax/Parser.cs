@@ -335,6 +335,16 @@ internal sealed partial class Parser
                 continue;
             }
 
+            var word = PeekW();
+            if (word.Kind == TokenKind.Word && word.Text.Equals("eval", StringComparison.OrdinalIgnoreCase)
+                && _lx.LexWord(word.End) is { Kind: TokenKind.LParen } evalOpen && evalOpen.Start == word.End)
+            {
+                // transaction's startswith=eval(<eval-expression>): the call is kept as text, as a parenthesised value is.
+                _pos = MatchingParen(evalOpen.Start) + 1;
+                options.Add(new CommandOption(key.Text.ToLowerInvariant(), Text[word.Start.._pos], TextSpan.FromBounds(key.Start, _pos)));
+                continue;
+            }
+
             var value = NextW();
             if (value.Kind is not (TokenKind.Word or TokenKind.String))
             {

@@ -67,7 +67,14 @@ internal static partial class FunctionCatalog
                 return Value.Null;
             }
 
-            var s = Str(a[0])!.Trim();
+            // "If the tonumber function can't parse a field value to a number, for example if the value
+            // contains a leading and trailing space, the function returns NULL."
+            var s = Str(a[0])!;
+            if (s.Length > 0 && (char.IsWhiteSpace(s[0]) || char.IsWhiteSpace(s[^1])))
+            {
+                return Value.Null;
+            }
+
             var radix = a.Length > 1 && Num(a[1], out var b) ? (int)b : 10;
             if (radix == 10)
             {
@@ -88,19 +95,44 @@ internal static partial class FunctionCatalog
                 return Value.Null;
             }
         });
-        Scalar("typeof", 1, 1, (a, ctx) => Value.FromString(a[0].Kind switch
+        Special("typeof", 1, 1, (args, c) =>
         {
-            ValueKind.Null => "Invalid",
-            ValueKind.Number => "Number",
-            ValueKind.Boolean => "Boolean",
-            ValueKind.Multi => "Multivalue",
-            _ => a[0].TryGetNumber(out _) ? "Number" : "String",
-        }));
+            var arg = c.Compile(args[0]);
+            var madeString = MakesString(args[0]);
+            return r =>
+            {
+                var v = arg(r);
+                return Value.FromString(v.Kind switch
+                {
+                    ValueKind.Null => "Invalid",
+                    ValueKind.Number => "Number",
+                    ValueKind.Boolean => "Boolean",
+                    ValueKind.Multi => "Multivalue",
+                    // A field's text that reads as a number is a number; text the expression made is a string.
+                    _ => !madeString && v.TryGetNumber(out _) ? "Number" : "String",
+                });
+            };
+        });
         Scalar("isnum", 1, 1, (a, ctx) => Value.FromBoolean(a[0].TryGetNumber(out _)));
         Scalar("isint", 1, 1, (a, ctx) => Value.FromBoolean(a[0].TryGetNumber(out var d) && d == Math.Floor(d)));
         Scalar("isstr", 1, 1, (a, ctx) => Value.FromBoolean(!a[0].IsNull && !a[0].IsBoolean && !a[0].TryGetNumber(out _)));
         Scalar("isbool", 1, 1, (a, _) => Value.FromBoolean(a[0].IsBoolean));
     }
+
+    /// <summary>
+    /// Whether an expression's value is text by its making: a quoted literal (typeof("string") is
+    /// String), a concatenation, or a function that returns a string ("tostring ... converts a value to
+    /// a string"; printf "builds a string value").
+    /// https://help.splunk.com/splunk-enterprise/spl-search-reference/10.0/evaluation-functions/conversion-functions
+    /// </summary>
+    private static bool MakesString(Syntax.Ast.Expr e) => e switch
+    {
+        Syntax.Ast.StringLiteral => true,
+        Syntax.Ast.Binary { Op: "." } => true,
+        Syntax.Ast.Call call => call.Name.ToLowerInvariant() is "tostring" or "printf" or "lower" or "upper" or "substr"
+            or "trim" or "ltrim" or "rtrim" or "replace" or "urldecode" or "md5" or "sha1" or "sha256" or "sha512" or "strftime",
+        _ => false,
+    };
 
     /// <summary>The most decimals round(x, n) shows.</summary>
     private const int MaxRoundDigits = 100;

@@ -32,7 +32,11 @@ internal static partial class FunctionCatalog
         Scalar("ln", 1, 1, (a, _) => Num(a[0], out var d) && d > 0 ? Value.FromNumber(Math.Log(d)) : Value.Null);
         Scalar("log", 1, 2, (a, _) => Num(a[0], out var d) && d > 0 ? Value.FromNumber(a.Length > 1 && Num(a[1], out var b) ? LogBase(d, b) : Math.Log10(d)) : Value.Null);
         Scalar("pi", 0, 0, (_, _) => Value.FromNumber(Math.PI));
-        Scalar("sigfig", 1, 1, (a, _) => Num(a[0], out var d) ? Value.FromNumber(d) : Value.Null);
+        Special("sigfig", 1, 1, (args, c) => SignificantFigures.Compile(args[0], c));
+        // exact(X) "renders the result of a numeric expression with a larger amount of precision": the
+        // engine keeps every digit of a double already, so it is the expression's own value
+        // (exact(3 * 0.5) is 1.5: https://wiki.splunk.com/Community:BadMath).
+        Special("exact", 1, 1, (args, c) => c.Compile(args[0]));
         Scalar("random", 0, 0, (_, _) => Value.FromNumber(Random.Shared.Next()));
         Scalar("min", 1, int.MaxValue, (a, _) => Extreme(a, -1));
         Scalar("max", 1, int.MaxValue, (a, _) => Extreme(a, 1));

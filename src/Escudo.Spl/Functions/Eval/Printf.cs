@@ -5,9 +5,10 @@ using Escudo.Core.Values;
 namespace Escudo.Spl.Functions.Eval;
 
 /// <summary>
-/// printf(format, args...) as C's printf: %s %d %i %u %f %x %X %o %e %E %c %% with flags
-/// (- + 0 space and ' for thousands grouping), width and precision.
-/// https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/TextFunctions
+/// printf(format, args...) as C's printf: %s (%z) %d %i %u %f %x %X (%p) %o %e %E %g %G %c %% with flags
+/// (- + 0 space, ' for thousands grouping and # for the alternate form), width and precision, each
+/// given in the format or taken from an argument with <c>*</c>.
+/// https://help.splunk.com/splunk-enterprise/spl-search-reference/10.0/evaluation-functions/conversion-functions
 /// </summary>
 internal static class Printf
 {
@@ -30,24 +31,12 @@ internal static class Printf
                 flags.Append(format[j++]);
             }
 
-            var widthStart = j;
-            while (j < format.Length && char.IsAsciiDigit(format[j]))
-            {
-                j++;
-            }
-
-            var width = j > widthStart ? Size(format.AsSpan(widthStart, j - widthStart), "width") : 0;
+            var width = Number(format, ref j, args, ref argIndex, "width");
             var precision = -1;
             if (j < format.Length && format[j] == '.')
             {
                 j++;
-                var ps = j;
-                while (j < format.Length && char.IsAsciiDigit(format[j]))
-                {
-                    j++;
-                }
-
-                precision = j > ps ? Size(format.AsSpan(ps, j - ps), "precision") : 0;
+                precision = Number(format, ref j, args, ref argIndex, "precision");
             }
 
             if (j >= format.Length)
@@ -64,7 +53,9 @@ internal static class Printf
                 continue;
             }
 
-            var grouping = flags.ToString().Contains('\'', StringComparison.Ordinal);
+            var f = flags.ToString();
+            var grouping = f.Contains('\'', StringComparison.Ordinal);
+            var alternate = f.Contains('#', StringComparison.Ordinal);
             var arg = argIndex < args.Length ? args[argIndex++] : Value.Null;
             arg.TryGetNumber(out var d);
             var text = conv switch
@@ -73,14 +64,16 @@ internal static class Printf
                 'u' => ((ulong)Math.Abs(d)).ToString(grouping ? "#,0" : "0", CultureInfo.InvariantCulture),
                 'f' or 'F' => d.ToString((grouping ? "N" : "F") + (precision < 0 ? 6 : precision), CultureInfo.InvariantCulture),
                 'e' or 'E' => Exponent(d, precision < 0 ? 6 : precision, conv),
-                'x' => ((long)d).ToString("x", CultureInfo.InvariantCulture),
-                'X' => ((long)d).ToString("X", CultureInfo.InvariantCulture),
-                'o' => Convert.ToString((long)d, 8),
+                'g' or 'G' => General(d, precision < 0 ? 6 : Math.Max(precision, 1), conv, alternate),
+                // The # flag: "For %x or %X conversion specifiers, a non-zero result has 0x (or 0X) prefixed to it."
+                'x' => (alternate && (long)d != 0 ? "0x" : string.Empty) + ((long)d).ToString("x", CultureInfo.InvariantCulture),
+                'X' or 'p' => (alternate && (long)d != 0 ? "0X" : string.Empty) + ((long)d).ToString("X", CultureInfo.InvariantCulture),
+                // "For the %o conversion specifier, the # flag ... force[s] the first digit of the result to be zero."
+                'o' => (alternate && (long)d != 0 ? "0" : string.Empty) + Convert.ToString((long)d, 8),
                 'c' when arg.IsNumber => ((char)(int)d).ToString(),
                 'c' => arg.ToDisplayString().Length > 0 ? arg.ToDisplayString()[..1] : string.Empty,
                 _ => precision >= 0 && arg.ToDisplayString().Length > precision ? arg.ToDisplayString()[..precision] : arg.ToDisplayString(),
             };
-            var f = flags.ToString();
             if (f.Contains('+') && conv is 'd' or 'i' or 'f' && d >= 0)
             {
                 text = "+" + text;
@@ -97,6 +90,54 @@ internal static class Printf
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// A width or precision written in the format, or <c>*</c>: "not specified in the format string, but
+    /// as an additional integer value argument preceding the argument that has to be formatted".
+    /// </summary>
+    private static int Number(string format, ref int j, ReadOnlySpan<Value> args, ref int argIndex, string what)
+    {
+        if (j < format.Length && format[j] == '*')
+        {
+            j++;
+            var arg = argIndex < args.Length ? args[argIndex++] : Value.Null;
+            var n = arg.TryGetNumber(out var d) && d > 0 ? (long)d : 0;
+            return Size(n.ToString(CultureInfo.InvariantCulture), what);
+        }
+
+        var start = j;
+        while (j < format.Length && char.IsAsciiDigit(format[j]))
+        {
+            j++;
+        }
+
+        return j > start ? Size(format.AsSpan(start, j - start), what) : 0;
+    }
+
+    /// <summary>
+    /// C's %g: %e when the exponent is below -4 or not below the precision (significant digits),
+    /// %f otherwise, trailing zeros removed unless # is given. printf("%.2g,%.2g",pi(),123) is 3.1,1.2e+02.
+    /// </summary>
+    private static string General(double d, int precision, char conv, bool alternate)
+    {
+        if (!double.IsFinite(d))
+        {
+            return Exponent(d, precision - 1, conv == 'G' ? 'E' : 'e');
+        }
+
+        var e = Exponent(d, precision - 1, conv == 'G' ? 'E' : 'e');
+        var exponent = d == 0 ? 0 : int.Parse(e.AsSpan(e.IndexOfAny(['e', 'E']) + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        var text = exponent < -4 || exponent >= precision ? e : d.ToString("F" + (precision - 1 - exponent), CultureInfo.InvariantCulture);
+        if (alternate || !text.Contains('.', StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        var mark = text.IndexOfAny(['e', 'E']);
+        var mantissa = mark < 0 ? text : text[..mark];
+        mantissa = mantissa.TrimEnd('0').TrimEnd('.');
+        return mark < 0 ? mantissa : mantissa + text[mark..];
     }
 
     /// <summary>A width or precision; beyond <see cref="ValueLimits.MaxPrintfWidth"/> the search stops rather than build it.</summary>

@@ -3,7 +3,10 @@ using Escudo.Spl.Syntax.Ast;
 
 namespace Escudo.Spl.Execution.Operators;
 
-/// <summary>rename with wildcards: <c>Registry.* AS *</c> renames every matching field, in place.</summary>
+/// <summary>
+/// rename, in place: with wildcards (<c>Registry.* AS *</c>) every matching field; a plain name sets
+/// the new name to the old field's value in each row, so a row without the old field loses the new one.
+/// </summary>
 internal sealed class RenameOperator(RenameCommand r) : InPlaceOperator
 {
     private readonly (FieldPattern Pattern, string Target)[] _renames = r.Renames.Select(x => (Pattern: new FieldPattern(x.Field), Target: x.Alias!)).ToArray();
@@ -21,9 +24,16 @@ internal sealed class RenameOperator(RenameCommand r) : InPlaceOperator
             var (pattern, target) = _renames[k];
             if (!pattern.HasWildcard)
             {
-                if (FieldTable.TryGet(pattern.Pattern, out var fromId))
+                var toId = FieldTable.Intern(target);
+                if (FieldTable.TryGet(pattern.Pattern, out var fromId) && row.Has(fromId))
                 {
-                    row.Rename(fromId, FieldTable.Intern(target));
+                    row.Rename(fromId, toId);
+                }
+                else if (!string.Equals(pattern.Pattern, target, StringComparison.Ordinal))
+                {
+                    // "rename pid AS product_id ... overwrites product_id with Null values where pid does
+                    // not exist for the event" (Rename page, "Renaming a field that does not exist").
+                    row.Remove(toId);
                 }
 
                 continue;
