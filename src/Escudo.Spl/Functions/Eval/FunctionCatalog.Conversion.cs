@@ -55,6 +55,8 @@ internal static partial class FunctionCatalog
             return fmt switch
             {
                 "hex" => Value.FromString("0x" + ((long)d).ToString("X", CultureInfo.InvariantCulture)),
+                // "the result of the following function is 1001, because the binary representation of 9 is 1001"
+                "binary" => Value.FromString(Convert.ToString((long)d, 2)),
                 "commas" => Value.FromString(Math.Round(d, 2).ToString(d == Math.Floor(d) ? "#,##0" : "#,##0.##", CultureInfo.InvariantCulture)),
                 "duration" => FormatDuration(d) is { } duration ? Value.FromString(duration) : Value.Null,
                 _ => Value.FromString(a[0].ToDisplayString()),
