@@ -29,6 +29,12 @@ public interface IServeStore : IStore, IDisposable
     void Probe(double now);
 
     long CountEvents();
+
+    /// <summary>
+    /// The stored events with this row id (the <c>row_id</c> of an <c>escudo_evidence</c> reference;
+    /// normally one), near <paramref name="time"/> (the reference's event time) when given.
+    /// </summary>
+    IReadOnlyList<Row> EventsByRowId(long rowId, double? time, CancellationToken cancellation);
 }
 
 /// <summary>One scheduled occurrence of a detection: run, skipped (service down) or failed.</summary>
