@@ -174,7 +174,7 @@ public sealed class ServeHost : IAsyncDisposable
         }
 
         var location = Storage.ClickHouse.ClickHouseLocation.Parse(store);
-        return new Storage.ClickHouse.ClickHouseStore(location, options.ClickHouseUser, options.ClickHousePassword);
+        return new Storage.ClickHouse.ClickHouseStore(location, options.ClickHouseUser, options.ClickHousePassword) { PartialResults = options.PartialResults };
     }
 
     /// <summary>Console logging on stderr (stdout carries the "listening on" line scripts read), one line per entry, UTC times.</summary>

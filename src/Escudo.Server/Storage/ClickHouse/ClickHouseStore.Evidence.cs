@@ -54,15 +54,21 @@ public sealed partial class ClickHouseStore
                 cancellation.ThrowIfCancellationRequested();
             }
 
-            var raw = reader.String();
-            var row = RowCodec.Decode(reader.String(), raw);
-            var rowId = (long)reader.UInt64();
-            var source = reader.String();
-            var host = reader.String();
-
-            // An empty column is a field the event did not have (String cannot hold null in 18.16), as DuckDB's null.
-            row.Ref = new EventRef(origins.Of(source, host.Length == 0 ? null : host, row), rowId, row.Time);
-            yield return row;
+            yield return ReadOne(reader, origins);
         }
+    }
+
+    /// <summary>One row of <see cref="StoredColumns"/>, stamped with its source, host and row id.</summary>
+    private static Row ReadOne(RowBinaryReader reader, StoreOrigins origins)
+    {
+        var raw = reader.String();
+        var row = RowCodec.Decode(reader.String(), raw);
+        var rowId = (long)reader.UInt64();
+        var source = reader.String();
+        var host = reader.String();
+
+        // An empty column is a field the event did not have (String cannot hold null in 18.16), as DuckDB's null.
+        row.Ref = new EventRef(origins.Of(source, host.Length == 0 ? null : host, row), rowId, row.Time);
+        return row;
     }
 }
