@@ -117,6 +117,8 @@ public sealed class ServeHost : IAsyncDisposable
             app.MapGet("/escudo/risk", search.Risk);
             app.MapGet("/escudo/runs", search.Runs);
             app.MapGet("/escudo/stats", search.Stats);
+            var eventLookup = new EventLookupEndpoint(search, store);
+            app.MapGet("/escudo/events/{rowId}", (HttpContext ctx, string rowId) => eventLookup.Show(ctx, rowId));
             var consoleAuth = new Web.ConsoleAuth(auth, app.Services.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>());
             // The console's store summary reads a DuckDB file: the event store's own, or, on a ClickHouse store,
             // a file of this node's in its data directory. Incident Review's edits live with the events: in that
@@ -172,7 +174,7 @@ public sealed class ServeHost : IAsyncDisposable
         }
 
         var location = Storage.ClickHouse.ClickHouseLocation.Parse(store);
-        return new Storage.ClickHouse.ClickHouseStore(location, options.ClickHouseUser, options.ClickHousePassword);
+        return new Storage.ClickHouse.ClickHouseStore(location, options.ClickHouseUser, options.ClickHousePassword) { PartialResults = options.PartialResults };
     }
 
     /// <summary>Console logging on stderr (stdout carries the "listening on" line scripts read), one line per entry, UTC times.</summary>

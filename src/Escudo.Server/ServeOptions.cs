@@ -104,6 +104,14 @@ public sealed class ServeOptions
     /// <summary>ClickHouse password (config file or ESCUDO_CLICKHOUSE_PASSWORD; never a command-line argument).</summary>
     public string? ClickHousePassword { get; set; }
 
+    /// <summary>
+    /// On a ClickHouse cluster with a shard down, answer searches from the shards that answered,
+    /// with a warning naming the one that did not (the REST job's messages, the export's message
+    /// line, the console), instead of failing them. Off by default. Scheduled detections never run
+    /// on part of the events: their windows fail and are run again.
+    /// </summary>
+    public bool PartialResults { get; set; }
+
     public bool SchedulerEnabled { get; set; } = true;
 
     /// <summary>

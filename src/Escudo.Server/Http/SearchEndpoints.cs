@@ -123,6 +123,12 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
 
         ctx.Response.ContentType ??= "application/json; charset=UTF-8";
         await Flush(ctx, buffer, writer, ctx.RequestAborted);
+
+        // An answer made without part of the store (partialResults, a shard down) says so after its results.
+        foreach (var w in prepared.StoreWarnings)
+        {
+            await ctx.Response.WriteAsync(MessageLine("WARN", w) + "\n", ctx.RequestAborted);
+        }
     }
 
     /// <summary>The form fields (a POST's body or the query string); null, answered 400 or 413, when the body is malformed or too large.</summary>
@@ -217,8 +223,9 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
         }
 
         cts.CancelAfter(TimeSpan.FromSeconds(options.SearchTimeoutSeconds));
-        var scoped = new SearchStore(store, cts.Token);
         var warnings = new List<string>();
+        var storeWarnings = new List<string>();
+        var scoped = new SearchStore(store, cts.Token, w => StoreWarning(w, warnings, storeWarnings));
         var sc = new SearchContext
         {
             Now = now,
@@ -260,7 +267,20 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
         }
 
         stats.SearchRan();
-        return new PreparedSearch(RunOnFirstRead(compiled.Search!), warnings, null);
+        return new PreparedSearch(RunOnFirstRead(compiled.Search!), warnings, null) { StoreWarnings = storeWarnings };
+    }
+
+    /// <summary>A store's warning about the answer (a shard that did not answer), once per search however many scans it makes.</summary>
+    private static void StoreWarning(string text, List<string> warnings, List<string> storeWarnings)
+    {
+        lock (storeWarnings)
+        {
+            if (!storeWarnings.Contains(text))
+            {
+                storeWarnings.Add(text);
+                warnings.Add(text);
+            }
+        }
     }
 
     /// <summary>

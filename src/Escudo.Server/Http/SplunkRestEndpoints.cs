@@ -420,6 +420,7 @@ internal sealed class SplunkRestEndpoints(Auth auth, SearchEndpoints search, Sea
             return;
         }
 
+        messages.AddRange(prepared.StoreWarnings.Select(w => ("WARN", w)));
         await WriteResults(ctx, mode, rows, 0, preview: false, messages);
     }
 

@@ -140,14 +140,38 @@ public sealed class DuckDbStore : IServeStore
                 cancellation.ThrowIfCancellationRequested();
             }
 
-            var raw = reader.IsDBNull(0) ? null : reader.GetString(0);
-            var row = RowCodec.Decode(reader.GetString(1), raw);
-
-            // Provenance: the event's HEC source and host, and its row id (never reused: events are only appended).
-            var origin = origins.Of(reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), row);
-            row.Ref = new EventRef(origin, reader.GetInt64(2), row.Time);
-            yield return row;
+            yield return Stored(reader, origins);
         }
+    }
+
+    /// <summary>One row of a <c>SELECT _raw, fields, rowid, source, host</c>, stamped with its provenance.</summary>
+    private static Row Stored(DuckDBDataReader reader, StoreOrigins origins)
+    {
+        var raw = reader.IsDBNull(0) ? null : reader.GetString(0);
+        var row = RowCodec.Decode(reader.GetString(1), raw);
+
+        // Provenance: the event's HEC source and host, and its row id (never reused: events are only appended).
+        var origin = origins.Of(reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), row);
+        row.Ref = new EventRef(origin, reader.GetInt64(2), row.Time);
+        return row;
+    }
+
+    /// <summary>The event with this row id (DuckDB's own, stable in an append-only table, so the time is not needed).</summary>
+    public IReadOnlyList<Row> EventsByRowId(long rowId, double? time, CancellationToken cancellation)
+    {
+        using var conn = OpenReader();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT _raw, fields, rowid, source, host FROM events WHERE rowid = $1";
+        cmd.Parameters.Add(new DuckDBParameter(rowId));
+        using var reader = cmd.ExecuteReader();
+        var origins = new StoreOrigins();
+        var result = new List<Row>();
+        while (reader.Read())
+        {
+            result.Add(Stored(reader, origins));
+        }
+
+        return result;
     }
 
     public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request) => Rows(dataset, request, CancellationToken.None);

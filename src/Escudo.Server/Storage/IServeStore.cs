@@ -17,6 +17,14 @@ public interface IServeStore : IStore, IDisposable
     /// <summary>Scans with equality constraints the store evaluates itself (a superset; the engine re-filters).</summary>
     IEnumerable<Row> Scan(ScanRequest request, Pushdown pushdown, CancellationToken cancellation);
 
+    /// <summary>
+    /// A scan for a search that can carry messages: a store that can answer in part (a cluster with a
+    /// shard down, when configured to) calls <paramref name="warn"/> with what is missing; any other
+    /// scans as usual (and fails rather than answer short).
+    /// </summary>
+    IEnumerable<Row> Scan(ScanRequest request, Pushdown pushdown, CancellationToken cancellation, Action<string>? warn) =>
+        Scan(request, pushdown, cancellation);
+
     /// <summary>The ledger: the latest scheduled time recorded per detection id.</summary>
     IReadOnlyDictionary<string, double> LastScheduled();
 
@@ -29,6 +37,12 @@ public interface IServeStore : IStore, IDisposable
     void Probe(double now);
 
     long CountEvents();
+
+    /// <summary>
+    /// The stored events with this row id (the <c>row_id</c> of an <c>escudo_evidence</c> reference;
+    /// normally one), near <paramref name="time"/> (the reference's event time) when given.
+    /// </summary>
+    IReadOnlyList<Row> EventsByRowId(long rowId, double? time, CancellationToken cancellation);
 }
 
 /// <summary>One scheduled occurrence of a detection: run, skipped (service down) or failed.</summary>

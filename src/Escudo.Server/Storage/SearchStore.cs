@@ -6,20 +6,22 @@ namespace Escudo.Server.Storage;
 
 /// <summary>
 /// One search's view of the persistent store: each scan's pushdown comes from the condition the
-/// planner built from the parsed search; carries the search's cancellation (its time limit).
+/// planner built from the parsed search; carries the search's cancellation (its time limit) and
+/// where the store's warnings about the answer go (a shard that did not answer), when the search has
+/// a place to show them.
 /// </summary>
-internal sealed class SearchStore(IServeStore inner, CancellationToken cancellation) : IStore
+internal sealed class SearchStore(IServeStore inner, CancellationToken cancellation, Action<string>? warn = null) : IStore
 {
     public DataModelCatalog Catalog => inner.Catalog;
 
     public bool AppliesFilters => false;
 
     public IEnumerable<Row> Scan(ScanRequest request) =>
-        inner.Scan(request, PushdownAnalyzer.FromCondition(request.Condition), cancellation);
+        inner.Scan(request, PushdownAnalyzer.FromCondition(request.Condition), cancellation, warn);
 
     public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request)
     {
-        foreach (var e in inner.Scan(new ScanRequest(request.Time), Pushdown.None, cancellation))
+        foreach (var e in inner.Scan(new ScanRequest(request.Time), Pushdown.None, cancellation, warn))
         {
             if (DataModelMapper.Matches(dataset, e))
             {

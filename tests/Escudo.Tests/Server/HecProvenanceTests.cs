@@ -76,4 +76,8 @@ public sealed class HecProvenanceTests
             TempDir.Delete(content);
         }
     }
+
+    [Fact]
+    public Task Each_event_a_notable_references_is_found_by_its_row_id_and_is_the_event_sent() =>
+        EvidenceLookupChecks.RunAsync(_ => { });
 }

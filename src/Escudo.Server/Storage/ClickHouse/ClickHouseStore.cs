@@ -18,7 +18,7 @@ namespace Escudo.Server.Storage.ClickHouse;
 /// answer stores nothing twice. Rows come back in commit order (<c>ingest, seq</c>), as the
 /// embedded store returns them in insertion order.
 /// </summary>
-public sealed class ClickHouseStore : IServeStore
+public sealed partial class ClickHouseStore : IServeStore
 {
     private static readonly Dictionary<string, string> SyncInsert = new() { ["insert_distributed_sync"] = "1" };
     private readonly List<ClickHouseNode> _nodes = [];
@@ -107,20 +107,10 @@ public sealed class ClickHouseStore : IServeStore
             yield break; // contradictory constraints: nothing can match
         }
 
-        using var response = QueryAnyNode($"SELECT _raw, fields FROM {Events} WHERE {where} ORDER BY ingest, seq FORMAT RowBinary");
-        using var stream = response.Content.ReadAsStream(cancellation);
-        var reader = new RowBinaryReader(stream);
-        var count = 0;
-        while (!ReadEnd(reader))
+        using var response = QueryAnyNode($"SELECT {StoredColumns} FROM {Events} WHERE {where} ORDER BY ingest, seq FORMAT RowBinary");
+        foreach (var row in ReadStored(response, cancellation))
         {
-            if ((++count & 1023) == 0)
-            {
-                cancellation.ThrowIfCancellationRequested();
-            }
-
-            var raw = reader.String();
-            var fields = reader.String();
-            yield return RowCodec.Decode(fields, raw);
+            yield return row;
         }
     }
 
