@@ -92,6 +92,44 @@ internal static class ClickHouseStoreBench
         });
     }
 
+    /// <summary>
+    /// Where a commit's time goes on one store: encoding the rows (Escudo's side alone) against the
+    /// whole commit (encoding, HTTP, ClickHouse's insert). Arguments: N, a store address, recordings.
+    /// </summary>
+    public static int Profile(string[] args)
+    {
+        var n = long.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture);
+        var location = ClickHouseLocation.Parse(args[1]);
+        var recordings = args[2..].SelectMany(p => InputReader.Read(p)).ToList();
+        var rows = Enumerable.Range(0, (int)n).Select(i => Replay(recordings, i)).ToList();
+        var all = Enumerable.Range(0, rows.Count).ToList();
+        var encoder = new ClickHouseEventRows(new ClickHouseDataModelRows(Escudo.Core.DataModels.DataModelCatalog.Cim));
+        encoder.Encode(rows, Enumerable.Range(0, 1000).ToList(), "warm", 1, null); // JIT
+        var cpu0 = Cpu();
+        var encode = Stopwatch.StartNew();
+        var bytes = encoder.Encode(rows, all, "profile", 1, null).Sum(b => (long)b.Body.Length);
+        encode.Stop();
+        var cpu1 = Cpu();
+        using var store = new ClickHouseStore(location, null, null);
+        var commit = Stopwatch.StartNew();
+        for (var i = 0; i < rows.Count; i += Batch)
+        {
+            store.Commit(rows.GetRange(i, Math.Min(Batch, rows.Count - i)), []);
+        }
+
+        commit.Stop();
+        var cpu2 = Cpu();
+        Console.WriteLine($"{n:#,0} events, {bytes / 1e6:F1} MB RowBinary; encode alone {n / encode.Elapsed.TotalSeconds:#,0} events/s ({cpu1 - cpu0:F1} CPU s); "
+            + $"commit {n / commit.Elapsed.TotalSeconds:#,0} events/s ({cpu2 - cpu1:F1} CPU s in this process); load {File.ReadAllText("/proc/loadavg").Trim()}");
+        return 0;
+    }
+
+    private static double Cpu()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime.TotalSeconds;
+    }
+
     /// <summary>The i-th event: a recording's copy, a second later per cycle, on one of 1,000 hosts.</summary>
     private static Row Replay(List<Row> recordings, long i)
     {

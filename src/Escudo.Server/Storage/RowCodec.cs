@@ -22,54 +22,59 @@ internal static class RowCodec
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? _buffer;
 
-    public static string Encode(Row row)
+    [ThreadStatic]
+    private static Utf8JsonWriter? _writer;
+
+    public static string Encode(Row row) => System.Text.Encoding.UTF8.GetString(EncodeUtf8(row));
+
+    /// <summary>The row as UTF-8 JSON, in a buffer of this thread's that the next call overwrites (no string made).</summary>
+    public static ReadOnlySpan<byte> EncodeUtf8(Row row)
     {
         var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        var w = _writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        w.Reset(buffer);
+        w.WriteStartObject();
+        for (var i = 0; i < row.Count; i++)
         {
-            w.WriteStartObject();
-            for (var i = 0; i < row.Count; i++)
+            var v = row.ValueAt(i);
+            w.WritePropertyName(row.NameAt(i));
+            if (row.IdAt(i) == FieldTable.Raw)
             {
-                var v = row.ValueAt(i);
-                w.WritePropertyName(row.NameAt(i));
-                if (row.IdAt(i) == FieldTable.Raw)
-                {
-                    w.WriteNumberValue(RawMarker);
-                    continue;
-                }
-
-                switch (v.Kind)
-                {
-                    case ValueKind.Number when double.IsFinite(v.RawNumber):
-                        w.WriteNumberValue(v.RawNumber);
-                        break;
-                    case ValueKind.Number:
-                        // JSON has no NaN or infinity: kept as its text rather than failing the whole commit.
-                        w.WriteStringValue(v.ToDisplayString());
-                        break;
-                    case ValueKind.Boolean:
-                        w.WriteBooleanValue(v.RawBoolean);
-                        break;
-                    case ValueKind.Multi:
-                        w.WriteStartArray();
-                        foreach (var item in v.Items)
-                        {
-                            w.WriteStringValue(item);
-                        }
-
-                        w.WriteEndArray();
-                        break;
-                    default:
-                        w.WriteStringValue(v.ToDisplayString());
-                        break;
-                }
+                w.WriteNumberValue(RawMarker);
+                continue;
             }
 
-            w.WriteEndObject();
+            switch (v.Kind)
+            {
+                case ValueKind.Number when double.IsFinite(v.RawNumber):
+                    w.WriteNumberValue(v.RawNumber);
+                    break;
+                case ValueKind.Number:
+                    // JSON has no NaN or infinity: kept as its text rather than failing the whole commit.
+                    w.WriteStringValue(v.ToDisplayString());
+                    break;
+                case ValueKind.Boolean:
+                    w.WriteBooleanValue(v.RawBoolean);
+                    break;
+                case ValueKind.Multi:
+                    w.WriteStartArray();
+                    foreach (var item in v.Items)
+                    {
+                        w.WriteStringValue(item);
+                    }
+
+                    w.WriteEndArray();
+                    break;
+                default:
+                    w.WriteStringValue(v.ToDisplayString());
+                    break;
+            }
         }
 
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        w.WriteEndObject();
+        w.Flush();
+        return buffer.WrittenSpan;
     }
 
     public static Row Decode(string fields, string? raw)

@@ -19,7 +19,10 @@ internal sealed class SearchStore(IServeStore inner, CancellationToken cancellat
     public IEnumerable<Row> Scan(ScanRequest request) =>
         inner.Scan(request, PushdownAnalyzer.FromCondition(request.Condition), cancellation, warn);
 
-    public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request)
+    public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request) =>
+        inner is IDataModelRowStore accelerated ? accelerated.Rows(dataset, request, cancellation) : Mapped(dataset, request);
+
+    private IEnumerable<Row> Mapped(DataModelDataset dataset, ScanRequest request)
     {
         foreach (var e in inner.Scan(new ScanRequest(request.Time), Pushdown.None, cancellation, warn))
         {

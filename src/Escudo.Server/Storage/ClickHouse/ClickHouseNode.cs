@@ -47,12 +47,12 @@ internal sealed partial class ClickHouseNode : IDisposable
         Send(sql, null, true, settings, null, HttpCompletionOption.ResponseHeadersRead);
 
     /// <summary>Sends rows for an INSERT statement (<c>INSERT INTO t FORMAT RowBinary</c>); returns once the server accepted them.</summary>
-    public void Insert(string insert, byte[] rows, string? queryId, IReadOnlyDictionary<string, string>? settings = null)
+    public void Insert(string insert, ReadOnlyMemory<byte> rows, string? queryId, IReadOnlyDictionary<string, string>? settings = null)
     {
         using var response = Send(insert, rows, true, settings, queryId, HttpCompletionOption.ResponseContentRead);
     }
 
-    private HttpResponseMessage Send(string sql, byte[]? rows, bool inDatabase, IReadOnlyDictionary<string, string>? settings, string? queryId, HttpCompletionOption completion)
+    private HttpResponseMessage Send(string sql, ReadOnlyMemory<byte>? rows, bool inDatabase, IReadOnlyDictionary<string, string>? settings, string? queryId, HttpCompletionOption completion)
     {
         var query = new StringBuilder("?");
         if (inDatabase)
@@ -78,7 +78,7 @@ internal sealed partial class ClickHouseNode : IDisposable
         else
         {
             query.Append("query=").Append(Uri.EscapeDataString(sql)).Append('&');
-            content = new ByteArrayContent(rows);
+            content = new ReadOnlyMemoryContent(rows.Value);
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, query.ToString().TrimEnd('&')) { Content = content };

@@ -58,11 +58,21 @@ internal static class ClickHouseSchema
                 "CREATE TABLE IF NOT EXISTS batches (batch String, ingest UInt64) ENGINE = MergeTree ORDER BY batch",
                 Distributed("batches", "cityHash64(batch)"),
             ],
+            [
+                // Data-model rows filled at ingest (ClickHouseDataModelRows), on their event's shard;
+                // ordered by dataset first, so one dataset's rows in a time range are read alone.
+                // Existing events are mapped into it after this migration (ClickHouseStore.BackfillDataModels).
+                $"CREATE TABLE IF NOT EXISTS dm_rows ({ClickHouseDataModelRows.Columns}) ENGINE = MergeTree ORDER BY (dataset, _time)",
+                Distributed("dm_rows", "cityHash64(host)"),
+            ],
         ];
     }
 
-    /// <summary>Creates the database and applies the migrations a node lacks.</summary>
-    public static void Migrate(ClickHouseNode node, string database, string? cluster)
+    /// <summary>The migration that creates <c>dm_rows</c>: a node that lacked it has its events mapped into it.</summary>
+    public const int DataModelRowsVersion = 3;
+
+    /// <summary>Creates the database and applies the migrations a node lacks; the schema version it had before.</summary>
+    public static int Migrate(ClickHouseNode node, string database, string? cluster, Action<int>? afterMigration = null)
     {
         node.Execute($"CREATE DATABASE IF NOT EXISTS {database}", inDatabase: false);
         node.Execute("CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, applied_at DateTime) ENGINE = MergeTree ORDER BY version");
@@ -76,7 +86,11 @@ internal static class ClickHouseSchema
                 node.Execute(statement);
             }
 
+            // Recorded only after its follow-up work (a backfill) is done: cut short, it is done again.
+            afterMigration?.Invoke(i + 1);
             node.Execute($"INSERT INTO schema_migrations VALUES ({(i + 1).ToString(CultureInfo.InvariantCulture)}, now())");
         }
+
+        return current;
     }
 }

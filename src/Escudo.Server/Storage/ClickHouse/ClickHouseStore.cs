@@ -18,12 +18,14 @@ namespace Escudo.Server.Storage.ClickHouse;
 /// answer stores nothing twice. Rows come back in commit order (<c>ingest, seq</c>), as the
 /// embedded store returns them in insertion order.
 /// </summary>
-public sealed partial class ClickHouseStore : IServeStore
+public sealed partial class ClickHouseStore : IServeStore, IDataModelRowStore
 {
     private static readonly Dictionary<string, string> SyncInsert = new() { ["insert_distributed_sync"] = "1" };
     private readonly List<ClickHouseNode> _nodes = [];
     private readonly string? _cluster;
     private readonly Lock _writeLock = new();
+    private readonly ClickHouseShardedInsert _inserter;
+    private readonly ClickHouseDataModelRows _models;
 
     /// <summary>The cluster's shards by their TCP address (as ClickHouse names a peer in its errors): shard number.</summary>
     private readonly Dictionary<string, int> _shardByAddress = new(StringComparer.Ordinal);
@@ -38,6 +40,9 @@ public sealed partial class ClickHouseStore : IServeStore
         {
             _nodes.Add(new ClickHouseNode(host, location.Database, user, password, timeout ?? TimeSpan.FromMinutes(5)));
         }
+
+        _models = new ClickHouseDataModelRows(Catalog);
+        _inserter = new ClickHouseShardedInsert(_nodes, new ClickHouseEventRows(_models));
 
         try
         {
@@ -56,7 +61,7 @@ public sealed partial class ClickHouseStore : IServeStore
 
             foreach (var node in _nodes)
             {
-                ClickHouseSchema.Migrate(node, location.Database, _cluster);
+                ClickHouseSchema.Migrate(node, location.Database, _cluster, version => AfterMigration(node, version));
             }
 
             if (_cluster is not null)
@@ -129,14 +134,36 @@ public sealed partial class ClickHouseStore : IServeStore
 
     public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request) => Rows(dataset, request, CancellationToken.None);
 
+    /// <summary>The dataset's rows in the time range, from the data-model rows filled at ingest (no event is scanned or mapped).</summary>
     public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request, CancellationToken cancellation)
     {
-        foreach (var e in Scan(new ScanRequest(request.Time), Pushdown.None, cancellation))
+        if (ClickHouseSql.Where(request.Time, Pushdown.None) is not { } where)
         {
-            if (DataModelMapper.Matches(dataset, e))
+            yield break;
+        }
+
+        using var response = QueryAnyNode(ClickHouseDataModelRows.Select(Table("dm_rows"), dataset, where));
+        using var stream = response.Content.ReadAsStream(cancellation);
+        var reader = new RowBinaryReader(stream);
+        var count = 0;
+        while (!ReadEnd(reader))
+        {
+            if ((++count & 1023) == 0)
             {
-                yield return DataModelMapper.Project(dataset, e);
+                cancellation.ThrowIfCancellationRequested();
             }
+
+            yield return RowCodec.Decode(reader.String(), null);
+        }
+    }
+
+    /// <summary>A node that had events before data-model tables existed has them mapped now (from an empty table: a backfill cut short starts over).</summary>
+    private void AfterMigration(ClickHouseNode node, int version)
+    {
+        if (version == ClickHouseSchema.DataModelRowsVersion && node.Execute("SELECT count() FROM events") != "0")
+        {
+            node.Execute("TRUNCATE TABLE dm_rows");
+            _models.Backfill(node);
         }
     }
 
@@ -235,15 +262,14 @@ public sealed partial class ClickHouseStore : IServeStore
     private void WriteBatch(string batch, List<Row> rows, ulong ingest, bool knownNew, bool removeOnFailure = true)
     {
         var missing = knownNew ? Enumerable.Range(0, rows.Count).ToList() : MissingPositions(batch, rows.Count);
+        var modelled = knownNew ? null : ModelledPositions(batch);
         for (var attempt = 1; missing.Count > 0; attempt++)
         {
             try
             {
-                var body = EncodeEvents(rows, missing, batch, ingest);
-                var queryId = batch + "-" + missing.Count.ToString(CultureInfo.InvariantCulture);
-                // Never handed to another node blindly: an insert without an answer may have been applied,
-                // so the next attempt (on the next node) sends only what ClickHouse does not hold.
-                _nodes[(attempt - 1) % _nodes.Count].Insert($"INSERT INTO {Events} FORMAT RowBinary", body, queryId, SyncInsert);
+                // Each shard's rows to its own node; an insert without an answer may have been applied,
+                // so the next attempt sends only what ClickHouse does not hold.
+                _inserter.Insert(rows, missing, batch, ingest, modelled);
                 return;
             }
             catch (ClickHouseException e)
@@ -254,6 +280,7 @@ public sealed partial class ClickHouseStore : IServeStore
                     try
                     {
                         missing = MissingPositions(batch, rows.Count);
+                        modelled = ModelledPositions(batch);
                         continue;
                     }
                     catch (ClickHouseException)
@@ -282,6 +309,7 @@ public sealed partial class ClickHouseStore : IServeStore
             try
             {
                 node.Execute($"ALTER TABLE events DELETE WHERE batch = {Sql.Literal(batch)}");
+                node.Execute($"ALTER TABLE dm_rows DELETE WHERE batch = {Sql.Literal(batch)}");
             }
             catch (ClickHouseException)
             {
@@ -300,6 +328,10 @@ public sealed partial class ClickHouseStore : IServeStore
 
         return Enumerable.Range(0, count).Where(i => !present.Contains(i)).ToList();
     }
+
+    /// <summary>Positions of the batch whose data-model rows ClickHouse holds (written before their event, each insert whole).</summary>
+    private HashSet<int> ModelledPositions(string batch) =>
+        [.. Lines($"SELECT DISTINCT seq FROM {Table("dm_rows")} WHERE batch = {Sql.Literal(batch)}").Select(l => int.Parse(l, CultureInfo.InvariantCulture))];
 
     private void InsertWithRetry(string insert, byte[] rows, string? queryId)
     {
@@ -323,98 +355,6 @@ public sealed partial class ClickHouseStore : IServeStore
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
         _lastIngest = Math.Max(now, _lastIngest + 1);
         return (ulong)_lastIngest;
-    }
-
-    private static byte[] EncodeEvents(List<Row> rows, List<int> positions, string batch, ulong ingest)
-    {
-        var w = new RowBinaryWriter();
-        var keys = new List<string>();
-        var values = new List<string>();
-        var columnValues = new string?[ClickHouseSchema.FieldColumns.Count];
-        foreach (var i in positions)
-        {
-            var row = rows[i];
-            var time = row.Time;
-            w.Float64(time);
-            w.String((row.Get(FieldTable.Index).FirstString() ?? "main").ToLowerInvariant());
-            w.String(row.Get(FieldTable.Host).FirstString());
-            w.String(row.Get(FieldTable.Source).FirstString());
-            w.String(row.Get(FieldTable.SourceType).FirstString());
-            w.String(EventCode(row));
-            Fields(row, columnValues, keys, values);
-            foreach (var c in columnValues)
-            {
-                w.String(c);
-            }
-
-            w.StringArray(keys);
-            w.StringArray(values);
-            w.String(row.Get(FieldTable.Raw).FirstString());
-            w.String(RowCodec.Encode(row));
-            w.UInt64(ingest);
-            w.String(batch);
-            w.UInt32((uint)i);
-        }
-
-        return w.ToArray();
-    }
-
-    /// <summary>The row's single-valued column fields, and every other field's values as key/value pairs (a multivalue field once per value).</summary>
-    private static void Fields(Row row, string?[] columns, List<string> keys, List<string> values)
-    {
-        Array.Clear(columns);
-        keys.Clear();
-        values.Clear();
-        for (var i = 0; i < row.Count; i++)
-        {
-            var id = row.IdAt(i);
-            if (id == FieldTable.Raw || id == FieldTable.Time)
-            {
-                continue;
-            }
-
-            var name = row.NameAt(i);
-            var v = row.ValueAt(i);
-            if (v.IsNull)
-            {
-                continue;
-            }
-
-            var column = ColumnIndex(name);
-            if (v.Kind == ValueKind.Multi)
-            {
-                foreach (var item in v.Items)
-                {
-                    keys.Add(name);
-                    values.Add(item);
-                }
-            }
-            else if (column >= 0)
-            {
-                columns[column] = v.ToDisplayString();
-            }
-            else
-            {
-                keys.Add(name);
-                values.Add(v.ToDisplayString());
-            }
-        }
-    }
-
-    private static readonly Dictionary<string, int> ColumnIndexes =
-        ClickHouseSchema.FieldColumns.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, StringComparer.Ordinal);
-
-    private static int ColumnIndex(string field) => ColumnIndexes.TryGetValue(field, out var i) ? i : -1;
-
-    private static string? EventCode(Row row)
-    {
-        var v = row.Get("EventCode");
-        if (v.IsNull)
-        {
-            v = row.Get("EventID");
-        }
-
-        return v.IsNull ? null : v.FirstString() ?? v.ToDisplayString();
     }
 
     private static byte[] EncodeRuns(IReadOnlyList<RunRecord> runs)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -8,46 +9,57 @@ namespace Escudo.Server.Storage.ClickHouse;
 /// bytes, fixed-width numbers little-endian, arrays as a LEB128 count and their items. Exact for
 /// every value (no text escaping), and supported by 18.16 and current releases alike.
 /// </summary>
-internal sealed class RowBinaryWriter
+internal sealed class RowBinaryWriter(int capacity = 4096)
 {
-    private readonly MemoryStream _buffer = new();
+    // Written in place: strings are encoded straight into the buffer (no byte[] per value), and
+    // the rows are sent from it without a copy (WrittenMemory); a batch of events is tens of MB.
+    private readonly ArrayBufferWriter<byte> _buffer = new(capacity);
 
     public void String(string? value)
     {
-        var bytes = Encoding.UTF8.GetBytes(value ?? string.Empty);
-        VarUInt((ulong)bytes.Length);
-        _buffer.Write(bytes);
+        value ??= string.Empty;
+        var length = Encoding.UTF8.GetByteCount(value);
+        VarUInt((ulong)length);
+        var written = Encoding.UTF8.GetBytes(value, _buffer.GetSpan(length));
+        _buffer.Advance(written);
+    }
+
+    /// <summary>A string already in UTF-8 (the typed row, encoded in place by <see cref="RowCodec"/>).</summary>
+    public void Utf8(ReadOnlySpan<byte> value)
+    {
+        VarUInt((ulong)value.Length);
+        _buffer.Write(value);
     }
 
     public void Float64(double value)
     {
-        Span<byte> b = stackalloc byte[8];
-        BinaryPrimitives.WriteDoubleLittleEndian(b, value);
-        _buffer.Write(b);
+        BinaryPrimitives.WriteDoubleLittleEndian(_buffer.GetSpan(8), value);
+        _buffer.Advance(8);
     }
 
     public void UInt64(ulong value)
     {
-        Span<byte> b = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(b, value);
-        _buffer.Write(b);
+        BinaryPrimitives.WriteUInt64LittleEndian(_buffer.GetSpan(8), value);
+        _buffer.Advance(8);
     }
 
     public void UInt32(uint value)
     {
-        Span<byte> b = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(b, value);
-        _buffer.Write(b);
+        BinaryPrimitives.WriteUInt32LittleEndian(_buffer.GetSpan(4), value);
+        _buffer.Advance(4);
     }
 
     public void Int32(int value)
     {
-        Span<byte> b = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(b, value);
-        _buffer.Write(b);
+        BinaryPrimitives.WriteInt32LittleEndian(_buffer.GetSpan(4), value);
+        _buffer.Advance(4);
     }
 
-    public void Byte(byte value) => _buffer.WriteByte(value);
+    public void Byte(byte value)
+    {
+        _buffer.GetSpan(1)[0] = value;
+        _buffer.Advance(1);
+    }
 
     public void StringArray(IReadOnlyList<string> items)
     {
@@ -60,16 +72,25 @@ internal sealed class RowBinaryWriter
 
     public void VarUInt(ulong value)
     {
+        var span = _buffer.GetSpan(10);
+        var i = 0;
         while (value >= 0x80)
         {
-            _buffer.WriteByte((byte)(value | 0x80));
+            span[i++] = (byte)(value | 0x80);
             value >>= 7;
         }
 
-        _buffer.WriteByte((byte)value);
+        span[i++] = (byte)value;
+        _buffer.Advance(i);
     }
 
-    public byte[] ToArray() => _buffer.ToArray();
+    /// <summary>Bytes written so far.</summary>
+    public int Length => _buffer.WrittenCount;
+
+    /// <summary>The rows written, without a copy (valid until the next write).</summary>
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.WrittenMemory;
+
+    public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
 }
 
 /// <summary>Reads RowBinary from a response stream; <see cref="AtEnd"/> before each row.</summary>
