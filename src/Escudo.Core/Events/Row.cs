@@ -380,7 +380,8 @@ public sealed class Row
 
         if (_count == _ids.Length)
         {
-            Array.Resize(ref _ids, Math.Max(4, _ids.Length * 2));
+            // A copy-on-write row starts with no room: its first 8 written fields take one allocation, not two.
+            Array.Resize(ref _ids, Math.Max(8, _ids.Length * 2));
             Array.Resize(ref _values, _ids.Length);
         }
 

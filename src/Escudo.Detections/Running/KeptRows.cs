@@ -14,9 +14,13 @@ internal sealed class KeptRows
     private readonly List<Row> _memory = [];
     private string? _file;
     private long _onDisk;
+    private long _fileReads;
 
     /// <summary>Rows kept in all.</summary>
     public long Count => _onDisk + _memory.Count;
+
+    /// <summary>How many times the rows on disk were read back (a scan of the detection reads them all).</summary>
+    public long FileReads => Interlocked.Read(ref _fileReads);
 
     /// <summary>Rows held in memory.</summary>
     public int InMemory => _memory.Count;
@@ -74,6 +78,7 @@ internal sealed class KeptRows
     {
         if (_file is not null)
         {
+            Interlocked.Increment(ref _fileReads);
             using var reader = new BinaryReader(new FileStream(_file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16), Encoding.UTF8);
             for (long i = 0; i < _onDisk; i++)
             {

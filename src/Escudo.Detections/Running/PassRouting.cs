@@ -4,6 +4,7 @@ using Escudo.Core.Events;
 using Escudo.Core.Time;
 using Escudo.Detections.Content;
 using Escudo.Detections.Store;
+using Escudo.Spl;
 using Escudo.Spl.Execution;
 using Escudo.Spl.Execution.Operators;
 using Escudo.Spl.Facts;
@@ -98,7 +99,8 @@ internal sealed class PassRouting
     /// <param name="partitionCount">How many partitions the detections are split into (the pass's threads take them).</param>
     /// <param name="batchSize">Events per batch: the per-event keys, rows and marks are held for a batch.</param>
     /// <param name="streaming">False keeps every detection's events and tests every predicate on every event of its keys, without the literal prefilter.</param>
-    public PassRouting(DetectionEngine engine, IEnumerable<Detection> detections, double now, TimeRange? range, DataModelCatalog catalog, int partitionCount, int batchSize, bool streaming)
+    /// <param name="planParallelism">Threads that plan the detections before the pass.</param>
+    public PassRouting(DetectionEngine engine, IEnumerable<Detection> detections, double now, TimeRange? range, DataModelCatalog catalog, int partitionCount, int batchSize, bool streaming, int planParallelism)
     {
         Partitions = new Partition[partitionCount];
         for (var i = 0; i < partitionCount; i++)
@@ -110,9 +112,17 @@ internal sealed class PassRouting
         var empty = new MemoryStore([]);
         foreach (var d in detections)
         {
-            var plan = new Plan(d, Plans.Count);
-            Plans.Add(plan);
-            AddDetection(plan, found, engine, empty, now, range, catalog, streaming);
+            Plans.Add(new Plan(d, Plans.Count));
+        }
+
+        // Expanding, parsing and planning is most of the fixed cost of a hunt and each detection's
+        // is independent (the finishing compiles in parallel too); filing what each reads stays in
+        // detection order, so the pass is the same whatever the thread count.
+        var compiled = new (SearchContext Context, CompileResult? Compiled, string? Error)[Plans.Count];
+        Parallel.For(0, Plans.Count, new ParallelOptions { MaxDegreeOfParallelism = planParallelism }, i => compiled[i] = Compile(Plans[i], engine, empty, now, range));
+        for (var i = 0; i < Plans.Count; i++)
+        {
+            AddDetection(Plans[i], compiled[i], found, catalog, streaming);
         }
 
         Datasets = [.. found.StreamedDatasets.Select(x => x.Dataset).Concat(found.RetainedDatasets).Distinct()];
@@ -169,22 +179,33 @@ internal sealed class PassRouting
 
     public int PrefilteredFeeds { get; }
 
-    /// <summary>Compiles one detection and records where it reads events: feeds when it can be streamed, predicates otherwise.</summary>
-    private void AddDetection(Plan plan, Found found, DetectionEngine engine, MemoryStore empty, double now, TimeRange? range, DataModelCatalog catalog, bool streaming)
+    /// <summary>Expands, parses and plans one detection (on any thread: it touches only its own plan).</summary>
+    private static (SearchContext Context, CompileResult? Compiled, string? Error) Compile(Plan plan, DetectionEngine engine, MemoryStore empty, double now, TimeRange? range)
     {
-        var d = plan.Detection;
-        if (DetectionEngine.NotRunnable(d) is { } invalid)
+        var ctx = engine.ContextFor(empty, now, range, plan.Warnings.Add);
+        if (DetectionEngine.NotRunnable(plan.Detection) is { } invalid)
+        {
+            return (ctx, null, invalid);
+        }
+
+        var compiled = DetectionEngine.Compile(plan.Detection, ctx, out var error);
+        return (ctx, compiled, compiled is null || !compiled.Success ? error ?? DetectionEngine.Describe(compiled!) : null);
+    }
+
+    /// <summary>Records where a compiled detection reads events: feeds when it can be streamed, predicates otherwise.</summary>
+    private void AddDetection(Plan plan, (SearchContext Context, CompileResult? Compiled, string? Error) planned, Found found, DataModelCatalog catalog, bool streaming)
+    {
+        var (ctx, compiled, error) = planned;
+        if (DetectionEngine.NotRunnable(plan.Detection) is { } invalid)
         {
             plan.Error = invalid;
             return;
         }
 
-        var ctx = engine.ContextFor(empty, now, range, plan.Warnings.Add);
-        var compiled = DetectionEngine.Compile(d, ctx, out var error);
-        plan.ExpandedSearch = compiled?.Text ?? d.Search;
-        if (compiled is null || !compiled.Success)
+        plan.ExpandedSearch = compiled?.Text ?? plan.Detection.Search;
+        if (error is not null || compiled is null)
         {
-            plan.Error = error ?? DetectionEngine.Describe(compiled!);
+            plan.Error = error;
             return;
         }
 

@@ -60,7 +60,7 @@ public sealed class SharedPass
 
         // More partitions than threads, so a partition of costly detections does not leave a core idle.
         var partitionCount = _parallelism == 1 ? 1 : _parallelism * 4;
-        _routing = new PassRouting(engine, detections, now, range, _catalog, partitionCount, BatchSize, streaming);
+        _routing = new PassRouting(engine, detections, now, range, _catalog, partitionCount, BatchSize, streaming, _parallelism);
         _spill = new PassSpill(_routing);
     }
 
@@ -94,6 +94,9 @@ public sealed class SharedPass
 
     /// <summary>Events and data model rows kept for detections that are not streamed and written to disk.</summary>
     public long SpilledRows => _spill.SpilledRows;
+
+    /// <summary>How many times kept events written to disk were read back, all detections together.</summary>
+    internal long KeptFileReads => _routing.Plans.Sum(p => p.Events.FileReads);
 
     /// <summary>Bytes written to spill files.</summary>
     public long SpilledBytes => _spill.SpilledBytes;

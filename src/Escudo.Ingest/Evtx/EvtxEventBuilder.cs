@@ -85,7 +85,8 @@ internal static class EvtxEventBuilder
             return null;
         }
 
-        var ev = new WindowsEvent();
+        // Every element at most is a data item: one list, never grown.
+        var ev = new WindowsEvent { Data = new(spans.Length) };
         var dataFrom = 0;
         if (system >= 0)
         {

@@ -354,6 +354,9 @@ public static class JsonEventReader
             ActivityId = scan.Str("ActivityID"),
             RelatedActivityId = scan.Str("RelatedActivityID"),
             SystemTime = SystemTimeOf(scan.Str("@timestamp"), scan.Str("TimeCreated")),
+
+            // Sized once: growing it by doubling was a tenth of reading a JSON line.
+            Data = new(scan.Properties.Count),
         };
         foreach (var (name, kind, text) in scan.Properties)
         {

@@ -46,7 +46,7 @@ public sealed class WindowsEvent
     public string? UserId { get; set; }
 
     /// <summary>EventData/UserData items in order; unnamed Data elements get no name.</summary>
-    public List<KeyValuePair<string?, string>> Data { get; } = [];
+    public List<KeyValuePair<string?, string>> Data { get; init; } = [];
 
     /// <summary>The inner XML of the System element (Splunk's System_Props_Xml).</summary>
     public string? SystemXml { get; set; }

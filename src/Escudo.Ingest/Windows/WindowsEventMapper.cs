@@ -24,7 +24,9 @@ public static class WindowsEventMapper
 
     public static Row ToRow(WindowsEvent ev, string raw, string? sourceOverride = null, string? sourceTypeOverride = null, string? hostOverride = null, string index = "main")
     {
-        var row = new Row(64);
+        // Defaults, System properties, EventData and the add-ons' fields (which grow with the
+        // EventData): sized so a Sysmon or Security event is not copied to a larger row midway.
+        var row = new Row(48 + (ev.Data.Count * 2));
         var channel = ev.Channel ?? string.Empty;
         var time = ParseSystemTime(ev.SystemTime);
         if (time is { } t)

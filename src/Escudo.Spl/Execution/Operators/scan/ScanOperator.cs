@@ -11,6 +11,9 @@ internal sealed class ScanOperator(IEventSource source, ScanRequest request, str
 {
     public ScanRequest Request { get; } = request;
 
+    /// <summary>Where the events come from.</summary>
+    public IEventSource Source { get; } = source;
+
     /// <summary>The search expression read (for the shared pass to derive its cheap keys).</summary>
     public Syntax.Ast.SearchExpr? Expression { get; init; }
 
@@ -19,11 +22,14 @@ internal sealed class ScanOperator(IEventSource source, ScanRequest request, str
 
     public override string Describe() => description;
 
+    /// <summary>This scan over rows already read with its request (map's shared read), filtered and in order.</summary>
+    public ScanOperator Over(List<Row> scanned) => new(new ScannedRows(scanned), Request, description, copyRows) { Expression = Expression, Cancellation = Cancellation };
+
     public override IEnumerable<Row> Execute(IEnumerable<Row> input)
     {
-        var filter = source.AppliesFilters ? null : Request.Filter;
+        var filter = Source.AppliesFilters ? null : Request.Filter;
         long read = 0;
-        foreach (var row in source.Scan(Request))
+        foreach (var row in Source.Scan(Request))
         {
             if (++read % SearchBudget.CheckEvery == 0)
             {
@@ -38,4 +44,12 @@ internal sealed class ScanOperator(IEventSource source, ScanRequest request, str
             yield return copyRows ? row.CopyOnWrite() : row;
         }
     }
+}
+
+/// <summary>Rows a source already read with a scan's request, its filter and time range applied.</summary>
+internal sealed class ScannedRows(List<Row> rows) : IEventSource
+{
+    public bool AppliesFilters => true;
+
+    public IEnumerable<Row> Scan(ScanRequest request) => rows;
 }
