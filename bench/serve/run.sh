@@ -25,7 +25,9 @@ for KIND in $KINDS; do
   SAMPLER=$!
   echo "== $KIND events, $WRITERS writers, $BATCH events per request, $SECONDS_ s (load $(cut -d' ' -f1-3 /proc/loadavg))"
   dotnet run bench/serve/load.cs -- http://127.0.0.1:$PORT bench "$SECONDS_" "$WRITERS" "$BATCH" "$KIND"
-  echo "server peak RSS: $(awk '/VmHWM/{printf "%d MiB", $2/1024}' /proc/$SERVER/status)"
+  PEAK=$(awk '/VmHWM/{printf "%d", $2/1024}' /proc/$SERVER/status)
+  echo "server peak RSS: $PEAK MiB"
+  echo "target: server RSS < 1 GB (1024 MiB): peak $PEAK MiB, $([ "$PEAK" -lt 1024 ] && echo MET || echo NOT MET)"
   echo "server RSS per second (MiB): $(cat "$DATA.rss")"
   echo "store: $(du -sh "$DATA" | cut -f1) on disk"
   curl -s -H "Authorization: Splunk bench" http://127.0.0.1:$PORT/escudo/stats; echo
