@@ -12,7 +12,7 @@ namespace Escudo.Server.Storage.ClickHouse;
 /// A field match becomes SQL only for text patterns in ASCII (compared as <see cref="Match"/> says), never for numbers (Splunk's <c>EventID=3</c> matches "03") or CIDR;
 /// <c>*</c> becomes a re2 <c>.*</c> over the whole value, lower-cased on both sides.
 /// </summary>
-internal static class ClickHouseSql
+internal static partial class ClickHouseSql
 {
     /// <summary>The condition, or null when the constraints contradict each other (nothing can match).</summary>
     public static string? Where(TimeRange time, Pushdown pushdown, ScanCondition? condition = null)

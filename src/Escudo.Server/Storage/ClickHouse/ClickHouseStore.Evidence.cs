@@ -17,7 +17,7 @@ public sealed partial class ClickHouseStore
     /// also narrows by the event time the reference carries, so two events would have to share the
     /// hash and the time to be confused.
     /// </summary>
-    private const string RowIdSql = "bitAnd(cityHash64(batch, seq), 9223372036854775807)";
+    internal const string RowIdSql = "bitAnd(cityHash64(batch, seq), 9223372036854775807)";
 
     /// <summary>What a scan reads of each event: the row (raw text and typed fields) and its provenance.</summary>
     private const string StoredColumns = "_raw, fields, " + RowIdSql + ", source, host";

@@ -34,6 +34,7 @@ public sealed partial class ClickHouseStore
             yield break; // contradictory constraints: nothing can match
         }
 
+        var prewhere = ClickHouseSql.Prewhere(request.Time, pushdown, request.Condition);
         var streams = new List<ShardAnswer>();
         try
         {
@@ -42,7 +43,7 @@ public sealed partial class ClickHouseStore
             {
                 try
                 {
-                    var response = _nodes[i].Query($"SELECT {StoredColumns}, ingest, seq FROM events WHERE {where} ORDER BY ingest, seq FORMAT RowBinary");
+                    var response = _nodes[i].Query($"SELECT {StoredColumns}, ingest, seq FROM events PREWHERE {prewhere} WHERE {where} ORDER BY ingest, seq FORMAT RowBinary");
                     streams.Add(new ShardAnswer(response, response.Content.ReadAsStream(cancellation)));
                 }
                 catch (ClickHouseException e) when (e.Code is null)

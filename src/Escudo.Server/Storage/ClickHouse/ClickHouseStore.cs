@@ -112,7 +112,8 @@ public sealed partial class ClickHouseStore : IServeStore, IDataModelRowStore
             yield break; // contradictory constraints: nothing can match
         }
 
-        using var response = QueryAnyNode($"SELECT {StoredColumns} FROM {Events} WHERE {where} ORDER BY ingest, seq FORMAT RowBinary");
+        var prewhere = ClickHouseSql.Prewhere(request.Time, pushdown, request.Condition);
+        using var response = QueryAnyNode($"SELECT {StoredColumns} FROM {Events} PREWHERE {prewhere} WHERE {where} ORDER BY ingest, seq FORMAT RowBinary");
         foreach (var row in ReadStored(response, cancellation))
         {
             yield return row;
