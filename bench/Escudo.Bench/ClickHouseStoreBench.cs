@@ -36,19 +36,31 @@ internal static class ClickHouseStoreBench
         Console.WriteLine($"{n:#,0} events replayed from {recordings.Count:#,0} recorded ones; load before: {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("| Store | Commit (events/s) | " + string.Join(" | ", Searches.Select(s => s.Name + " (s)")) + " |");
         Console.WriteLine("|---|---|" + string.Concat(Searches.Select(_ => "---|")));
-        var dir = Path.Combine(Path.GetTempPath(), "escudo-bench-duck-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dir);
-        try
+        // ESCUDO_BENCH_STORES picks some of duck,ch1,ch2 (all by default), to measure one store again alone.
+        var stores = (Environment.GetEnvironmentVariable("ESCUDO_BENCH_STORES") ?? "duck,ch1,ch2").Split(',');
+        if (stores.Contains("duck"))
         {
-            Measure("DuckDB (embedded)", () => new DuckDbStore(dir), n, recordings);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
+            var dir = Path.Combine(Path.GetTempPath(), "escudo-bench-duck-" + Guid.NewGuid().ToString("N")[..8]);
+            Directory.CreateDirectory(dir);
+            try
+            {
+                Measure("DuckDB (embedded)", () => new DuckDbStore(dir), n, recordings);
+            }
+            finally
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
 
-        Measure("ClickHouse, 1 shard", () => new ClickHouseStore(new ClickHouseLocation([cluster.Hosts[0]], "escudo_bench_1", null), null, null), n, recordings);
-        Measure("ClickHouse, 2 shards", () => new ClickHouseStore(cluster with { Database = "escudo_bench_2" }, null, null), n, recordings);
+        if (stores.Contains("ch1"))
+        {
+            Measure("ClickHouse, 1 shard", () => new ClickHouseStore(new ClickHouseLocation([cluster.Hosts[0]], "escudo_bench_1", null), null, null), n, recordings);
+        }
+
+        if (stores.Contains("ch2"))
+        {
+            Measure("ClickHouse, 2 shards", () => new ClickHouseStore(cluster with { Database = "escudo_bench_2" }, null, null), n, recordings);
+        }
         Console.WriteLine($"load after: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
     }
@@ -56,6 +68,14 @@ internal static class ClickHouseStoreBench
     private static void Measure(string name, Func<IServeStore> open, long n, List<Row> recordings)
     {
         using var store = open();
+        if (Environment.GetEnvironmentVariable("ESCUDO_BENCH_SEARCH_ONLY") == "1")
+        {
+            // The searches again over what an earlier run stored (after a schema migration, say).
+            var again = Searches.Select(s => Measure(store, s.Spl)).ToList();
+            Console.WriteLine($"| {name} (searches again over {store.CountEvents():#,0} stored events) | - | {string.Join(" | ", again.Select(t => t.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} |");
+            return;
+        }
+
         if (store.CountEvents() > 0)
         {
             throw new InvalidOperationException($"{name}: the store is not empty; drop its database first");
@@ -74,6 +94,7 @@ internal static class ClickHouseStoreBench
         }
 
         var rate = n / clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"  {name}: committed {n:#,0} in {clock.Elapsed.TotalSeconds:F0} s; load {File.ReadAllText("/proc/loadavg").Trim()}");
         var times = Searches.Select(s => Measure(store, s.Spl)).ToList();
         Console.WriteLine($"| {name} | {rate:#,0} | {string.Join(" | ", times.Select(t => t.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} |");
     }

@@ -47,8 +47,9 @@ internal static partial class ClickHouseSql
             }
             else if (values.All(IsAscii))
             {
-                // Non-ASCII text is left to the engine: a wider scan, never a narrower one.
-                sql.Append(" AND lowerUTF8(").Append(column).Append(") IN (").AppendJoin(", ", values.Select(v => Sql.Literal(v.ToLowerInvariant()))).Append(')');
+                // Non-ASCII text is left to the engine: a wider scan, never a narrower one. host_lc is
+                // lowerUTF8(host), materialized: a column of the events' key (ClickHouseEventsOrder).
+                sql.Append(" AND ").Append(column == "host" ? "host_lc" : "lowerUTF8(" + column + ")").Append(" IN (").AppendJoin(", ", values.Select(v => Sql.Literal(v.ToLowerInvariant()))).Append(')');
             }
         }
 

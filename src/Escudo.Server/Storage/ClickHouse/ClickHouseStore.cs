@@ -161,6 +161,11 @@ public sealed partial class ClickHouseStore : IServeStore, IDataModelRowStore
     /// <summary>A node that had events before data-model tables existed has them mapped now (from an empty table: a backfill cut short starts over).</summary>
     private void AfterMigration(ClickHouseNode node, int version)
     {
+        if (version == ClickHouseEventsOrder.Version)
+        {
+            ClickHouseEventsOrder.Migrate(node, Location.Database, _cluster);
+        }
+
         if (version == ClickHouseSchema.DataModelRowsVersion && node.Execute("SELECT count() FROM events") != "0")
         {
             node.Execute("TRUNCATE TABLE dm_rows");
