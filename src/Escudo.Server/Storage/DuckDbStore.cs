@@ -17,7 +17,9 @@ namespace Escudo.Server.Storage;
 public sealed class DuckDbStore : IServeStore
 {
     private readonly Lock _writeLock = new();
-    private readonly string? _memoryLimit;
+
+    /// <summary>The DuckDB instance holding the file (see <see cref="DuckDbFiles"/>); the writer and readers are its connections.</summary>
+    private readonly DuckDBConnection _instance;
     private DuckDBConnection _writer;
 
     /// <summary>Set after a failed write: DuckDB may have invalidated the database, so the next write reopens it first.</summary>
@@ -27,9 +29,19 @@ public sealed class DuckDbStore : IServeStore
     {
         Directory.CreateDirectory(dataDir);
         Path_ = System.IO.Path.Combine(Path.GetFullPath(dataDir), "escudo.duckdb");
-        _memoryLimit = memoryLimit;
         Faults = faults ?? new StoreFaults();
-        _writer = OpenWriter();
+        _instance = DuckDbFiles.OpenInstance(Path_, memoryLimit is null ? null : $"SET memory_limit='{memoryLimit.Replace("'", string.Empty, StringComparison.Ordinal)}'");
+        try
+        {
+            _writer = OpenWriter();
+        }
+        catch
+        {
+            _instance.Dispose();
+            throw;
+        }
+
+        DuckDbFiles.Register(Path_, _instance);
     }
 
     /// <summary>The fault-injection seam (tests only); inert unless a fault is set.</summary>
@@ -38,10 +50,9 @@ public sealed class DuckDbStore : IServeStore
     private DuckDBConnection OpenWriter()
     {
         Faults.Check(StoreStep.Open);
-        var writer = new DuckDBConnection("Data Source=" + Path_);
+        var writer = DuckDbFiles.Connect(_instance);
         try
         {
-            writer.Open();
             Execute(writer, """
                 CREATE TABLE IF NOT EXISTS events(
                   _time DOUBLE, idx VARCHAR, host VARCHAR, source VARCHAR, sourcetype VARCHAR, event_code VARCHAR,
@@ -51,11 +62,6 @@ public sealed class DuckDbStore : IServeStore
                   status VARCHAR, results INTEGER, notables INTEGER, risks INTEGER, error VARCHAR, ran_at DOUBLE);
                 CREATE TABLE IF NOT EXISTS health_probe(probed_at DOUBLE);
                 """);
-            if (_memoryLimit is not null)
-            {
-                Execute(writer, $"SET memory_limit='{_memoryLimit.Replace("'", string.Empty, StringComparison.Ordinal)}'");
-            }
-
             return writer;
         }
         catch
@@ -344,13 +350,8 @@ public sealed class DuckDbStore : IServeStore
         return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>A connection of its own for a reader; DuckDB.NET shares the open database file within the process.</summary>
-    private DuckDBConnection OpenReader()
-    {
-        var c = new DuckDBConnection("Data Source=" + Path_);
-        c.Open();
-        return c;
-    }
+    /// <summary>A connection of its own for a reader, to the store's one instance.</summary>
+    private DuckDBConnection OpenReader() => DuckDbFiles.Connect(_instance);
 
     private static void Execute(DuckDBConnection c, string sql)
     {
@@ -363,7 +364,9 @@ public sealed class DuckDbStore : IServeStore
     {
         lock (_writeLock)
         {
+            DuckDbFiles.Unregister(Path_, _instance);
             _writer.Dispose();
+            _instance.Dispose();
         }
     }
 }

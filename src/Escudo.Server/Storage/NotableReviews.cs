@@ -152,13 +152,8 @@ public sealed class NotableReviews : INotableReviewStore
         return true;
     }
 
-    /// <summary>A connection of its own per call: DuckDB.NET shares the open database within the process, and nothing stays open after the store closes.</summary>
-    private DuckDBConnection Open()
-    {
-        var c = new DuckDBConnection("Data Source=" + _path);
-        c.Open();
-        return c;
-    }
+    /// <summary>A connection of its own per call, through the store's instance of the file when it is open (<see cref="DuckDbFiles"/>); nothing stays open after the store closes.</summary>
+    private DuckDBConnection Open() => DuckDbFiles.Open(_path);
 
     private static void Execute(DuckDBConnection c, string sql)
     {

@@ -62,8 +62,7 @@ public sealed class StoreSummary(string databasePath)
 
     private List<T> Query<T>(string sql, Func<System.Data.Common.DbDataReader, T> read)
     {
-        using var c = new DuckDBConnection("Data Source=" + databasePath);
-        c.Open();
+        using var c = DuckDbFiles.Open(databasePath);
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
         using var r = cmd.ExecuteReader();
