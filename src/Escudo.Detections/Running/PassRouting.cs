@@ -115,9 +115,10 @@ internal sealed class PassRouting
             Plans.Add(new Plan(d, Plans.Count));
         }
 
-        // Expanding, parsing and planning is most of the fixed cost of a hunt and each detection's
-        // is independent (the finishing compiles in parallel too); filing what each reads stays in
-        // detection order, so the pass is the same whatever the thread count.
+        // Expanding, parsing and planning is a part of a hunt's fixed cost that grows with the
+        // content, and each detection's is independent (the finishing compiles in parallel too);
+        // filing what each reads stays in detection order, so the pass is the same whatever the
+        // thread count.
         var compiled = new (SearchContext Context, CompileResult? Compiled, string? Error)[Plans.Count];
         Parallel.For(0, Plans.Count, new ParallelOptions { MaxDegreeOfParallelism = planParallelism }, i => compiled[i] = Compile(Plans[i], engine, empty, now, range));
         for (var i = 0; i < Plans.Count; i++)
