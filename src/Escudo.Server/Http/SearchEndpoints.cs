@@ -123,8 +123,12 @@ internal sealed class SearchEndpoints(Auth auth, IServeStore store, ContentFolde
 
         ctx.Response.ContentType ??= "application/json; charset=UTF-8";
         await Flush(ctx, buffer, writer, ctx.RequestAborted);
+        await WriteStoreWarnings(ctx, prepared);
+    }
 
-        // An answer made without part of the store (partialResults, a shard down) says so after its results.
+    /// <summary>An answer made without part of the store (partialResults, a shard down) says so after its results, one message line each.</summary>
+    private static async Task WriteStoreWarnings(HttpContext ctx, PreparedSearch prepared)
+    {
         foreach (var w in prepared.StoreWarnings)
         {
             await ctx.Response.WriteAsync(MessageLine("WARN", w) + "\n", ctx.RequestAborted);
