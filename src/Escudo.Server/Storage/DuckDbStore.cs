@@ -135,6 +135,17 @@ public sealed class DuckDbStore : IServeStore
             sql.Append(')');
         }
 
+        string Parameter(string value)
+        {
+            cmd.Parameters.Add(new DuckDBParameter("p" + n, value));
+            return "$p" + n++;
+        }
+
+        if (LiteralPushdown.Clause(request.RequiredLiterals, Parameter) is { } literals)
+        {
+            sql.Append(" AND ").Append(literals);
+        }
+
         cmd.CommandText = sql.ToString();
         using var reader = cmd.ExecuteReader();
         var count = 0;

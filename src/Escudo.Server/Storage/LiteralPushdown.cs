@@ -1,0 +1,55 @@
+namespace Escudo.Server.Storage;
+
+/// <summary>
+/// A scan's necessary literals (<see cref="Escudo.Core.Storage.ScanRequest.RequiredLiterals"/>:
+/// one of these fields has a value containing its text, ignoring case) as a DuckDB condition on
+/// the stored text, so a selective search decodes only the rows that can match instead of all of
+/// them. Every field but <c>_raw</c> is in the <c>fields</c> JSON (<see cref="RowCodec"/>) and
+/// <c>_raw</c> has its own column, so "the column's text contains the literal" is a superset of
+/// "the field contains it" when the literal reads the same in JSON and in the value's display:
+/// printable ASCII without <c>"</c> or <c>\</c> (which JSON escapes), and at least one character
+/// a number's display cannot hold (numbers are written by JSON's rules, not Splunk's). The engine
+/// matches ignoring case ordinally (upper-casing each character): in ASCII that is DuckDB's
+/// <c>lower</c>, and the only other characters that upper-case into ASCII are U+0131 (ı → I) and
+/// U+017F (ſ → S), so a row holding one of them is kept whenever the literal has an i or an s.
+/// When any alternative cannot be expressed, nothing is pushed.
+/// </summary>
+internal static class LiteralPushdown
+{
+    public static string? Clause(IReadOnlyList<(string Field, string Literal)>? literals, Func<string, string> parameter)
+    {
+        if (literals is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        var terms = new List<string>();
+        foreach (var (field, literal) in literals)
+        {
+            if (!Pushable(literal) || (field.StartsWith('_') && field != "_raw"))
+            {
+                return null;
+            }
+
+            var column = field == "_raw" ? "_raw" : "fields";
+            var lower = literal.ToLowerInvariant();
+            terms.Add($"contains(lower({column}), {parameter(lower)})");
+            if (lower.Contains('i', StringComparison.Ordinal))
+            {
+                terms.Add($"contains({column}, {parameter("\u0131")})");
+            }
+
+            if (lower.Contains('s', StringComparison.Ordinal))
+            {
+                terms.Add($"contains({column}, {parameter("\u017F")})");
+            }
+        }
+
+        return "(" + string.Join(" OR ", terms) + ")";
+    }
+
+    private static bool Pushable(string literal) =>
+        literal.Length > 0
+        && literal.All(c => c is >= ' ' and <= '~' and not '"' and not '\\')
+        && literal.Any(c => !(char.IsAsciiDigit(c) || c is '.' or '-' or '+' or 'e' or 'E'));
+}
