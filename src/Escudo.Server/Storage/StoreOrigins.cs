@@ -16,9 +16,10 @@ internal sealed class StoreOrigins
     private string? _channel;
     private int _id = -1;
 
-    public int Of(string? source, string? host, Row row)
+    public int Of(string? source, string? host, Row row) => Of(source, host, row.Get(ChannelId).RawString);
+
+    public int Of(string? source, string? host, string? channel)
     {
-        var channel = row.Get(ChannelId).RawString;
         if (_id < 0 || !string.Equals(source, _source, StringComparison.Ordinal) || !string.Equals(host, _host, StringComparison.Ordinal) || !string.Equals(channel, _channel, StringComparison.Ordinal))
         {
             (_source, _host, _channel) = (source, host, channel);

@@ -19,10 +19,13 @@ internal sealed class ClickHouseDataModelRows(DataModelCatalog catalog)
     /// <summary>Rows per insert when backfilling an existing events table.</summary>
     private const int BackfillChunk = 8192;
 
+    private static readonly int ChannelId = FieldTable.Intern("Channel");
+
     private readonly DataModelDataset[] _datasets = [.. catalog.Datasets.OrderBy(d => d.FullName, StringComparer.Ordinal)];
 
     /// <summary>The columns of <c>dm_rows</c>, in insert order.</summary>
-    public const string Columns = "dataset String, _time Float64, host String, fields String, ingest UInt64, batch String, seq UInt32";
+    // source and channel name the event a row stands for (its provenance), with the row id computed from batch and seq.
+    public const string Columns = "dataset String, _time Float64, host String, fields String, ingest UInt64, batch String, seq UInt32, source String, channel String";
 
     /// <summary>Appends the data-model rows of one event (none when it belongs to no dataset); the number written.</summary>
     public int Encode(RowBinaryWriter w, Row ev, string batch, ulong ingest, uint seq)
@@ -43,6 +46,8 @@ internal sealed class ClickHouseDataModelRows(DataModelCatalog catalog)
             w.UInt64(ingest);
             w.String(batch);
             w.UInt32(seq);
+            w.String(ev.Get(FieldTable.Source).FirstString());
+            w.String(ev.Get(ChannelId).FirstString());
             written++;
         }
 
@@ -88,5 +93,5 @@ internal sealed class ClickHouseDataModelRows(DataModelCatalog catalog)
 
     /// <summary>The SELECT of one dataset's rows whose time passes <paramref name="where"/>, in commit order.</summary>
     public static string Select(string table, DataModelDataset dataset, string where) =>
-        string.Create(CultureInfo.InvariantCulture, $"SELECT fields FROM {table} WHERE dataset = {Sql.Literal(dataset.FullName)} AND {where} ORDER BY ingest, seq FORMAT RowBinary");
+        string.Create(CultureInfo.InvariantCulture, $"SELECT fields, {ClickHouseStore.RowIdSql}, source, host, channel FROM {table} WHERE dataset = {Sql.Literal(dataset.FullName)} AND {where} ORDER BY ingest, seq FORMAT RowBinary");
 }

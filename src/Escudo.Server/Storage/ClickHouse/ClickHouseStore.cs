@@ -146,6 +146,7 @@ public sealed partial class ClickHouseStore : IServeStore, IDataModelRowStore
         using var response = QueryAnyNode(ClickHouseDataModelRows.Select(Table("dm_rows"), dataset, where));
         using var stream = response.Content.ReadAsStream(cancellation);
         var reader = new RowBinaryReader(stream);
+        var origins = new StoreOrigins();
         var count = 0;
         while (!ReadEnd(reader))
         {
@@ -154,8 +155,24 @@ public sealed partial class ClickHouseStore : IServeStore, IDataModelRowStore
                 cancellation.ThrowIfCancellationRequested();
             }
 
-            yield return RowCodec.Decode(reader.String(), null);
+            yield return ReadDataModelRow(reader, origins);
         }
+    }
+
+    /// <summary>
+    /// One data-model row of <c>dm_rows</c>, carrying the reference of the event it stands for (the
+    /// same row id, source, host and channel a scan gives that event), so a <c>tstats</c> notable
+    /// names its events as one over a raw search does.
+    /// </summary>
+    private static Row ReadDataModelRow(RowBinaryReader reader, StoreOrigins origins)
+    {
+        var row = RowCodec.Decode(reader.String(), null);
+        var rowId = (long)reader.UInt64();
+        var source = reader.String();
+        var host = reader.String();
+        var channel = reader.String();
+        row.Ref = new EventRef(origins.Of(source, host.Length == 0 ? null : host, channel.Length == 0 ? null : channel), rowId, row.Time);
+        return row;
     }
 
     /// <summary>A node that had events before data-model tables existed has them mapped now (from an empty table: a backfill cut short starts over).</summary>
