@@ -41,7 +41,11 @@ public sealed partial class ClickHouseStore
     }
 
     /// <summary>The rows of an answer to a <see cref="StoredColumns"/> query, each stamped with its source, host and row id.</summary>
-    private IEnumerable<Row> ReadStored(HttpResponseMessage response, CancellationToken cancellation)
+    private IEnumerable<Row> ReadStored(HttpResponseMessage response, CancellationToken cancellation) =>
+        ReadRows(response, ReadOne, cancellation);
+
+    /// <summary>The rows of a RowBinary answer, each read by <paramref name="readOne"/>, checking for cancellation every 1,024 rows.</summary>
+    private IEnumerable<Row> ReadRows(HttpResponseMessage response, Func<RowBinaryReader, StoreOrigins, Row> readOne, CancellationToken cancellation)
     {
         using var stream = response.Content.ReadAsStream(cancellation);
         var reader = new RowBinaryReader(stream);
@@ -54,7 +58,7 @@ public sealed partial class ClickHouseStore
                 cancellation.ThrowIfCancellationRequested();
             }
 
-            yield return ReadOne(reader, origins);
+            yield return readOne(reader, origins);
         }
     }
 

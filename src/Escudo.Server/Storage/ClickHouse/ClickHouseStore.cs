@@ -144,18 +144,9 @@ public sealed partial class ClickHouseStore : IServeStore, IDataModelRowStore
         }
 
         using var response = QueryAnyNode(ClickHouseDataModelRows.Select(Table("dm_rows"), dataset, where));
-        using var stream = response.Content.ReadAsStream(cancellation);
-        var reader = new RowBinaryReader(stream);
-        var origins = new StoreOrigins();
-        var count = 0;
-        while (!ReadEnd(reader))
+        foreach (var row in ReadRows(response, ReadDataModelRow, cancellation))
         {
-            if ((++count & 1023) == 0)
-            {
-                cancellation.ThrowIfCancellationRequested();
-            }
-
-            yield return ReadDataModelRow(reader, origins);
+            yield return row;
         }
     }
 
