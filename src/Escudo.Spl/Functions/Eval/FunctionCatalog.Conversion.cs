@@ -108,7 +108,9 @@ internal static partial class FunctionCatalog
                 {
                     ValueKind.Null => "Invalid",
                     ValueKind.Number => "Number",
-                    ValueKind.Boolean => "Boolean",
+                    // The Informational functions page: typeof(12) + typeof("string") + typeof(1==2) + typeof(badfield)
+                    // "returns \"NumberStringBoolInvalid\"".
+                    ValueKind.Boolean => "Bool",
                     ValueKind.Multi => "Multivalue",
                     // A field's text that reads as a number is a number; text the expression made is a string.
                     _ => !madeString && v.TryGetNumber(out _) ? "Number" : "String",
