@@ -102,7 +102,7 @@ internal sealed partial class Planner(SearchContext context)
         ReverseCommand => new ReverseOperator(Context),
         UniqCommand => new UniqOperator(),
         FillNullCommand f => f.Fields.Count > 0 ? new FillNullOperator(f) : new FillNullAllOperator(f, Context),
-        BinCommand b => new BinOperator(b),
+        BinCommand b => b.SpanText is null ? new InferredSpanBinOperator(b, Context) : new BinOperator(b, Context),
         RexCommand r => r.SedMode ? new RexSedOperator(r, Context) : new RexOperator(r, Context),
         RegexCommand r => new RegexOperator(r, Context),
         TopCommand t => new TopOperator(t, Context.Budget),

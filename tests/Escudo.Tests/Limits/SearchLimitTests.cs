@@ -124,6 +124,7 @@ public sealed class SearchLimitTests
     [InlineData("search * | eventstats count by user", "eventstats")]
     [InlineData("search * | transaction user", "transaction")]
     [InlineData("search * | reverse", "reverse")]
+    [InlineData("search * | bin bins=10 n", "bin")] // without span= it sees every value before binning one
     [InlineData("search * | fillnull", "fillnull")]
     [InlineData("search * | dedup 100 user sortby -n", "dedup sortby")] // 7 combinations, up to 100 rows each held to sort
     [InlineData("search * | appendpipe [ stats count ]", "appendpipe")]

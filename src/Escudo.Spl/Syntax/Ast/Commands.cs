@@ -75,7 +75,15 @@ internal sealed record RexCommand(string Field, string Pattern, int MaxMatch, bo
 
 internal sealed record RegexCommand(string Field, bool Negate, string Pattern, TextSpan Span) : Command("regex", Span);
 
-internal sealed record BinCommand(string Field, string? Alias, string SpanText, TextSpan Span) : Command("bin", Span);
+/// <summary>bin/bucket: with <see cref="SpanText"/> a fixed width; without it a power of ten inferred from the values, at most <see cref="MaxBins"/> bins (default 100) over the values widened to <see cref="Start"/>/<see cref="End"/>.</summary>
+internal sealed record BinCommand(string Field, string? Alias, string? SpanText, TextSpan Span) : Command("bin", Span)
+{
+    public int? MaxBins { get; init; }
+
+    public double? Start { get; init; }
+
+    public double? End { get; init; }
+}
 
 internal sealed record FillNullCommand(string Value, IReadOnlyList<string> Fields, TextSpan Span) : Command("fillnull", Span);
 

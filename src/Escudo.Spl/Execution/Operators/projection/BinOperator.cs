@@ -7,22 +7,27 @@ using Escudo.Spl.Syntax.Ast;
 
 namespace Escudo.Spl.Execution.Operators;
 
-/// <summary>bin/bucket: _time floored to the span (1h, 1d); other numbers become the range "low-high" of their bucket.</summary>
+/// <summary>bin/bucket: _time floored to the span (1h, 1d); other numbers become the range "low-high" of their bucket, or of their power of the base with a log span (span=log2).</summary>
 internal sealed class BinOperator : InPlaceOperator
 {
     private readonly int _from;
     private readonly int _to;
     private readonly double _span;
     private readonly bool _snapDays;
+    private readonly LogSpan? _log;
     private readonly string _description;
 
-    public BinOperator(BinCommand b)
+    public BinOperator(BinCommand b, SearchContext context)
     {
         _from = FieldTable.Intern(b.Field);
         _to = FieldTable.Intern(b.Alias ?? b.Field);
-        var spanText = b.SpanText;
+        var spanText = b.SpanText ?? throw new ArgumentException("bin without span= is InferredSpanBinOperator's", nameof(b));
 
-        if (b.Field == "_time" || spanText.Any(char.IsAsciiLetter))
+        if (b.Field != "_time" && LogSpan.TryParse(spanText, b.Span, context) is { } log)
+        {
+            _log = log;
+        }
+        else if (b.Field == "_time" || spanText.Any(char.IsAsciiLetter))
         {
             _span = Durations.Parse(spanText) ?? throw new DiagnosticException(SplDiagnostics.BadArguments("bin", b.Span, $"bad span `{spanText}`"));
             if (!(_span > 0) || !double.IsFinite(_span))
@@ -47,6 +52,16 @@ internal sealed class BinOperator : InPlaceOperator
     {
         if (!row.Get(_from).TryGetNumber(out var v))
         {
+            return;
+        }
+
+        if (_log is not null)
+        {
+            if (_log.Bin(v) is { } range)
+            {
+                row.Set(_to, Value.FromString(range));
+            }
+
             return;
         }
 
