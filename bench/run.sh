@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs every benchmark and rewrites bench/RESULTS.md. Takes a while (the synthetic corpora).
+# Runs every benchmark and rewrites the generated blocks of bench/RESULTS.md (between its
+# "<!-- bench:generated:start NAME -->" and "end NAME" lines, see bench/splice_results.py); the
+# hand-written sections around them are kept. Takes a while (the synthetic corpora).
 # Usage: bench/run.sh [--quick]   (--quick skips the 10 M and 50 M event corpora and the serve load)
 # Issue 20's targets are written beside each figure and gathered in a table at the top
 # ("Targets"), every figure of that table measured in this one run.
@@ -204,9 +206,11 @@ echo "From \`bench/report/run.sh\` (opening and filtering a 100,000-hit report i
 echo
 sed '1,2d' bench/report/RESULTS.md
 } > "$OUT.body"
+# Only the text between the markers (<!-- bench:generated:start NAME --> ... end NAME) is this run's:
+# bench/splice_results.py replaces it and leaves every hand-written section of RESULTS.md as it is.
+GEN="$OUT.generated"
 {
-echo "# Escudo benchmarks"
-echo
+echo "<!-- bench:generated:start main -->"
 echo "## Targets (issue 20), measured in this run"
 echo
 echo "Every figure below comes from the sections of this file, measured by this run of \`bench/run.sh ${1:-}\` ($(( ($(date +%s) - STARTED) / 60 )) minutes; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))."
@@ -216,7 +220,10 @@ echo "|---|---|---|---|"
 cat "$TARGETS"
 echo
 cat "$OUT.body"
-} > "$OUT.tmp"
+echo "<!-- bench:generated:end main -->"
+} > "$GEN"
 rm -f "$OUT.body"
-mv "$OUT.tmp" "$OUT"
-echo "wrote $OUT"
+[ -f "$OUT" ] || printf '# Escudo benchmarks\n\n' > "$OUT"
+python3 bench/splice_results.py "$OUT" "$GEN"
+rm -f "$GEN"
+echo "wrote the generated blocks of $OUT"

@@ -92,8 +92,17 @@ public static class WindowsEventMapper
             }
         }
 
-        var unnamed = ev.Data.Where(d => string.IsNullOrEmpty(d.Key) && d.Value.Length > 0).Select(d => d.Value).ToList();
-        if (unnamed.Count > 0)
+        // Built only when there are unnamed items: a list per event showed in the profile of a hunt.
+        List<string>? unnamed = null;
+        foreach (var (name, value) in ev.Data)
+        {
+            if (string.IsNullOrEmpty(name) && value.Length > 0)
+            {
+                (unnamed ??= []).Add(value);
+            }
+        }
+
+        if (unnamed is not null)
         {
             row.SetIfAbsent(DataId, Value.FromMulti(unnamed));
         }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 
 namespace Escudo.Spl.Execution;
@@ -13,8 +14,40 @@ public static partial class SplRegex
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Compiles a PCRE pattern; throws ArgumentException when it is not a valid pattern.</summary>
+    /// <summary>Distinct patterns kept by <see cref="Create"/>: ESCU's content has a few hundred; searches that make their own (a server's users) must not grow it without end.</summary>
+    internal const int MaxShared = 4096;
+
+    /// <summary>Patterns longer than this are built anew each time, not kept.</summary>
+    internal const int MaxSharedLength = 4096;
+
+    /// <summary>
+    /// Every regex built, by pattern and options, shared by all searches: the 1,459 ESCU detections
+    /// repeat their <c>rex</c> and <c>regex</c> patterns (macros), and building a non-backtracking
+    /// regex costs milliseconds. A <see cref="Regex"/> is immutable and safe on any thread.
+    /// </summary>
+    private static readonly ConcurrentDictionary<(string Pattern, RegexOptions Options), Regex> Shared = new();
+
+    /// <summary>
+    /// Compiles a PCRE pattern, or gives the one already built for the same pattern and options;
+    /// throws ArgumentException when it is not a valid pattern (every time: failures are not kept).
+    /// </summary>
     public static Regex Create(string pcre, RegexOptions extra = RegexOptions.None)
+    {
+        if (pcre.Length > MaxSharedLength)
+        {
+            return Build(pcre, extra);
+        }
+
+        if (Shared.TryGetValue((pcre, extra), out var known))
+        {
+            return known;
+        }
+
+        var built = Build(pcre, extra);
+        return Shared.Count < MaxShared ? Shared.GetOrAdd((pcre, extra), built) : built;
+    }
+
+    private static Regex Build(string pcre, RegexOptions extra)
     {
         var pattern = PcreToDotNet(pcre);
         try

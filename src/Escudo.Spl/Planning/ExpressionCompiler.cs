@@ -214,6 +214,7 @@ internal sealed class ExpressionCompiler(SearchContext context) : IEvalCompiler
             return special(call.Args, this);
         }
 
+        BuildLiteralRegex(fn.Name, call.Args);
         var args = call.Args.Select(Compile).ToArray();
         var scalar = fn.Scalar!;
         var ctx = Functions;
@@ -239,6 +240,21 @@ internal sealed class ExpressionCompiler(SearchContext context) : IEvalCompiler
 
                     return Invoke(name, scalar, values, ctx);
                 };
+        }
+    }
+
+    /// <summary>
+    /// Builds the regex of a <c>match</c>, <c>replace</c> or <c>mvfind</c> whose pattern is a literal
+    /// now, while the search is planned, into the cache every search shares
+    /// (<see cref="FunctionCatalog.GetRegex"/>): once per distinct pattern, rather than on the pass's
+    /// threads when the first event reaches it (a hunt's batch waited for it). A pattern that does
+    /// not compile is left for the call, which warns about it as before.
+    /// </summary>
+    private static void BuildLiteralRegex(string function, IReadOnlyList<Expr> args)
+    {
+        if (function is "match" or "replace" or "mvfind" && args.Count > 1 && args[1] is StringLiteral pattern)
+        {
+            _ = FunctionCatalog.GetRegex(pattern.Value, ctx: null);
         }
     }
 

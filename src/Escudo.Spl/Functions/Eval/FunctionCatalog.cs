@@ -66,6 +66,9 @@ internal static partial class FunctionCatalog
         return re;
     }
 
+    /// <summary>Whether <see cref="GetRegex"/> has already been asked for this pattern (built, or found not to compile).</summary>
+    internal static bool HasRegex(string pattern) => RegexCache.ContainsKey(pattern);
+
     /// <inheritdoc cref="SplRegex.PcreToDotNet"/>
     public static string PcreToDotNet(string pattern) => SplRegex.PcreToDotNet(pattern);
 }
