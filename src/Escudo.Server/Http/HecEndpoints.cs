@@ -15,7 +15,7 @@ using Microsoft.AspNetCore.Http;
 namespace Escudo.Server.Http;
 
 /// <summary>The HTTP Event Collector endpoints, answering as Splunk's HEC does.</summary>
-internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks, ServeStats stats, TimeProvider time, long maxRequestBytes, int maxFieldNames = 100_000)
+internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks, ServeStats stats, TimeProvider time, long maxRequestBytes, int maxFieldNames = 100_000)
 {
     /// <summary>Where an event's indexed fields go, as <c>name=value</c> items, when it would grow the field-name table past its limit.</summary>
     public const string UnindexedFields = "escudo_unindexed_fields";
@@ -47,23 +47,12 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
                     return;
                 }
 
-                using var doc = JsonDocument.ParseValue(ref reader);
-                var root = doc.RootElement;
-                if (!root.TryGetProperty("event", out var ev))
+                var (read, answer) = ReadEvent(ref reader, token!, now);
+                if (read is not { } row)
                 {
-                    await HecAnswers.EventRequired(ctx, n);
+                    await answer!(ctx, n);
                     return;
                 }
-
-                if (ev.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined
-                    || (ev.ValueKind == JsonValueKind.String && ev.GetString()!.Length == 0)
-                    || (ev.ValueKind == JsonValueKind.Object && !ev.EnumerateObject().Any()))
-                {
-                    await HecAnswers.EventBlank(ctx, n);
-                    return;
-                }
-
-                var row = EventRow(root, ev, token!, now);
 
                 // Checked here, per event, so one bad event fails its own request only and never the group commit it would share.
                 if (!EventTime.IsValid(row.Time))
@@ -196,11 +185,13 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
                 continue;
             }
 
-            var row = RawRow(line, source, sourcetype, host, index, now);
+            var (row, recipe) = RawRow(line, source, sourcetype, host, index, now);
             if (double.IsNaN(row.Time))
             {
-                row.Set(FieldTable.Time, Value.FromNumber(now));
+                HecRows.Set(row, recipe, FieldTable.Time, Value.FromNumber(now));
             }
+
+            recipe?.Attach(row);
 
             if (!EventTime.IsValid(row.Time))
             {
@@ -230,20 +221,23 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
     }
 
     /// <summary>One <c>/raw</c> line as a row: a Windows event mapped as the add-ons map it, any other line as text with the request's defaults.</summary>
-    private Row RawRow(string line, string? source, string? sourcetype, string? host, string index, double now)
+    private (Row Row, XmlRowRecipe? Recipe) RawRow(string line, string? source, string? sourcetype, string? host, string index, double now)
     {
         var xml = line.Contains("<Event", StringComparison.Ordinal) ? WindowsXmlParser.Parse(line) : null;
         if (xml?.EventId is not null)
         {
             var unindexed = FieldTable.Count >= maxFieldNames ? TakeNewDataNames(xml) : null;
-            var mapped = WindowsEventMapper.ToRow(xml, line, source, sourcetype, host, index);
-            if (unindexed is not null)
+            if (unindexed is null)
             {
-                mapped.Set(UnindexedFieldsId, Value.FromMulti(unindexed));
-                stats.FieldNamesRefusedOnce();
+                // Mapped from the line as it will be again on read: stored as a recipe.
+                var recipe = new XmlRowRecipe(source, sourcetype, host, index);
+                return (recipe.Map(xml, line), recipe);
             }
 
-            return mapped;
+            var mapped = WindowsEventMapper.ToRow(xml, line, source, sourcetype, host, index);
+            mapped.Set(UnindexedFieldsId, Value.FromMulti(unindexed));
+            stats.FieldNamesRefusedOnce();
+            return (mapped, null);
         }
 
         var row = new Row(8);
@@ -253,7 +247,7 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
         row.Set(FieldTable.SourceType, Value.FromString(sourcetype ?? "httpevent"));
         row.Set(FieldTable.Index, Value.FromString(index));
         row.Set(FieldTable.Raw, Value.FromString(line));
-        return row;
+        return (row, null);
     }
 
     /// <summary>Estimated memory the rows of one <c>/raw</c> request may take: eight times the largest body, at least 256 MB.</summary>
@@ -420,7 +414,8 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
     private static Row ToRow(JsonElement root, TokenConfig token, double now)
     {
         var options = new EventReadOptions(Index: (token.Index ?? "main").ToLowerInvariant());
-        var row = JsonEventReader.FromJson(root, root.GetRawText(), options)!;
+        // The envelope always has an "event" here, so FromJson never reads the line's text: none is made.
+        var row = JsonEventReader.FromJson(root, string.Empty, options)!;
         return WithTokenDefaults(row, root, token, now);
     }
 
@@ -492,31 +487,8 @@ internal sealed class HecEndpoints(Auth auth, CommitQueue queue, AckTracker acks
 
     private static Row WithTokenDefaults(Row row, JsonElement root, TokenConfig token, double now)
     {
-        if (token.Source is { } s && !root.TryGetProperty("source", out _))
-        {
-            row.Set(FieldTable.Source, Value.FromString(s));
-        }
-
-        if (token.SourceType is { } st && !root.TryGetProperty("sourcetype", out _))
-        {
-            row.Set(FieldTable.SourceType, Value.FromString(st));
-        }
-
-        if (token.Host is { } h && !root.TryGetProperty("host", out _))
-        {
-            row.Set(FieldTable.Host, Value.FromString(h));
-        }
-
-        if (!root.TryGetProperty("time", out _) && row.Get(FieldTable.Time).IsNull)
-        {
-            row.Set(FieldTable.Time, Value.FromNumber(now));
-        }
-
-        if (row.Get(FieldTable.Index).FirstString() is { } idx && idx != idx.ToLowerInvariant())
-        {
-            row.Set(FieldTable.Index, Value.FromString(idx.ToLowerInvariant()));
-        }
-
+        var present = new HecPresence(root.TryGetProperty("source", out _), root.TryGetProperty("sourcetype", out _), root.TryGetProperty("host", out _), root.TryGetProperty("time", out _));
+        HecRows.ApplyTokenDefaults(row, present, token, now, recipe: null);
         return row;
     }
 

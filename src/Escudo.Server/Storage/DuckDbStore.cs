@@ -272,7 +272,7 @@ public sealed class DuckDbStore : IServeStore
                         .AppendValue(row.Get(FieldTable.SourceType).FirstString())
                         .AppendValue(EventCode(row))
                         .AppendValue(row.Get(FieldTable.Raw).FirstString())
-                        .AppendValue(RowCodec.Encode(row))
+                        .AppendValue(XmlRowRecipe.StoredForm(row) ?? RowCodec.Encode(row))
                         .EndRow();
                 }
             }

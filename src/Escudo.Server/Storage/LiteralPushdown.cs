@@ -4,7 +4,8 @@ namespace Escudo.Server.Storage;
 /// A scan's necessary literals (<see cref="Escudo.Core.Storage.ScanRequest.RequiredLiterals"/>:
 /// one of these fields has a value containing its text, ignoring case) as a DuckDB condition on
 /// the stored text, so a selective search decodes only the rows that can match instead of all of
-/// them. Every field but <c>_raw</c> is in the <c>fields</c> JSON (<see cref="RowCodec"/>) and
+/// them. Every field but <c>_raw</c> is in the <c>fields</c> JSON (<see cref="RowCodec"/>), or for
+/// a row stored as an <see cref="XmlRowRecipe"/> in <c>_raw</c> or the recipe's list of the rest, and
 /// <c>_raw</c> has its own column, so "the column's text contains the literal" is a superset of
 /// "the field contains it" when the literal reads the same in JSON and in the value's display:
 /// printable ASCII without <c>"</c> or <c>\</c> (which JSON escapes), and at least one character
@@ -31,18 +32,34 @@ internal static class LiteralPushdown
                 return null;
             }
 
-            var column = field == "_raw" ? "_raw" : "fields";
             var lower = literal.ToLowerInvariant();
-            terms.Add($"contains(lower({column}), {parameter(lower)})");
-            if (lower.Contains('i', StringComparison.Ordinal))
+            if (field == "_raw")
             {
-                terms.Add($"contains({column}, {parameter("\u0131")})");
+                terms.Add(Contains("_raw", lower, parameter));
+                continue;
             }
 
-            if (lower.Contains('s', StringComparison.Ordinal))
-            {
-                terms.Add($"contains({column}, {parameter("\u017F")})");
-            }
+            terms.Add(Contains("fields", lower, parameter));
+
+            // A row stored as an XmlRowRecipe (fields a JSON array) has its fields' text in _raw, or in the recipe where _raw does not hold it.
+            terms.Add($"(starts_with(fields, '[') AND {Contains("_raw", lower, parameter)})");
+        }
+
+        return "(" + string.Join(" OR ", terms) + ")";
+    }
+
+    /// <summary>The column's text contains the lower-cased literal, ignoring case as the engine does.</summary>
+    private static string Contains(string column, string lower, Func<string, string> parameter)
+    {
+        var terms = new List<string> { $"contains(lower({column}), {parameter(lower)})" };
+        if (lower.Contains('i', StringComparison.Ordinal))
+        {
+            terms.Add($"contains({column}, {parameter("\u0131")})");
+        }
+
+        if (lower.Contains('s', StringComparison.Ordinal))
+        {
+            terms.Add($"contains({column}, {parameter("\u017F")})");
         }
 
         return "(" + string.Join(" OR ", terms) + ")";

@@ -45,31 +45,7 @@ internal static class RowCodec
                 continue;
             }
 
-            switch (v.Kind)
-            {
-                case ValueKind.Number when double.IsFinite(v.RawNumber):
-                    w.WriteNumberValue(v.RawNumber);
-                    break;
-                case ValueKind.Number:
-                    // JSON has no NaN or infinity: kept as its text rather than failing the whole commit.
-                    w.WriteStringValue(v.ToDisplayString());
-                    break;
-                case ValueKind.Boolean:
-                    w.WriteBooleanValue(v.RawBoolean);
-                    break;
-                case ValueKind.Multi:
-                    w.WriteStartArray();
-                    foreach (var item in v.Items)
-                    {
-                        w.WriteStringValue(item);
-                    }
-
-                    w.WriteEndArray();
-                    break;
-                default:
-                    w.WriteStringValue(v.ToDisplayString());
-                    break;
-            }
+            WriteValue(w, v);
         }
 
         w.WriteEndObject();
@@ -77,9 +53,73 @@ internal static class RowCodec
         return buffer.WrittenSpan;
     }
 
+    /// <summary>One value, typed: numbers stay numbers, multivalues arrays (a null only where a recipe removes a field).</summary>
+    internal static void WriteValue(Utf8JsonWriter w, Value v)
+    {
+        switch (v.Kind)
+        {
+            case ValueKind.Number when double.IsFinite(v.RawNumber):
+                w.WriteNumberValue(v.RawNumber);
+                break;
+            case ValueKind.Number:
+                // JSON has no NaN or infinity: kept as its text rather than failing the whole commit.
+                w.WriteStringValue(v.ToDisplayString());
+                break;
+            case ValueKind.Boolean:
+                w.WriteBooleanValue(v.RawBoolean);
+                break;
+            case ValueKind.Multi:
+                w.WriteStartArray();
+                foreach (var item in v.Items)
+                {
+                    w.WriteStringValue(item);
+                }
+
+                w.WriteEndArray();
+                break;
+            case ValueKind.Null:
+                w.WriteNullValue();
+                break;
+            default:
+                w.WriteStringValue(v.ToDisplayString());
+                break;
+        }
+    }
+
+    /// <summary>The value the reader is on, as <see cref="WriteValue"/> wrote it; null for a token it never writes.</summary>
+    internal static Value ReadValue(ref Utf8JsonReader reader, List<string> items)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number:
+                return Value.FromNumber(reader.GetDouble());
+            case JsonTokenType.True:
+                return Value.True;
+            case JsonTokenType.False:
+                return Value.False;
+            case JsonTokenType.StartArray:
+                items.Clear();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    items.Add(reader.GetString() ?? string.Empty);
+                }
+
+                return Value.FromMulti(items);
+            case JsonTokenType.String:
+                return Value.FromString(reader.GetString());
+            default:
+                return Value.Null;
+        }
+    }
+
     public static Row Decode(string fields, string? raw)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(fields);
+        if (XmlRowRecipe.IsRecipe(bytes))
+        {
+            return XmlRowRecipe.Decode(bytes, raw);
+        }
+
         var reader = new Utf8JsonReader(bytes);
         var row = new Row(24);
         reader.Read(); // StartObject
@@ -94,31 +134,9 @@ internal static class RowCodec
                 continue;
             }
 
-            switch (reader.TokenType)
+            if (ReadValue(ref reader, items) is { IsNull: false } value)
             {
-                case JsonTokenType.Number:
-                    row.Append(id, Value.FromNumber(reader.GetDouble()));
-                    break;
-                case JsonTokenType.True:
-                    row.Append(id, Value.True);
-                    break;
-                case JsonTokenType.False:
-                    row.Append(id, Value.False);
-                    break;
-                case JsonTokenType.StartArray:
-                    items.Clear();
-                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                    {
-                        items.Add(reader.GetString() ?? string.Empty);
-                    }
-
-                    row.Append(id, Value.FromMulti(items));
-                    break;
-                case JsonTokenType.String:
-                    row.Append(id, Value.FromString(reader.GetString()));
-                    break;
-                default:
-                    break;
+                row.Append(id, value);
             }
         }
 
