@@ -116,6 +116,24 @@ public sealed class Evidence
         }
     }
 
+    /// <summary>
+    /// Evidence aggregated elsewhere (by a database, for a stats it ran): the first references in
+    /// input order (up to <see cref="Limit"/> are kept), and the count and time span of all events.
+    /// </summary>
+    public static Evidence FromSummary(IEnumerable<EventRef> refs, long count, double firstTime, double lastTime)
+    {
+        var e = new Evidence();
+        foreach (var r in refs)
+        {
+            e.Add(r);
+        }
+
+        e.Count = count;
+        e.FirstTime = firstTime;
+        e.LastTime = lastTime;
+        return e;
+    }
+
     /// <summary>The evidence of a row: its own, or for an event its single reference; null when it has neither.</summary>
     public static Evidence? Of(Row row)
     {

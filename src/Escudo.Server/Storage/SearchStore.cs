@@ -10,7 +10,7 @@ namespace Escudo.Server.Storage;
 /// where the store's warnings about the answer go (a shard that did not answer), when the search has
 /// a place to show them.
 /// </summary>
-internal sealed class SearchStore(IServeStore inner, CancellationToken cancellation, Action<string>? warn = null) : IStore
+internal sealed class SearchStore(IServeStore inner, CancellationToken cancellation, Action<string>? warn = null) : IStore, IAggregateSource
 {
     public DataModelCatalog Catalog => inner.Catalog;
 
@@ -21,6 +21,10 @@ internal sealed class SearchStore(IServeStore inner, CancellationToken cancellat
 
     public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request) =>
         inner is IDataModelRowStore accelerated ? accelerated.Rows(dataset, request, cancellation) : Mapped(dataset, request);
+
+    /// <summary>The store's own aggregate of a dataset's rows, when it has one and takes the request; null otherwise.</summary>
+    public IReadOnlyList<AggregateGroup>? Aggregate(DataModelDataset dataset, AggregateRequest request) =>
+        inner is IDataModelAggregateStore aggregating ? aggregating.Aggregate(dataset, request, cancellation) : null;
 
     private IEnumerable<Row> Mapped(DataModelDataset dataset, ScanRequest request)
     {

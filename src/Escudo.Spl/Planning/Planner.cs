@@ -156,7 +156,7 @@ internal sealed partial class Planner(SearchContext context)
                 throw new DiagnosticException(SplDiagnostics.BadArguments(command, a.Span, $"`{a.Function}` needs a field, as in {a.Function}(field)"));
             }
 
-            plans.Add(new AggregationPlan(fn, input, isCondition, FieldTable.Intern(a.OutputName), a.OutputName));
+            plans.Add(new AggregationPlan(fn, input, isCondition, FieldTable.Intern(a.OutputName), a.OutputName) { InputField = isCondition ? null : a.Field });
         }
 
         return plans;
@@ -272,7 +272,12 @@ internal sealed partial class Planner(SearchContext context)
         double? span = t.Span_ is null ? null : Durations.Parse(t.Span_);
         var stats = new StatsOperator("stats", PlanAggregations(t.Aggregations, "tstats"), byIds, "tstats aggregate", Context.MaxRowsInMemory);
         var description = $"tstats from datamodel={dataset.FullName}" + (t.Where is null ? string.Empty : " where ...") + (t.By.Count > 0 ? " by " + string.Join(" ", t.By) : string.Empty);
-        return new TstatsOperator(dataModels, dataset, filter, Context.TimeRange, byIds, fillValue, span, stats, description) { Where = where, Cancellation = Context.Cancellation };
+        return new TstatsOperator(dataModels, dataset, filter, Context.TimeRange, byIds, fillValue, span, stats, description)
+        {
+            Where = where,
+            Cancellation = Context.Cancellation,
+            Pushdown = Pushdown.TstatsPushdownBuilder.Of(where, fill, span, options),
+        };
     }
 
     /// <summary>Pulls <c>nodename=X.Y</c> out of a tstats where clause: it selects the dataset, it does not filter fields.</summary>

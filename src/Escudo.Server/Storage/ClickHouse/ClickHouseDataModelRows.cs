@@ -93,5 +93,5 @@ internal sealed class ClickHouseDataModelRows(DataModelCatalog catalog)
 
     /// <summary>The SELECT of one dataset's rows whose time passes <paramref name="where"/>, in commit order.</summary>
     public static string Select(string table, DataModelDataset dataset, string where) =>
-        string.Create(CultureInfo.InvariantCulture, $"SELECT fields, {ClickHouseStore.RowIdSql}, source, host, channel FROM {table} WHERE dataset = {Sql.Literal(dataset.FullName)} AND {where} ORDER BY ingest, seq FORMAT RowBinary");
+        string.Create(CultureInfo.InvariantCulture, $"SELECT fields, {ClickHouseStore.RowIdSql}, source, host, channel FROM {table} WHERE dataset = {Sql.Literal(dataset.FullName)} AND {where} ORDER BY ingest, seq, batch FORMAT RowBinary");
 }

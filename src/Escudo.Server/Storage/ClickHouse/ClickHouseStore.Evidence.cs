@@ -45,7 +45,7 @@ public sealed partial class ClickHouseStore
         ReadRows(response, ReadOne, cancellation);
 
     /// <summary>The rows of a RowBinary answer, each read by <paramref name="readOne"/>, checking for cancellation every 1,024 rows.</summary>
-    private IEnumerable<Row> ReadRows(HttpResponseMessage response, Func<RowBinaryReader, StoreOrigins, Row> readOne, CancellationToken cancellation)
+    private IEnumerable<T> ReadRows<T>(HttpResponseMessage response, Func<RowBinaryReader, StoreOrigins, T> readOne, CancellationToken cancellation)
     {
         using var stream = response.Content.ReadAsStream(cancellation);
         var reader = new RowBinaryReader(stream);

@@ -36,7 +36,32 @@ internal sealed class TstatsOperator(
 
     public override string Describe() => description;
 
-    public override IEnumerable<Row> Execute(IEnumerable<Row> input) => Stats.Execute(Source());
+    /// <summary>What this tstats offers a store that aggregates itself; null offers nothing.</summary>
+    public TstatsPushdown? Pushdown { get; init; }
+
+    public override IEnumerable<Row> Execute(IEnumerable<Row> input) => Run();
+
+    private IEnumerable<Row> Run()
+    {
+        // The store's own aggregate when it takes the request (exactly the engine's groups), else the rows aggregated here.
+        var rows = Pushed() ?? Stats.Execute(Source());
+        foreach (var row in rows)
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>The groups as the store aggregated them, or null when the store refuses (or is not asked).</summary>
+    private IEnumerable<Row>? Pushed()
+    {
+        if (source is not IAggregateSource store || Pushdown is not { Refused: null } offer || Stats.PushableCalls() is not { } calls)
+        {
+            return null;
+        }
+
+        var request = new AggregateRequest(time, offer.Condition, [.. Stats.ByNames], calls, offer.FillNull, Evidence.Limit, Stats.MaxGroupCount);
+        return store.Aggregate(Dataset, request) is { } groups ? Stats.EmitPushed(groups) : null;
+    }
 
     /// <summary>The row as this tstats aggregates it, or null when the where clause or the time range drop it.</summary>
     public Row? Prepare(Row row)
