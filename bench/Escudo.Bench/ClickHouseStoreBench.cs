@@ -14,12 +14,13 @@ namespace Escudo.Bench;
 /// moved forward and its host one of 1,000) committed through the store API in batches of 20,000
 /// to the embedded DuckDB store, to one ClickHouse shard and to the two-shard cluster; then a
 /// raw search and a <c>tstats</c> run through each store as <c>escudo serve</c> runs them (a
-/// <see cref="SearchStore"/> with the planner's pushdown), each three times, the median kept.
+/// <see cref="SearchStore"/> with the planner's pushdown), each three times, the median kept; then
+/// the bytes each store takes on disk. A store that already holds some of the N events (an earlier
+/// run stopped: ESCUDO_BENCH_DUCK_DIR keeps the DuckDB folder, the ClickHouse databases stay) is
+/// filled up to N; one holding N is only searched (<see cref="StoreLoad"/>).
 /// </summary>
 internal static class ClickHouseStoreBench
 {
-    private const int Batch = 20_000;
-
     private static readonly (string Name, string Spl)[] Searches =
     [
         ("raw search, one host's process starts", "index=main host=host42 EventCode=1 | stats count"),
@@ -40,63 +41,69 @@ internal static class ClickHouseStoreBench
         var stores = (Environment.GetEnvironmentVariable("ESCUDO_BENCH_STORES") ?? "duck,ch1,ch2").Split(',');
         if (stores.Contains("duck"))
         {
-            var dir = Path.Combine(Path.GetTempPath(), "escudo-bench-duck-" + Guid.NewGuid().ToString("N")[..8]);
+            // ESCUDO_BENCH_DUCK_DIR keeps the DuckDB store between runs (to resume a load, or search again).
+            var kept = Environment.GetEnvironmentVariable("ESCUDO_BENCH_DUCK_DIR");
+            var dir = kept ?? Path.Combine(Path.GetTempPath(), "escudo-bench-duck-" + Guid.NewGuid().ToString("N")[..8]);
             Directory.CreateDirectory(dir);
             try
             {
-                Measure("DuckDB (embedded)", () => new DuckDbStore(dir), n, recordings);
+                Measure("DuckDB (embedded)", () => new DuckDbStore(dir), n, recordings, s => StoreLoad.FolderBytes(dir, (DuckDbStore)s));
             }
             finally
             {
-                Directory.Delete(dir, recursive: true);
+                if (kept is null)
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
             }
         }
 
         if (stores.Contains("ch1"))
         {
-            Measure("ClickHouse, 1 shard", () => new ClickHouseStore(new ClickHouseLocation([cluster.Hosts[0]], "escudo_bench_1", null), null, null), n, recordings);
+            var one = new ClickHouseLocation([cluster.Hosts[0]], "escudo_bench_1", null);
+            Measure("ClickHouse, 1 shard", () => new ClickHouseStore(one, null, null), n, recordings, _ => StoreLoad.ClickHouseBytes(one));
         }
 
         if (stores.Contains("ch2"))
         {
-            Measure("ClickHouse, 2 shards", () => new ClickHouseStore(cluster with { Database = "escudo_bench_2" }, null, null), n, recordings);
+            var two = cluster with { Database = "escudo_bench_2" };
+            Measure("ClickHouse, 2 shards", () => new ClickHouseStore(two, null, null), n, recordings, _ => StoreLoad.ClickHouseBytes(two));
         }
         Console.WriteLine($"load after: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
     }
 
-    private static void Measure(string name, Func<IServeStore> open, long n, List<Row> recordings)
+    private static void Measure(string name, Func<IServeStore> open, long n, List<Row> recordings, Func<IServeStore, long> disk)
     {
         using var store = open();
-        if (Environment.GetEnvironmentVariable("ESCUDO_BENCH_SEARCH_ONLY") == "1")
+        var stored = store.CountEvents();
+        if (Environment.GetEnvironmentVariable("ESCUDO_BENCH_SEARCH_ONLY") == "1" || stored == n)
         {
-            // The searches again over what an earlier run stored (after a schema migration, say).
+            // The searches again over what an earlier run stored (after a schema migration, or a load already done).
             var again = Searches.Select(s => Measure(store, s.Spl)).ToList();
             Console.WriteLine($"| {name} (searches again over {store.CountEvents():#,0} stored events) | - | {string.Join(" | ", again.Select(t => t.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} |");
+            Disk(name, store, disk);
             return;
         }
 
-        if (store.CountEvents() > 0)
+        if (stored > n)
         {
-            throw new InvalidOperationException($"{name}: the store is not empty; drop its database first");
+            throw new InvalidOperationException($"{name}: the store holds {stored:#,0} events, more than {n:#,0}; drop its database or folder first");
         }
 
-        var clock = Stopwatch.StartNew();
-        var batch = new List<Row>(Batch);
-        for (long i = 0; i < n; i++)
-        {
-            batch.Add(Replay(recordings, i));
-            if (batch.Count == Batch || i == n - 1)
-            {
-                store.Commit(batch, []);
-                batch = new List<Row>(Batch);
-            }
-        }
-
-        var rate = n / clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"  {name}: committed {n:#,0} in {clock.Elapsed.TotalSeconds:F0} s; load {File.ReadAllText("/proc/loadavg").Trim()}");
+        // A store holding the first events of an earlier run that stopped is filled up from there:
+        // the i-th replayed event is the same in every run.
+        var rate = StoreLoad.Fill(name, store, n, stored, i => Replay(recordings, i));
         var times = Searches.Select(s => Measure(store, s.Spl)).ToList();
         Console.WriteLine($"| {name} | {rate:#,0} | {string.Join(" | ", times.Select(t => t.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} |");
+        Disk(name, store, disk);
+    }
+
+    private static void Disk(string name, IServeStore store, Func<IServeStore, long> disk)
+    {
+        var bytes = disk(store);
+        var count = store.CountEvents();
+        Console.WriteLine($"  {name}: {bytes / 1e6:#,0.0} MB on disk for {count:#,0} events, {(count == 0 ? 0 : (double)bytes / count):#,0} bytes per event");
     }
 
     private static double Measure(IServeStore store, string spl)
@@ -133,9 +140,9 @@ internal static class ClickHouseStoreBench
         var cpu1 = Cpu();
         using var store = new ClickHouseStore(location, null, null);
         var commit = Stopwatch.StartNew();
-        for (var i = 0; i < rows.Count; i += Batch)
+        for (var i = 0; i < rows.Count; i += StoreLoad.Batch)
         {
-            store.Commit(rows.GetRange(i, Math.Min(Batch, rows.Count - i)), []);
+            store.Commit(rows.GetRange(i, Math.Min(StoreLoad.Batch, rows.Count - i)), []);
         }
 
         commit.Stop();
