@@ -96,6 +96,18 @@ internal static partial class FunctionCatalog
             return Value.FromMulti(list);
         });
         Scalar("mvdedup", 1, 1, (a, _) => a[0].IsNull ? Value.Null : Value.FromMulti(a[0].Items.ToArray().Distinct(StringComparer.Ordinal).ToList()));
+        // "The mvreverse command reverses the order of the values in a multivalue field" (Multivalue eval functions).
+        Scalar("mvreverse", 1, 1, (a, _) =>
+        {
+            if (a[0].IsNull)
+            {
+                return Value.Null;
+            }
+
+            var arr = a[0].Items.ToArray();
+            Array.Reverse(arr);
+            return Value.FromMultiOwned(arr);
+        });
         Scalar("mvsort", 1, 1, (a, _) =>
         {
             if (a[0].IsNull)
