@@ -13,7 +13,7 @@ internal static class EvalFunctionNames
         "abs", "case", "ceil", "ceiling", "cidrmatch", "coalesce", "exact", "exp", "false", "floor", "if", "in",
         "ipmask", "isarray", "isbool", "isdouble", "isint", "ismv", "isnotnull", "isnull", "isnum", "isobject", "isstr", "len", "length", "like", "ln", "log",
         "lower", "ltrim", "match", "max", "md5", "min", "mvappend", "mvcount", "mvdedup", "mvfilter",
-        "mvfind", "mvindex", "mvjoin", "mvmap", "mvrange", "mvreverse", "mvsort", "mvzip", "now", "null", "nullif",
+        "mvfind", "mvindex", "mvjoin", "mvmap", "mvrange", "mvreverse", "mvsort", "mv_to_json_array", "mvzip", "now", "null", "nullif",
         "pi", "pow", "printf", "random", "relative_time", "replace", "round", "rtrim", "searchmatch",
         "sha1", "sha256", "sha512", "sigfig", "spath", "split", "sqrt", "strftime", "strptime", "substr",
         "time", "tonumber", "tostring", "trim", "true", "typeof", "upper", "urldecode", "validate",
