@@ -108,7 +108,7 @@ internal sealed class ExpressionCompiler(SearchContext context) : IEvalCompiler
                     return a.IsNull || c.IsNull ? Value.Null : Concatenate(a.ToDisplayString(), c.ToDisplayString());
                 };
             case "+":
-                return Plus(l, r);
+                return Plus(l, r, FunctionCatalog.MakesString(b.Left), FunctionCatalog.MakesString(b.Right));
             case "-":
                 return Arithmetic(l, r, static (x, y) => x - y);
             case "*":
@@ -173,7 +173,9 @@ internal sealed class ExpressionCompiler(SearchContext context) : IEvalCompiler
         }
     }
 
-    private static CompiledExpr Plus(CompiledExpr l, CompiledExpr r)
+    /// <param name="leftText">The left side is text by its making (a quoted string, tostring(...)): never a number, even "0xF".</param>
+    /// <param name="rightText">The same for the right side.</param>
+    private static CompiledExpr Plus(CompiledExpr l, CompiledExpr r, bool leftText, bool rightText)
     {
         return row =>
         {
@@ -186,8 +188,11 @@ internal sealed class ExpressionCompiler(SearchContext context) : IEvalCompiler
 
             // Two numbers add, two strings concatenate, a number and a string give null.
             // https://docs.splunk.com/Documentation/Splunk/latest/SearchReference/Eval (Operators)
-            var an = a.TryGetNumber(out var x);
-            var cn = c.TryGetNumber(out var y);
+            // A value a function made as text stays text: tostring(1==1) + " " + tostring(15, "hex")
+            // "returns "True 0xF ..."" (Conversion functions), though 0xF reads as a number in a field.
+            double x = 0, y = 0;
+            var an = !leftText && a.TryGetNumber(out x);
+            var cn = !rightText && c.TryGetNumber(out y);
             if (an && cn)
             {
                 return Value.FromNumber(x + y);

@@ -11,9 +11,9 @@ internal static class EvalFunctionNames
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         "abs", "case", "ceil", "ceiling", "cidrmatch", "coalesce", "exact", "exp", "false", "floor", "if", "in",
-        "ipmask", "isbool", "isint", "isnotnull", "isnull", "isnum", "isstr", "len", "like", "ln", "log",
+        "ipmask", "isarray", "isbool", "isdouble", "isint", "ismv", "isnotnull", "isnull", "isnum", "isobject", "isstr", "len", "length", "like", "ln", "log",
         "lower", "ltrim", "match", "max", "md5", "min", "mvappend", "mvcount", "mvdedup", "mvfilter",
-        "mvfind", "mvindex", "mvjoin", "mvmap", "mvrange", "mvsort", "mvzip", "now", "null", "nullif",
+        "mvfind", "mvindex", "mvjoin", "mvmap", "mvrange", "mvreverse", "mvsort", "mv_to_json_array", "mvzip", "now", "null", "nullif",
         "pi", "pow", "printf", "random", "relative_time", "replace", "round", "rtrim", "searchmatch",
         "sha1", "sha256", "sha512", "sigfig", "spath", "split", "sqrt", "strftime", "strptime", "substr",
         "time", "tonumber", "tostring", "trim", "true", "typeof", "upper", "urldecode", "validate",

@@ -30,7 +30,7 @@ internal sealed partial class Parser
             }
             else
             {
-                field = ExpectName("a field name");
+                field = ExpectFieldName("a field name");
             }
 
             ExpectW(TokenKind.RParen, "`)`");
@@ -40,7 +40,7 @@ internal sealed partial class Parser
         if (PeekW().IsWord("as"))
         {
             _pos = PeekW().End;
-            alias = ExpectName("a name after `as`");
+            alias = ExpectFieldName("a name after `as`");
             if (PeekW() is { Kind: TokenKind.LParen } glued && glued.Start == _pos)
             {
                 // Splunk takes `as aceFlags(inheritance)` as one name.
@@ -77,6 +77,66 @@ internal sealed partial class Parser
 
             aggs.Add(ParseAggregation());
         }
+    }
+
+    /// <summary>
+    /// A field name, or one in single quotes (<c>stats sum(visitors) as 'visitors total'</c>,
+    /// <c>perc50('visitors total')</c>, from the Aggregate functions page): a word read whole would
+    /// stop at the space.
+    /// </summary>
+    private string ExpectFieldName(string what)
+    {
+        var t = PeekW();
+        if (t.Kind == TokenKind.Word && t.Text.StartsWith('\'') && Text.IndexOf('\'', t.Start + 1) is var close and > 0 && close > t.Start + 1)
+        {
+            _pos = close + 1;
+            return Text[(t.Start + 1)..close];
+        }
+
+        return ExpectName(what);
+    }
+
+    /// <summary>
+    /// chart with at most one split, over the rows (<c>chart f(x) BY quarter</c>, <c>chart f(x) OVER
+    /// host</c>): a table of one row per value, which is stats BY that field. A column split
+    /// (<c>OVER x BY y</c>, <c>BY x y</c>) and chart's options (span, bins, limit, useother, ...) are
+    /// not implemented and are refused by name.
+    /// </summary>
+    private Command ParseChart(int start)
+    {
+        var options = ParseOptions();
+        var aggs = ParseAggregations("by", "over");
+        if (aggs.Count == 0)
+        {
+            throw Error(SplDiagnostics.Unexpected(PeekW(), "an aggregation such as `count` after `chart`"));
+        }
+
+        options.AddRange(ParseOptions("by", "over"));
+        var split = new List<string>();
+        var t = PeekW();
+        if (t.IsWord("over") || t.IsWord("by"))
+        {
+            _pos = t.End;
+            split = ParseFieldList("by");
+            if (split.Count == 0)
+            {
+                throw Error(SplDiagnostics.Unexpected(PeekW(), $"a field name after `{t.Text}`"));
+            }
+
+            if (split.Count > 1 || PeekW().IsWord("by"))
+            {
+                throw Error(SplDiagnostics.BadArguments("chart", Span(start), "a column split (OVER x BY y, BY x y) is not supported; use stats ... by x y or xyseries"));
+            }
+        }
+
+        options.AddRange(ParseOptions());
+        ExpectCommandEnd("chart");
+        if (options.Count > 0)
+        {
+            throw Error(SplDiagnostics.BadArguments("chart", options[0].Span, $"option `{options[0].Key}` is not supported"));
+        }
+
+        return new StatsCommand("stats", aggs, split, options, Span(start));
     }
 
     private Command ParseStats(string kind, int start)

@@ -180,14 +180,22 @@ internal sealed partial class Parser
         _pos = pattern.End;
         options.AddRange(ParseOptions());
         ExpectCommandEnd("rex");
-        foreach (var o in options.Where(o => o.Key.ToLowerInvariant() is not ("field" or "max_match" or "mode")))
+        foreach (var o in options.Where(o => o.Key.ToLowerInvariant() is not ("field" or "max_match" or "mode" or "offset_field")))
         {
-            // offset_field would add a field this engine does not make; saying so beats leaving it out.
-            throw Error(SplDiagnostics.BadArguments("rex", o.Span, $"option `{o.Key}` is not supported (field, max_match and mode are)"));
+            throw Error(SplDiagnostics.BadArguments("rex", o.Span, $"option `{o.Key}` is not supported (field, max_match, mode and offset_field are)"));
         }
 
         var maxMatch = Option(options, "max_match") is { } m && int.TryParse(m, out var mm) ? mm : 1;
-        return new RexCommand(Option(options, "field") ?? "_raw", pattern.Value, maxMatch, string.Equals(Option(options, "mode"), "sed", StringComparison.OrdinalIgnoreCase), Span(start));
+        var sed = string.Equals(Option(options, "mode"), "sed", StringComparison.OrdinalIgnoreCase);
+        var offset = options.FirstOrDefault(o => o.Key.Equals("offset_field", StringComparison.OrdinalIgnoreCase));
+        if (offset is not null && (sed || maxMatch != 1))
+        {
+            // The Rex page shows offset_field for one match of a regular expression ("tenchars=0-9");
+            // how several matches, or a sed expression, would be written is not shown.
+            throw Error(SplDiagnostics.BadArguments("rex", offset.Span, sed ? "offset_field with mode=sed" : "offset_field with max_match other than 1"));
+        }
+
+        return new RexCommand(Option(options, "field") ?? "_raw", pattern.Value, maxMatch, sed, Span(start)) { OffsetField = offset?.Value, OffsetSpan = offset?.Span ?? default };
     }
 
     private Command ParseBin(int start)

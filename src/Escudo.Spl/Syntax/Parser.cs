@@ -227,6 +227,7 @@ internal sealed partial class Parser
             case "streamstats":
                 return ParseStats(name.Text.ToLowerInvariant(), start);
             case "tstats": return ParseTstats(start);
+            case "chart": return ParseChart(start);
             case "convert": return ParseConvert(start);
             case "rename": return ParseRename(start);
             case "table": return new TableCommand(ParseFieldList(), Span(start));

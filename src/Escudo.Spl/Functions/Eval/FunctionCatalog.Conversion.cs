@@ -23,7 +23,13 @@ internal static partial class FunctionCatalog
         });
         // A time outside the years 1 to 9999 has no calendar form: null, like any argument strftime cannot read.
         Scalar("strftime", 2, 2, (a, _) => Num(a[0], out var t) && !a[1].IsNull && StrTime.TryFormat(t, Str(a[1])!, out var text) ? Value.FromString(text) : Value.Null);
-        Scalar("strptime", 2, 2, (a, _) => a[0].IsNull || a[1].IsNull ? Value.Null : StrTime.Parse(Str(a[0])!, Str(a[1])!) is { } t ? Value.FromNumber(t) : Value.Null);
+        // strptime's result is written with six decimals: the Date and Time functions page shows
+        // strptime(starttime,"%s") as 1534143600.000000 and every startunix as ...600.000000
+        // (https://help.splunk.com/splunk-enterprise/spl-search-reference/10.0/evaluation-functions/date-and-time-functions).
+        // The text still reads as a number in arithmetic and comparisons.
+        Scalar("strptime", 2, 2, (a, _) => a[0].IsNull || a[1].IsNull ? Value.Null : StrTime.Parse(Str(a[0])!, Str(a[1])!) is { } t && double.IsFinite(t)
+            ? Value.FromString(t.ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture))
+            : Value.Null);
     }
 
     private static void RegisterConversion()
@@ -123,13 +129,44 @@ internal static partial class FunctionCatalog
         Scalar("isbool", 1, 1, (a, _) => Value.FromBoolean(a[0].IsBoolean));
     }
 
+    /// <summary>The Informational functions that tell a value's shape: double, multivalue, JSON array or object.</summary>
+    private static void RegisterShapeChecks()
+    {
+        // Informational functions (10.0): isdouble(3.546) is True, isdouble(1000000) False; ismv of a
+        // split is True; isarray("[1, 2, 3]") is True and isarray(1) False; isobject is TRUE "if a
+        // string is a valid JSON object" ("{cities: \"3\"}" is not).
+        Scalar("isdouble", 1, 1, (a, _) => Value.FromBoolean(a[0].Kind != ValueKind.Multi && a[0].TryGetNumber(out var d) && double.IsFinite(d) && d != Math.Floor(d)));
+        Scalar("ismv", 1, 1, (a, _) => Value.FromBoolean(a[0].Kind == ValueKind.Multi));
+        Scalar("isarray", 1, 1, (a, _) => Value.FromBoolean(JsonRoot(a[0]) == System.Text.Json.JsonValueKind.Array));
+        Scalar("isobject", 1, 1, (a, _) => Value.FromBoolean(JsonRoot(a[0]) == System.Text.Json.JsonValueKind.Object));
+    }
+
+    /// <summary>The kind of JSON a single text value holds, Undefined when it is no JSON (or not one text).</summary>
+    private static System.Text.Json.JsonValueKind JsonRoot(Value v)
+    {
+        if (v.Kind is ValueKind.Null or ValueKind.Multi or ValueKind.Boolean)
+        {
+            return System.Text.Json.JsonValueKind.Undefined;
+        }
+
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(v.ToDisplayString());
+            return doc.RootElement.ValueKind;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return System.Text.Json.JsonValueKind.Undefined;
+        }
+    }
+
     /// <summary>
     /// Whether an expression's value is text by its making: a quoted literal (typeof("string") is
     /// String), a concatenation, or a function that returns a string ("tostring ... converts a value to
     /// a string"; printf "builds a string value").
     /// https://help.splunk.com/splunk-enterprise/spl-search-reference/10.0/evaluation-functions/conversion-functions
     /// </summary>
-    private static bool MakesString(Syntax.Ast.Expr e) => e switch
+    internal static bool MakesString(Syntax.Ast.Expr e) => e switch
     {
         Syntax.Ast.StringLiteral => true,
         Syntax.Ast.Binary { Op: "." } => true,

@@ -71,6 +71,38 @@ internal static partial class FunctionCatalog
     }
 
     /// <summary>Functions that join, append, deduplicate, sort and zip multivalues.</summary>
+    private static string MvToJsonArray(string[] values, bool inferTypes)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartArray();
+            foreach (var v in values)
+            {
+                if (!inferTypes)
+                {
+                    w.WriteStringValue(v);
+                    continue;
+                }
+
+                var text = v.Trim();
+                try
+                {
+                    using var doc = System.Text.Json.JsonDocument.Parse(text);
+                    doc.RootElement.WriteTo(w);
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                    w.WriteNullValue();
+                }
+            }
+
+            w.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     private static void RegisterMultivalueCombining()
     {
         Scalar("mvjoin", 2, 2, (a, _) =>
@@ -96,6 +128,23 @@ internal static partial class FunctionCatalog
             return Value.FromMulti(list);
         });
         Scalar("mvdedup", 1, 1, (a, _) => a[0].IsNull ? Value.Null : Value.FromMulti(a[0].Items.ToArray().Distinct(StringComparer.Ordinal).ToList()));
+        // mv_to_json_array(<field>, <infer_types>) (Multivalue eval functions, 10.0): by default every
+        // value is a JSON string; with true() "the function removes one set of bracketing quote
+        // characters from each value" and an element that is no proper JSON value becomes null
+        // (the ponies example: ["Buttercup","Fluttershy","Rarity",true,null]).
+        Scalar("mv_to_json_array", 1, 2, (a, _) => a[0].IsNull ? Value.Null : Value.FromString(MvToJsonArray(a[0].Items.ToArray(), a.Length > 1 && a[1].IsBoolean && a[1].RawBoolean)));
+        // "The mvreverse command reverses the order of the values in a multivalue field" (Multivalue eval functions).
+        Scalar("mvreverse", 1, 1, (a, _) =>
+        {
+            if (a[0].IsNull)
+            {
+                return Value.Null;
+            }
+
+            var arr = a[0].Items.ToArray();
+            Array.Reverse(arr);
+            return Value.FromMultiOwned(arr);
+        });
         Scalar("mvsort", 1, 1, (a, _) =>
         {
             if (a[0].IsNull)

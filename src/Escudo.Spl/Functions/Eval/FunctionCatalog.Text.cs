@@ -37,6 +37,8 @@ internal static partial class FunctionCatalog
         Scalar("lower", 1, 1, (a, _) => MapItems(a[0], s => s.ToLowerInvariant()));
         Scalar("upper", 1, 1, (a, _) => MapItems(a[0], s => s.ToUpperInvariant()));
         Scalar("len", 1, 1, (a, _) => a[0].IsNull ? Value.Null : Value.FromNumber(TextLength(Str(a[0])!)));
+        // "you can use either len or length for the function name" (Text functions, 10.0).
+        Scalar("length", 1, 1, (a, _) => a[0].IsNull ? Value.Null : Value.FromNumber(TextLength(Str(a[0])!)));
         Scalar("substr", 2, 3, (a, _) =>
         {
             if (a[0].IsNull || !Num(a[1], out var start))

@@ -25,6 +25,7 @@ internal static partial class FunctionCatalog
         RegisterMultivalueMaking();
         RegisterTime();
         RegisterConversion();
+        RegisterShapeChecks();
         RegisterOther();
     }
 

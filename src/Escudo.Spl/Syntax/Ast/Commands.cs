@@ -71,7 +71,13 @@ internal sealed record InputLookupCommand(string Table, bool Append, SearchExpr?
     public TextSpan TableSpan { get; init; } = Span;
 }
 
-internal sealed record RexCommand(string Field, string Pattern, int MaxMatch, bool SedMode, TextSpan Span) : Command("rex", Span);
+internal sealed record RexCommand(string Field, string Pattern, int MaxMatch, bool SedMode, TextSpan Span) : Command("rex", Span)
+{
+    /// <summary>offset_field=: the field that gets "group=start-end" of the match.</summary>
+    public string? OffsetField { get; init; }
+
+    public TextSpan OffsetSpan { get; init; }
+}
 
 internal sealed record RegexCommand(string Field, bool Negate, string Pattern, TextSpan Span) : Command("regex", Span);
 

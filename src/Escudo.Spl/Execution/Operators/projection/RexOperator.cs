@@ -7,7 +7,7 @@ using Escudo.Spl.Syntax.Ast;
 
 namespace Escudo.Spl.Execution.Operators;
 
-/// <summary>rex: named groups become fields (max_match&gt;1 makes multivalues).</summary>
+/// <summary>rex: named groups become fields (max_match&gt;1 makes multivalues); offset_field gets "group=start-end".</summary>
 internal sealed class RexOperator : InPlaceOperator
 {
     private readonly RexCommand _command;
@@ -16,6 +16,7 @@ internal sealed class RexOperator : InPlaceOperator
     private readonly Regex _regex;
     private readonly (string Name, int Id)[] _groups;
     private readonly int _max;
+    private readonly int _offsetField = -1;
 
     public RexOperator(RexCommand r, SearchContext context)
     {
@@ -33,6 +34,16 @@ internal sealed class RexOperator : InPlaceOperator
 
         _groups = _regex.GetGroupNames().Where(g => !int.TryParse(g, out _)).Select(g => (Name: g, Id: FieldTable.Intern(g))).ToArray();
         _max = r.MaxMatch <= 0 ? int.MaxValue : r.MaxMatch;
+        if (r.OffsetField is { } offsetField)
+        {
+            if (_groups.Length != 1)
+            {
+                // The page's examples have one named group ("firstfive=0-4"); how several are joined is not shown.
+                throw new DiagnosticException(SplDiagnostics.BadArguments("rex", r.OffsetSpan, _groups.Length == 0 ? "offset_field without a named group" : "offset_field with more than one named group"));
+            }
+
+            _offsetField = FieldTable.Intern(offsetField);
+        }
     }
 
     public override string Describe() => "rex " + _command.Pattern;
@@ -93,6 +104,13 @@ internal sealed class RexOperator : InPlaceOperator
             if (m.Groups[name].Success)
             {
                 row.Set(id, Value.FromString(m.Groups[name].Value));
+                if (_offsetField >= 0)
+                {
+                    // "The offset_field shows tenchars=0-9. The offset calculation always uses zero (0) for
+                    // the first position" (Rex, 10.0): the first and last character, counted from 0.
+                    var g = m.Groups[name];
+                    row.Set(_offsetField, Value.FromString($"{name}={g.Index}-{g.Index + g.Length - 1}"));
+                }
             }
         }
     }
