@@ -9,8 +9,9 @@ namespace Escudo.Server.Storage;
 /// <summary>
 /// Encodes an event's fields (in order, except <c>_raw</c>, which has its own column) as one
 /// compact JSON object, and back. Typed: numbers stay numbers, multivalues arrays, so a row read
-/// back equals the row written, whatever the event's format. Measured against re-extracting
-/// from <c>_raw</c>: about the same cost for Sysmon XML (see docs/serve.md).
+/// back equals the row written, whatever the event's format. Windows XML events mapped by HEC are
+/// stored as an <see cref="XmlRowRecipe"/> instead (a JSON array, told apart by its first byte),
+/// which <see cref="Decode"/> also reads.
 /// </summary>
 internal static class RowCodec
 {

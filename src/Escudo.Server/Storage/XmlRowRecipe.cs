@@ -64,30 +64,38 @@ internal sealed class XmlRowRecipe(string? source, string? sourceType, string? h
     /// <summary>The recipe attached to this row, or null (then it is stored with all its fields).</summary>
     public static string? StoredForm(Row row) => Stored.TryGetValue(row, out var form) ? form : null;
 
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _writer;
+
     private string Encode(Row row, string raw)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        // This thread's buffer and writer, reset: a recipe costs its string only.
+        var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var w = _writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        w.Reset(buffer);
+        w.WriteStartArray();
+        w.WriteNumberValue(Version);
+        w.WriteStringValue(source);
+        w.WriteStringValue(sourceType);
+        w.WriteStringValue(host);
+        w.WriteStringValue(index);
+        w.WriteStartArray();
+        foreach (var (id, value) in _edits)
         {
-            w.WriteStartArray();
-            w.WriteNumberValue(Version);
-            w.WriteStringValue(source);
-            w.WriteStringValue(sourceType);
-            w.WriteStringValue(host);
-            w.WriteStringValue(index);
-            w.WriteStartArray();
-            foreach (var (id, value) in _edits)
-            {
-                w.WriteStringValue(FieldTable.NameOf(id));
-                RowCodec.WriteValue(w, value);
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray();
-            WriteTextNotInRaw(w, row, raw);
-            w.WriteEndArray();
-            w.WriteEndArray();
+            w.WriteStringValue(FieldTable.NameOf(id));
+            RowCodec.WriteValue(w, value);
         }
+
+        w.WriteEndArray();
+        w.WriteStartArray();
+        WriteTextNotInRaw(w, row, raw);
+        w.WriteEndArray();
+        w.WriteEndArray();
+        w.Flush();
 
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
