@@ -23,12 +23,32 @@ internal static partial class ClickHouseSql
             terms.Add(columns); // the time range and the column equalities: columns only
         }
 
+        // Key guards (ClickHouseSql.KeyGuard.cs) only when no column narrows the scan: in PREWHERE,
+        // 18.16 reads kv_key for every row of the range, which costs more than a lambda over the few
+        // rows a column term lets through (measured both ways, bench/RESULTS.md §7c).
+        var guards = new List<string>();
+        var narrowed = !pushdown.IsEmpty;
         foreach (var term in Conjuncts(condition))
         {
-            if (Wider(term) is { } sql && !sql.Contains("kv_key", StringComparison.Ordinal))
+            if (Wider(term) is not { } sql)
+            {
+                continue;
+            }
+
+            if (!sql.Contains("kv_key", StringComparison.Ordinal))
             {
                 terms.Add(sql);
+                narrowed = true;
             }
+            else if (KeyGuard(term) is { } keys)
+            {
+                guards.Add(keys);
+            }
+        }
+
+        if (!narrowed)
+        {
+            terms.AddRange(guards);
         }
 
         return terms.Count == 0 ? "1" : string.Join(" AND ", terms);
