@@ -13,7 +13,7 @@ namespace Escudo.Server.Storage.ClickHouse;
 /// once: it cannot occur inside a JSON string, whose quotes are escaped), and its value read with
 /// 18.16's <c>visitParamExtractString</c>, exact for a JSON string in a row without a <c>\u</c>
 /// escape (18.16's <c>visitParamExtractRaw</c> is not: it loses a value ending in a backslash). Any
-/// other value (a number, a multivalue array, a row with a <c>\u</c> escape, which may be half of a surrogate pair) is
+/// other value (a number, a multivalue array, a string with a <c>\u</c> escape, which may be half of a surrogate pair) is
 /// counted per group as <em>uncertain</em>, as is a row that passes the where clause's wider SQL but
 /// not its narrower one (<see cref="ClickHouseSql.Wider(ScanCondition)"/>); the store refuses the
 /// whole answer when any row is uncertain, and the engine aggregates the rows itself.
@@ -219,10 +219,16 @@ internal static partial class ClickHouseAggregateSql
     private static string StartsString(string field) =>
         $"substring(fields, {KeyAt(field)} + {(field.Length + 3).ToString(CultureInfo.InvariantCulture)}, 1) = '\"'";
 
-    /// <summary>The row's JSON holds a <c>\u</c> escape somewhere (one test per row, rather than one per field).</summary>
-    private static readonly string Escaped = "match(fields, " + Sql.Literal(@"(^|[^\\])(\\\\)*\\u") + ")";
+    /// <summary>
+    /// The field's JSON string holds a <c>\u</c> escape: from its key and opening quote, a run of
+    /// characters other than a quote or a backslash, or escape pairs (a backslash and any character
+    /// but u), then <c>\u</c>. Pairs are taken from the opening quote on, so an escaped backslash
+    /// before a u is told from an escape, and the run stops at the closing quote.
+    /// </summary>
+    private static string Escaped(string field) =>
+        $"match(fields, {Sql.Literal("\"" + field.Replace(".", "\\.", StringComparison.Ordinal) + @""":""(?:[^""\\]|\\[^u])*\\u")})";
 
-    private static string PlainString(string field) => $"({StartsString(field)} AND NOT {Escaped})";
+    private static string PlainString(string field) => $"({StartsString(field)} AND NOT {Escaped(field)})";
 
     /// <summary>The field is present with a value other than a plain string (absent is not uncertain).</summary>
     private static string NotPlainString(string field) => $"({Present(field)} AND NOT {PlainString(field)})";
