@@ -41,6 +41,9 @@ public sealed class ClickHouseAggregatePushdownTests(ClickHouseCluster cluster)
         ("| tstats fillnull_value=NULL count from datamodel=Endpoint.Processes by Processes.process_hash Processes.user", true),
         ("| tstats values(Processes.process_name) as n from datamodel=Endpoint.Processes where nodename=Processes by Processes.user", true),
         ("| tstats summariesonly=true count from datamodel=Endpoint.Processes by Processes.user", true),
+        ("| tstats earliest(_time) as e latest(_time) as l latest_time(_time) as lt count from datamodel=Endpoint.Processes by Processes.user", true),
+        ("| tstats sum(Processes.process_id) avg(Processes.process_id) from datamodel=Endpoint.Processes by Processes.user", false), // doubles summed in another order
+        ("| tstats latest(Processes.process_name) from datamodel=Endpoint.Processes by Processes.user", false),
         ("| tstats count from datamodel=Endpoint.Processes where Processes.process_name=*straße* by Processes.user", false), // a non-ASCII pattern
         ("| tstats count from datamodel=Endpoint.Processes where Processes.process_name=istanbul by Processes.user", true), // ıstanbul, İSTANBUL: OrdinalIgnoreCase (the engine's) takes neither for ASCII I
         ("| tstats count from datamodel=Endpoint.Processes where Processes.process_name=*.EXE by Processes.user", true), // é.exe, Ａ.exe: other non-ASCII text is exact
@@ -57,6 +60,7 @@ public sealed class ClickHouseAggregatePushdownTests(ClickHouseCluster cluster)
     [
         "cmd.exe", "CMD.EXE", "Cmd.exe", string.Empty, @"C:\Windows\x.exe", @"C:\users\u.exe", "q\"uote", "tab\tnew\nline",
         "é.exe", "Straße", "ıstanbul", "İSTANBUL", "\uFF21.exe", "12", " lead", "a/b", "{\"Processes.user\":\"x\"}",
+        @"HKLM\Run\", "\"c:\\t.exe\"", @"\\share\x.exe", "x\\\"", // a trailing backslash, a leading quote (18.16's visitParamExtractRaw loses both)
     ];
 
     /// <summary>Values a row's JSON holds as a \u escape (a control character, a surrogate pair): ClickHouse must refuse.</summary>

@@ -47,22 +47,31 @@ public sealed class ClickHouseDataModelTests(ClickHouseCluster cluster, ITestOut
             var tstats = content.Detections.Where(d => d.Search.TrimStart().StartsWith("| tstats", StringComparison.Ordinal) && engine.Check(d) is null).ToList();
             Assert.True(tstats.Count > 500, $"only {tstats.Count} ESCU tstats detections compile");
             var embedded = new CachedModelRows(duck);
-            var cluster2 = new SearchStore(ch, CancellationToken.None);
+            var rowsOnly = new ClickHouseAggregatePushdownTests.RowsOnly(new SearchStore(ch, CancellationToken.None));
             var failures = new ConcurrentBag<string>();
             var fired = 0;
+            var pushed = 0;
             Parallel.ForEach(tstats, new ParallelOptions { MaxDegreeOfParallelism = 2 }, d =>
             {
+                // The cluster twice: aggregated in ClickHouse where it takes the request, and aggregated by the engine from its rows (with evidence compared).
+                var asked = new CountingAggregates(new SearchStore(ch, CancellationToken.None));
                 var a = Run(engine, d, embedded);
-                var b = Run(engine, d, cluster2);
+                var b = Run(engine, d, asked, withEvidence: true);
+                var c = Run(engine, d, rowsOnly, withEvidence: true);
                 Interlocked.Add(ref fired, a.Count > 0 && !a[0].StartsWith("error", StringComparison.Ordinal) ? 1 : 0);
-                if (!a.SequenceEqual(b, StringComparer.Ordinal))
+                Interlocked.Add(ref pushed, asked.Answered > 0 && asked.Answered == TstatsCount(d.Search) ? 1 : 0);
+                if (!a.SequenceEqual(b.Select(WithoutEvidence), StringComparer.Ordinal) || !b.SequenceEqual(c, StringComparer.Ordinal))
                 {
-                    failures.Add($"{d.Name}:\n  embedded: {string.Join("\n            ", a.Take(3))}\n  cluster:  {string.Join("\n            ", b.Take(3))}");
+                    // From the first line that differs.
+                    var at = Enumerable.Range(0, Math.Max(b.Count, c.Count)).FirstOrDefault(i => i >= a.Count || i >= b.Count || i >= c.Count || a[i] != WithoutEvidence(b[i]) || b[i] != c[i]);
+                    failures.Add($"{d.Name} ({a.Count}, {b.Count}, {c.Count} rows; line {at} differs):\n  embedded: {string.Join("\n            ", a.Skip(at).Take(3))}\n  pushed:   {string.Join("\n            ", b.Skip(at).Take(3))}\n  rows:     {string.Join("\n            ", c.Skip(at).Take(3))}");
                 }
             });
-            output.WriteLine($"{events.Count:#,0} events; {tstats.Count} tstats detections, {fired} fire, {failures.Count} differ");
-            Assert.True(fired > 10, $"only {fired} tstats detections fired");
+            output.WriteLine($"{events.Count:#,0} events; {tstats.Count} tstats detections, {fired} fire, {failures.Count} differ; "
+                + $"{pushed} ({100.0 * pushed / tstats.Count:0}%) had every tstats aggregated in ClickHouse");
             Assert.True(failures.IsEmpty, string.Join("\n\n", failures.Take(10)));
+            Assert.True(fired > 10, $"only {fired} tstats detections fired");
+            Assert.True(pushed > tstats.Count / 4, $"only {pushed} of {tstats.Count} tstats detections were aggregated in ClickHouse");
 
             // With the events gone from ClickHouse, its data-model rows are still all there: tstats reads only them.
             foreach (var node in ch.Nodes)
@@ -174,8 +183,15 @@ public sealed class ClickHouseDataModelTests(ClickHouseCluster cluster, ITestOut
         return withRows;
     }
 
-    /// <summary>A detection's results as JSON lines, or its error as one line (both stores must fail alike).</summary>
-    private static List<string> Run(DetectionEngine engine, Detection d, IStore store)
+    /// <summary>The number of tstats commands in a detection's search (before macros: ESCU writes them out).</summary>
+    private static int TstatsCount(string search) => System.Text.RegularExpressions.Regex.Count(search, @"\btstats\b");
+
+    private static string WithoutEvidence(string line) => line.Split(EvidenceMark)[0];
+
+    private const string EvidenceMark = " \u0001evidence ";
+
+    /// <summary>A detection's results as JSON lines (with each row's evidence when asked), or its error as one line (both stores must fail alike).</summary>
+    private static List<string> Run(DetectionEngine engine, Detection d, IStore store, bool withEvidence = false)
     {
         var compiled = DetectionEngine.Compile(d, engine.ContextFor(store, 2_000_000_000), out var error);
         if (compiled is not { Success: true })
@@ -185,11 +201,38 @@ public sealed class ClickHouseDataModelTests(ClickHouseCluster cluster, ITestOut
 
         try
         {
-            return [.. compiled.Search!.Run().Select(r => ResultJson.ToJsonLine(r))];
+            return [.. compiled.Search!.Run().Select(r => ResultJson.ToJsonLine(r) + (withEvidence ? EvidenceMark + ClickHouseAggregatePushdownTests.EvidenceText(r.Evidence) : string.Empty))];
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return ["error run: " + e.GetType().Name + ": " + e.Message];
+        }
+    }
+
+    /// <summary>A store that counts the aggregates its inner store answered.</summary>
+    private sealed class CountingAggregates(SearchStore inner) : IStore, IAggregateSource
+    {
+        private int _answered;
+
+        public int Answered => _answered;
+
+        public DataModelCatalog Catalog => inner.Catalog;
+
+        public bool AppliesFilters => inner.AppliesFilters;
+
+        public IEnumerable<Row> Scan(ScanRequest request) => inner.Scan(request);
+
+        public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request) => inner.Rows(dataset, request);
+
+        public IReadOnlyList<AggregateGroup>? Aggregate(DataModelDataset dataset, AggregateRequest request)
+        {
+            var groups = inner.Aggregate(dataset, request);
+            if (groups is not null)
+            {
+                Interlocked.Increment(ref _answered);
+            }
+
+            return groups;
         }
     }
 

@@ -9,19 +9,17 @@ namespace Escudo.Server.Storage.ClickHouse;
 /// <summary>
 /// The SQL of a <c>tstats</c> aggregated in ClickHouse over <c>dm_rows</c>, or null when the
 /// request asks for something this translation does not do exactly. A data-model row's fields are
-/// the JSON object of <see cref="RowCodec"/>; a field's value is read with 18.16's
-/// <c>visitParamExtract*</c>, which is exact for a JSON string without a <c>\u</c> escape (a key is
-/// found once: <c>"name":</c> cannot occur inside a JSON string, whose quotes are escaped). Any other
-/// value (a number, a multivalue array, a <c>\u</c> escape, which may be half of a surrogate pair) is
+/// the JSON object of <see cref="RowCodec"/>; a field is found by its key (<c>"name":</c> occurs
+/// once: it cannot occur inside a JSON string, whose quotes are escaped), and its value read with
+/// 18.16's <c>visitParamExtractString</c>, exact for a JSON string in a row without a <c>\u</c>
+/// escape (18.16's <c>visitParamExtractRaw</c> is not: it loses a value ending in a backslash). Any
+/// other value (a number, a multivalue array, a string with a <c>\u</c> escape, which may be half of a surrogate pair) is
 /// counted per group as <em>uncertain</em>, as is a row that passes the where clause's wider SQL but
 /// not its narrower one (<see cref="ClickHouseSql.Wider(ScanCondition)"/>); the store refuses the
 /// whole answer when any row is uncertain, and the engine aggregates the rows itself.
 /// </summary>
 internal static partial class ClickHouseAggregateSql
 {
-    /// <summary>A <c>\u</c> escape in a JSON string's raw text: a backslash preceded by an even number of backslashes, then u.</summary>
-    private const string UnicodeEscape = @"(^|[^\\])(\\\\)*\\u";
-
     /// <summary>The columns each group's evidence is read from, after the keys and results (see <see cref="ClickHouseStore"/>'s reader).</summary>
     private static string Evidence(int limit) =>
         "count(), min(_time), max(_time), arraySlice(arraySort(groupArray((ingest, seq, batch, " + ClickHouseStore.RowIdSql
@@ -79,10 +77,13 @@ internal static partial class ClickHouseAggregateSql
 
         foreach (var call in request.Calls)
         {
-            if (call.Field is { } f && f != "_time")
+            // _time is the column; the row's own _time must be that number (earliest(_time) returns the row's value as it is).
+            uncertain.Add(call.Field switch
             {
-                uncertain.Add(NotPlainString(f));
-            }
+                null => "0",
+                "_time" => StartsString("_time"),
+                { } f => NotPlainString(f),
+            });
         }
 
         if (request.Condition is { } condition)
@@ -117,15 +118,15 @@ internal static partial class ClickHouseAggregateSql
         return select.Append(" LIMIT ").Append((request.MaxGroups + 1).ToString(CultureInfo.InvariantCulture)).Append(" FORMAT RowBinary").ToString();
     }
 
-    /// <summary>The SQL of one call's result, or null when it is not translated: count, dc, values, min/max of _time.</summary>
+    /// <summary>The SQL of one call's result, or null when it is not translated: count, dc, values, min/max/earliest/latest of _time.</summary>
     internal static string? Result(AggregateCall call) => (call.Function, call.Field) switch
     {
         ("count" or "c", null) => "count()",
         ("count" or "c", { } f) when Translatable(f) => $"countIf({Present(f)})",
         ("dc" or "distinct_count", { } f) when Translatable(f) => $"uniqExactIf({Text(f)}, {Present(f)})",
         ("values", { } f) when Translatable(f) => $"arraySort(groupUniqArrayIf({Text(f)}, {Present(f)}))",
-        ("min", "_time") => "min(_time)",
-        ("max", "_time") => "max(_time)",
+        ("min" or "earliest" or "earliest_time", "_time") => "min(_time)", // earliest(_time): the _time of the earliest row
+        ("max" or "latest" or "latest_time", "_time") => "max(_time)",
         _ => null,
     };
 
@@ -167,8 +168,8 @@ internal static partial class ClickHouseAggregateSql
         var text = Text(m.Field);
         var test = "(" + string.Join(" OR ", m.Patterns.Select(p => ClickHouseSql.Pattern("lower(" + text + ")", p))) + ")";
         return wider
-            ? $"({Present(m.Field)} AND ({NotPlainString(m.Field)} OR {test} OR {FoldsOntoAscii(text)}))"
-            : $"({PlainString(m.Field)} AND {test})";
+            ? $"({Present(m.Field)} AND (NOT {PlainString(m.Field)} OR {test} OR {FoldsOntoAscii(text)}))"
+            : $"({Present(m.Field)} AND {PlainString(m.Field)} AND {test})";
     }
 
     /// <summary>SQL true when the text holds a character outside ASCII that the engine's case-insensitive comparison equates with an ASCII one.</summary>
@@ -205,14 +206,29 @@ internal static partial class ClickHouseAggregateSql
         return [.. found];
     });
 
-    private static string Raw(string field) => $"visitParamExtractRaw(fields, {Sql.Literal(field)})";
+    /// <summary>Where the field's key is in the row's JSON (0: absent); a key occurs once, as <c>"name":</c> occurs in no JSON string.</summary>
+    private static string KeyAt(string field) => $"position(fields, {Key(field)})";
+
+    private static string Key(string field) => Sql.Literal("\"" + field + "\":");
 
     private static string Text(string field) => $"visitParamExtractString(fields, {Sql.Literal(field)})";
 
-    private static string Present(string field) => $"{Raw(field)} != ''";
+    private static string Present(string field) => $"{KeyAt(field)} > 0";
 
-    private static string PlainString(string field) =>
-        $"(substring({Raw(field)}, 1, 1) = '\"' AND NOT match({Raw(field)}, {Sql.Literal(UnicodeEscape)}))";
+    /// <summary>The field's value is a JSON string (its first character, right after the key, is a quote).</summary>
+    private static string StartsString(string field) =>
+        $"substring(fields, {KeyAt(field)} + {(field.Length + 3).ToString(CultureInfo.InvariantCulture)}, 1) = '\"'";
+
+    /// <summary>
+    /// The field's JSON string holds a <c>\u</c> escape: from its key and opening quote, a run of
+    /// characters other than a quote or a backslash, or escape pairs (a backslash and any character
+    /// but u), then <c>\u</c>. Pairs are taken from the opening quote on, so an escaped backslash
+    /// before a u is told from an escape, and the run stops at the closing quote.
+    /// </summary>
+    private static string Escaped(string field) =>
+        $"match(fields, {Sql.Literal("\"" + field.Replace(".", "\\.", StringComparison.Ordinal) + @""":""(?:[^""\\]|\\[^u])*\\u")})";
+
+    private static string PlainString(string field) => $"({StartsString(field)} AND NOT {Escaped(field)})";
 
     /// <summary>The field is present with a value other than a plain string (absent is not uncertain).</summary>
     private static string NotPlainString(string field) => $"({Present(field)} AND NOT {PlainString(field)})";

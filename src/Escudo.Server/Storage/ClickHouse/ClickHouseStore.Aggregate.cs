@@ -14,6 +14,9 @@ namespace Escudo.Server.Storage.ClickHouse;
 /// </summary>
 public sealed partial class ClickHouseStore : IDataModelAggregateStore, IAggregateSource
 {
+    /// <summary>ClickHouse's MEMORY_LIMIT_EXCEEDED.</summary>
+    private const int MemoryLimitExceeded = 241;
+
     private long _aggregatesPushed;
     private long _aggregatesRefused;
 
@@ -32,7 +35,20 @@ public sealed partial class ClickHouseStore : IDataModelAggregateStore, IAggrega
 
         var kinds = request.Calls.Select(ClickHouseAggregateSql.ResultKind).ToArray();
         var groups = new List<AggregateGroup>();
-        using (var response = QueryAnyNode(ClickHouseAggregateSql.Select(Table("dm_rows"), dataset, request, time)))
+        HttpResponseMessage answer;
+        try
+        {
+            answer = QueryAnyNode(ClickHouseAggregateSql.Select(Table("dm_rows"), dataset, request, time));
+        }
+        catch (ClickHouseException e) when (e.Code == MemoryLimitExceeded)
+        {
+            // A group's evidence sorts the keys of all its rows in ClickHouse's memory; past its
+            // limit the engine aggregates the rows itself, as it would without this store.
+            Interlocked.Increment(ref _aggregatesRefused);
+            return null;
+        }
+
+        using (var response = answer)
         {
             var origins = new StoreOrigins();
             foreach (var group in ReadRows<AggregateGroup?>(response, (reader, _) => ReadGroup(reader, request.By.Count, kinds, origins), cancellation))
