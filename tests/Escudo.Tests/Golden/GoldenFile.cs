@@ -8,7 +8,9 @@ namespace Escudo.Tests.Golden;
 /// <c># source:</c>), setup directives (<c>now</c>, <c>events</c>, <c>load</c>, <c>macro</c>,
 /// <c>macros</c>, <c>lookup</c>) and cases (<c>query</c> or <c>error</c>, the search, <c>----</c>,
 /// the expected lines up to a blank line). A later <c>events</c> block replaces the earlier one
-/// for the cases after it.
+/// for the cases after it. <c>gap issue N: why</c> before a case marks it a known gap: the
+/// expectation stays the documented one, the engine is known to answer otherwise, and the case
+/// fails the suite the day it passes (so the mark is removed, never forgotten).
 /// </summary>
 public sealed class GoldenFile
 {
@@ -25,6 +27,7 @@ public sealed class GoldenFile
         var file = new GoldenFile { Path = path };
         var lines = File.ReadAllText(path).Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
         var i = 0;
+        string? gap = null;
         while (i < lines.Length)
         {
             var line = lines[i];
@@ -78,6 +81,14 @@ public sealed class GoldenFile
                 case "lookup":
                     file.Steps.Add(new GoldenStep(GoldenStepKind.Lookup, lineNo, rest, []));
                     break;
+                case "gap":
+                    if (!rest.StartsWith("issue ", StringComparison.Ordinal) || !rest.Contains(':', StringComparison.Ordinal))
+                    {
+                        throw new FormatException($"{path}:{lineNo}: `gap` must read `gap issue N: why`");
+                    }
+
+                    gap = rest;
+                    break;
                 case "query":
                 case "error":
                     {
@@ -100,7 +111,8 @@ public sealed class GoldenFile
 
                         i++; // ----
                         var expected = ReadBlock(lines, ref i);
-                        file.Steps.Add(new GoldenStep(word == "query" ? GoldenStepKind.Query : GoldenStepKind.Error, lineNo, search.ToString(), expected));
+                        file.Steps.Add(new GoldenStep(word == "query" ? GoldenStepKind.Query : GoldenStepKind.Error, lineNo, search.ToString(), expected) { Gap = gap });
+                        gap = null;
                         break;
                     }
 
@@ -143,4 +155,8 @@ public enum GoldenStepKind
     Error,
 }
 
-public sealed record GoldenStep(GoldenStepKind Kind, int Line, string Text, List<string> Lines);
+public sealed record GoldenStep(GoldenStepKind Kind, int Line, string Text, List<string> Lines)
+{
+    /// <summary>The issue and reason when the case is a known gap (<c>gap issue N: why</c>), else null.</summary>
+    public string? Gap { get; init; }
+}

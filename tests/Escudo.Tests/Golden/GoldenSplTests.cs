@@ -83,7 +83,15 @@ public class GoldenSplTests
                 case GoldenStepKind.Error:
                     {
                         var problem = RunCase(step, now, events, macros, lookups);
-                        if (problem is not null)
+                        if (step.Gap is not null)
+                        {
+                            // A known gap must still differ: the day it passes, its mark goes.
+                            if (problem is null)
+                            {
+                                failures.Add($"{file}:{step.Line}: marked `gap {step.Gap}` but now passes: remove the `gap` line");
+                            }
+                        }
+                        else if (problem is not null)
                         {
                             failures.Add($"{file}:{step.Line}: {step.Text.ReplaceLineEndings(" ")}\n{problem}");
                         }
