@@ -82,12 +82,7 @@ public sealed class GoldenFile
                     file.Steps.Add(new GoldenStep(GoldenStepKind.Lookup, lineNo, rest, []));
                     break;
                 case "gap":
-                    if (!rest.StartsWith("issue ", StringComparison.Ordinal) || !rest.Contains(':', StringComparison.Ordinal))
-                    {
-                        throw new FormatException($"{path}:{lineNo}: `gap` must read `gap issue N: why`");
-                    }
-
-                    gap = rest;
+                    gap = GapMark(rest, path, lineNo);
                     break;
                 case "query":
                 case "error":
@@ -123,6 +118,12 @@ public sealed class GoldenFile
 
         return file;
     }
+
+    /// <summary>The text of a <c>gap issue N: why</c> line; a gap that names no issue is refused.</summary>
+    private static string GapMark(string rest, string path, int lineNo) =>
+        rest.StartsWith("issue ", StringComparison.Ordinal) && rest.Contains(':', StringComparison.Ordinal)
+            ? rest
+            : throw new FormatException($"{path}:{lineNo}: `gap` must read `gap issue N: why`");
 
     private static (string Word, string Tail) SplitWord(string s)
     {
