@@ -45,26 +45,40 @@ internal static partial class FunctionCatalog
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex?> RegexCache = new();
 
-    /// <summary>A PCRE-ish pattern as .NET regex; null (and a warning) when it does not compile.</summary>
+    /// <summary>
+    /// A PCRE-ish pattern as .NET regex; null (and a warning) when it does not compile. Patterns that
+    /// do not compile are kept too, so a bad pattern is not rebuilt for every event; the cache has
+    /// <see cref="SplRegex"/>'s bounds, so searches that make their own patterns cannot grow it without end.
+    /// </summary>
     public static Regex? GetRegex(string pattern, FunctionContext? ctx)
     {
-        var re = RegexCache.GetOrAdd(pattern, p =>
+        if (!RegexCache.TryGetValue(pattern, out var re))
         {
-            try
+            re = TryBuild(pattern);
+            if (RegexCache.Count < SplRegex.MaxShared && pattern.Length <= SplRegex.MaxSharedLength)
             {
-                return SplRegex.Create(p);
+                re = RegexCache.GetOrAdd(pattern, re);
             }
-            catch (ArgumentException)
-            {
-                return null;
-            }
-        });
+        }
+
         if (re is null)
         {
             ctx?.Warn($"bad regular expression `{pattern}`");
         }
 
         return re;
+    }
+
+    private static Regex? TryBuild(string pattern)
+    {
+        try
+        {
+            return SplRegex.Create(pattern);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Whether <see cref="GetRegex"/> has already been asked for this pattern (built, or found not to compile).</summary>
