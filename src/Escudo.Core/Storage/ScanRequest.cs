@@ -29,5 +29,13 @@ public sealed record ScanRequest(TimeRange Time, Func<Row, bool>? Filter = null,
     /// <summary>The filter as a neutral description a store may translate (to SQL, say); null when the search has none.</summary>
     public ScanCondition? Condition { get; init; }
 
+    /// <summary>
+    /// The only fields the rest of the search reads from the scanned events (names as written,
+    /// always with <c>_time</c>), or null when it may read any field: the events are its output,
+    /// or it reads <c>_raw</c>, a wildcard or a field named at run time. A store may decode only
+    /// these fields; one that returns more is still correct.
+    /// </summary>
+    public IReadOnlySet<string>? Fields { get; init; }
+
     public static readonly ScanRequest All = new(TimeRange.All);
 }

@@ -98,7 +98,11 @@ public sealed class DuckDbStore : IServeStore
     {
         using var conn = OpenReader();
         using var cmd = conn.CreateCommand();
-        var sql = new StringBuilder("SELECT _raw, fields, rowid, source, host FROM events WHERE true");
+        // With a field list, _raw is read only for rows stored as a recipe (made from it).
+        var subset = request.Fields is { } wanted ? new StoredFieldSubset(wanted) : null;
+        var sql = new StringBuilder(subset is null
+            ? "SELECT _raw, fields, rowid, source, host FROM events WHERE true"
+            : "SELECT CASE WHEN starts_with(fields, '[') THEN _raw END, fields, rowid, source, host FROM events WHERE true");
         var n = 0;
         if (request.Time.Earliest is { } e)
         {
@@ -157,15 +161,15 @@ public sealed class DuckDbStore : IServeStore
                 cancellation.ThrowIfCancellationRequested();
             }
 
-            yield return Stored(reader, origins);
+            yield return Stored(reader, origins, subset);
         }
     }
 
-    /// <summary>One row of a <c>SELECT _raw, fields, rowid, source, host</c>, stamped with its provenance.</summary>
-    private static Row Stored(DuckDBDataReader reader, StoreOrigins origins)
+    /// <summary>One row of a <c>SELECT _raw, fields, rowid, source, host</c>, stamped with its provenance; with a subset, only the fields it names (see <see cref="StoredFieldSubset"/>).</summary>
+    private static Row Stored(DuckDBDataReader reader, StoreOrigins origins, StoredFieldSubset? subset = null)
     {
         var raw = reader.IsDBNull(0) ? null : reader.GetString(0);
-        var row = RowCodec.Decode(reader.GetString(1), raw);
+        var row = subset is null ? RowCodec.Decode(reader.GetString(1), raw) : subset.Decode(reader.GetString(1), raw);
 
         // Provenance: the event's HEC source and host, and its row id (never reused: events are only appended).
         var origin = origins.Of(reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), row);

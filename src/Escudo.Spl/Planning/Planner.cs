@@ -47,7 +47,7 @@ internal sealed partial class Planner(SearchContext context)
         {
             var copy = pipeline.Commands.Skip(1).Any(Mutates);
             var filter = SearchPredicateCompiler.Compile(search.Expr, Context, RunSubsearch);
-            var request = new ScanRequest(Context.TimeRange, filter, search.Expr is SearchAll ? null : SearchText(search)) { RequiredKeys = ScanKeys.Required(search.Expr), RequiredLiterals = NecessaryLiterals.Of(search.Expr), Condition = Pushdown.ScanConditionBuilder.From(search.Expr) };
+            var request = new ScanRequest(Context.TimeRange, filter, search.Expr is SearchAll ? null : SearchText(search)) { RequiredKeys = ScanKeys.Required(search.Expr), RequiredLiterals = NecessaryLiterals.Of(search.Expr), Condition = Pushdown.ScanConditionBuilder.From(search.Expr), Fields = ScanFields.Of(pipeline) };
             return new ScanOperator(Context.Events, request, $"scan events where {SearchText(search)}", copy) { Expression = search.Expr, Cancellation = Context.Cancellation };
         }
 
