@@ -12,8 +12,8 @@ internal static class HecBody
 {
     private static readonly byte[] Bom = [0xEF, 0xBB, 0xBF];
 
-    /// <summary>The body ready to parse, or null once the problem has been answered.</summary>
-    public static async Task<byte[]?> Decode(HttpContext ctx, byte[] body, long maxBytes)
+    /// <summary>The body ready to parse, or null once the problem has been answered (<paramref name="body"/> is then disposed).</summary>
+    public static async Task<HecRequestBody?> Decode(HttpContext ctx, HecRequestBody body, long maxBytes)
     {
         var encoding = ctx.Request.Headers.ContentEncoding.ToString().Trim();
         if (encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || encoding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase))
@@ -21,35 +21,38 @@ internal static class HecBody
             byte[]? inflated;
             try
             {
-                inflated = Inflate(body, maxBytes);
+                inflated = Inflate(new MemoryStream(body.Buffer, body.Offset, body.Length, writable: false), maxBytes);
             }
             catch (InvalidDataException)
             {
+                body.Dispose();
                 await HecAnswers.InvalidDataFormat(ctx, 0);
                 return null;
             }
 
+            body.Dispose();
             if (inflated is null)
             {
                 await HecAnswers.TooLarge(ctx, maxBytes);
                 return null;
             }
 
-            body = inflated;
+            body = HecRequestBody.Owned(inflated);
         }
         else if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
         {
+            body.Dispose();
             await HecAnswers.Write(ctx, 415, "Unsupported Content-Encoding: send gzip or no encoding", 6);
             return null;
         }
 
-        return body.AsSpan().StartsWith(Bom) ? body[Bom.Length..] : body;
+        return body.Span.StartsWith(Bom) ? body.Skip(Bom.Length) : body;
     }
 
     /// <summary>Inflates <paramref name="gzip"/>; null when the result would exceed <paramref name="maxBytes"/>.</summary>
-    internal static byte[]? Inflate(byte[] gzip, long maxBytes)
+    internal static byte[]? Inflate(Stream gzip, long maxBytes)
     {
-        using var input = new GZipStream(new MemoryStream(gzip), CompressionMode.Decompress);
+        using var input = new GZipStream(gzip, CompressionMode.Decompress);
         using var output = new MemoryStream();
         var buffer = new byte[81920];
         int n;

@@ -33,9 +33,10 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
             return;
         }
 
+        using var owned = body;
         var rows = new List<Row>();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { AllowMultipleValues = true });
+        var reader = new Utf8JsonReader(body.Span, new JsonReaderOptions { AllowMultipleValues = true });
         var n = 0;
         try
         {
@@ -82,7 +83,7 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
             return;
         }
 
-        ResendKeys.Mark(rows, token!.Token, channel, body);
+        ResendKeys.Mark(rows, token!.Token, channel, body.Span);
         await Commit(ctx, rows, channel, body.Length);
     }
 
@@ -135,6 +136,8 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
             return;
         }
 
+        using var owned = body;
+
         var q = ctx.Request.Query;
         string? Q(string name) => q.TryGetValue(name, out var v) && v.Count > 0 && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
         var index = (Q("index") ?? token!.Index ?? "main").ToLowerInvariant();
@@ -155,7 +158,7 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
         // all lines), and the rows it makes are charged against a per-request memory budget: a
         // few megabytes of short lines would otherwise become millions of rows and gigabytes.
         var budget = RawMemoryBudget;
-        var lines = (long)body.AsSpan().Count((byte)'\n') + 1;
+        var lines = (long)body.Span.Count((byte)'\n') + 1;
         if (lines * MinRawRowBytes > budget)
         {
             await RawTooLarge(ctx, lines, lines * MinRawRowBytes, budget);
@@ -164,21 +167,23 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
 
         var rows = new List<Row>();
         long held = 0;
-        for (var start = 0; start < body.Length;)
+        var text = body.Buffer;
+        var stop = body.Offset + body.Length;
+        for (var start = body.Offset; start < stop;)
         {
-            var end = Array.IndexOf(body, (byte)'\n', start);
+            var end = Array.IndexOf(text, (byte)'\n', start, stop - start);
             if (end < 0)
             {
-                end = body.Length;
+                end = stop;
             }
 
             var length = end - start;
-            if (length > 0 && body[end - 1] == (byte)'\r')
+            if (length > 0 && text[end - 1] == (byte)'\r')
             {
                 length--;
             }
 
-            var line = Encoding.UTF8.GetString(body, start, length);
+            var line = Encoding.UTF8.GetString(text, start, length);
             start = end + 1;
             if (string.IsNullOrWhiteSpace(line))
             {
@@ -216,7 +221,7 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
             return;
         }
 
-        ResendKeys.Mark(rows, token!.Token, channel, body);
+        ResendKeys.Mark(rows, token!.Token, channel, body.Span);
         await Commit(ctx, rows, channel, body.Length);
     }
 
@@ -273,7 +278,7 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
             return;
         }
 
-        var body = await ReadBody(ctx);
+        using var body = await ReadBody(ctx);
         if (body is null)
         {
             return;
@@ -282,7 +287,7 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
         List<long> ids = [];
         try
         {
-            using var doc = JsonDocument.Parse(body);
+            using var doc = JsonDocument.Parse(body.Memory);
             if (!doc.RootElement.TryGetProperty("acks", out var a) || a.ValueKind != JsonValueKind.Array)
             {
                 await HecAnswers.InvalidDataFormat(ctx, 0);
@@ -348,7 +353,7 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
 
     /// <summary>The body, or null after answering 413 when it exceeds the request size limit.</summary>
     /// <summary>Authenticates and reads a non-blank body; on any failure the answer is already written and the body is null.</summary>
-    private async Task<(TokenConfig? Token, string? Channel, byte[]? Body)> BeginWithBody(HttpContext ctx)
+    private async Task<(TokenConfig? Token, string? Channel, HecRequestBody? Body)> BeginWithBody(HttpContext ctx)
     {
         var (token, channel, ok) = await Begin(ctx);
         if (!ok)
@@ -362,8 +367,9 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
             return (token, channel, null);
         }
 
-        if (IsBlank(body))
+        if (IsBlank(body.Span))
         {
+            body.Dispose();
             await HecAnswers.NoData(ctx);
             return (token, channel, null);
         }
@@ -371,7 +377,8 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
         return (token, channel, body);
     }
 
-    private async Task<byte[]?> ReadBody(HttpContext ctx)
+    /// <summary>The body (the caller disposes it), or null once the problem (too large, bad encoding) has been answered.</summary>
+    private async Task<HecRequestBody?> ReadBody(HttpContext ctx)
     {
         if (ctx.Request.ContentLength is { } declared && declared > maxRequestBytes)
         {
@@ -381,9 +388,14 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
 
         try
         {
-            using var ms = new MemoryStream(ctx.Request.ContentLength is { } len ? (int)len : 4096);
-            await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted);
-            return await HecBody.Decode(ctx, ms.ToArray(), maxRequestBytes);
+            var body = await HecRequestBody.ReadAsync(ctx.Request.Body, ctx.Request.ContentLength, maxRequestBytes, ctx.RequestAborted);
+            if (body is null)
+            {
+                await HecAnswers.TooLarge(ctx, maxRequestBytes);
+                return null;
+            }
+
+            return await HecBody.Decode(ctx, body, maxRequestBytes);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -561,5 +573,5 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    private static bool IsBlank(byte[] body) => body.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n');
+    private static bool IsBlank(ReadOnlySpan<byte> body) => body.IndexOfAnyExcept(" \t\r\n"u8) < 0;
 }

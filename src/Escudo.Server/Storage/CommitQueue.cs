@@ -155,20 +155,30 @@ public sealed class CommitQueue : IDisposable
     /// <summary>True when work is queued, false when the timeout passed first, null when the queue is completed and empty.</summary>
     private static bool? WaitForWork(ChannelReader<Pending> reader, TimeSpan? timeout)
     {
-        if (timeout is null)
-        {
-            return reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult() ? true : null;
-        }
-
-        using var cts = new CancellationTokenSource(timeout.Value);
+        using var cts = timeout is null ? null : new CancellationTokenSource(timeout.Value);
         try
         {
-            return reader.WaitToReadAsync(cts.Token).AsTask().GetAwaiter().GetResult() ? true : null;
+            return Block(reader.WaitToReadAsync(cts?.Token ?? CancellationToken.None).AsTask()) ? true : null;
         }
         catch (OperationCanceledException)
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// The task's result, blocking on its wait handle: <c>GetResult</c> on an unfinished task spins
+    /// first, and between group commits this thread spun on a 2-core machine against the request
+    /// threads it waits for (a tenth of the CPU samples under the HEC load bench).
+    /// </summary>
+    private static bool Block(Task<bool> task)
+    {
+        if (!task.IsCompleted)
+        {
+            ((IAsyncResult)task).AsyncWaitHandle.WaitOne();
+        }
+
+        return task.GetAwaiter().GetResult();
     }
 
     private bool TryCommit(IReadOnlyList<Row> events, IReadOnlyList<RunRecord> runs, int requests, out Exception? error)

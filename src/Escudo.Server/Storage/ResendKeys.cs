@@ -16,7 +16,7 @@ internal static class ResendKeys
 {
     private static readonly ConditionalWeakTable<Row, string> Keys = new();
 
-    public static void Mark(IReadOnlyList<Row> rows, string token, string? channel, byte[] body)
+    public static void Mark(IReadOnlyList<Row> rows, string token, string? channel, ReadOnlySpan<byte> body)
     {
         if (channel is null)
         {
