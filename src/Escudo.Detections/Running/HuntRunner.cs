@@ -19,8 +19,11 @@ public sealed class HuntRunner
     /// <summary>Events handed from the reader thread to the pass at a time.</summary>
     private const int ReadBatch = 256;
 
-    /// <summary>Batches the reader may be ahead of the pass.</summary>
-    private const int QueuedBatches = 64;
+    /// <summary>
+    /// Estimated bytes (<see cref="RowBytes"/>) of the events the reader may be ahead of the pass:
+    /// about 2,000 Windows events of 8 KiB, two of the pass's batches, enough to keep both sides busy.
+    /// </summary>
+    public const long DefaultReadAheadBytes = 16L << 20;
 
     private readonly DetectionEngine _engine;
     private readonly double _now;
@@ -51,6 +54,12 @@ public sealed class HuntRunner
 
     public long EventCount => Pass.EventCount;
 
+    /// <summary>The bound of the reader's lead over the pass, in estimated bytes; set before <see cref="Read"/>.</summary>
+    public long ReadAheadBytes { get; set; } = DefaultReadAheadBytes;
+
+    /// <summary>The most estimated bytes the reader was ahead of the pass in the last <see cref="Read"/>.</summary>
+    public long ReadAheadPeakBytes { get; private set; }
+
     private static bool IsCorrelation(Detection d) => d.Type.Equals("Correlation", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
@@ -61,27 +70,30 @@ public sealed class HuntRunner
     /// </summary>
     public void Read(IEnumerable<Row> events, Action<Row>? observe = null, Action<long>? progress = null)
     {
-        using var queue = new BlockingCollection<Row[]>(boundedCapacity: QueuedBatches);
+        var queue = new ReadAheadQueue<Row[]>(ReadAheadBytes);
         using var stop = new CancellationTokenSource();
         var reader = Task.Run(() =>
         {
             try
             {
                 var batch = new List<Row>(ReadBatch);
+                long bytes = 0;
                 foreach (var row in events)
                 {
                     observe?.Invoke(row);
                     batch.Add(row);
+                    bytes += RowBytes.Estimate(row);
                     if (batch.Count == ReadBatch)
                     {
-                        queue.Add([.. batch], stop.Token);
+                        queue.Add([.. batch], bytes, stop.Token);
                         batch.Clear();
+                        bytes = 0;
                     }
                 }
 
                 if (batch.Count > 0)
                 {
-                    queue.Add([.. batch], stop.Token);
+                    queue.Add([.. batch], bytes, stop.Token);
                 }
             }
             finally
@@ -91,7 +103,7 @@ public sealed class HuntRunner
         });
         try
         {
-            foreach (var batch in queue.GetConsumingEnumerable())
+            while (queue.Take(out var batch))
             {
                 foreach (var row in batch)
                 {
@@ -110,6 +122,7 @@ public sealed class HuntRunner
         }
 
         reader.GetAwaiter().GetResult();
+        ReadAheadPeakBytes = queue.PeakBytes;
     }
 
     private static void WaitQuietly(Task reader)

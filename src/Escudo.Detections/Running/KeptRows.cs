@@ -15,6 +15,7 @@ internal sealed class KeptRows
     private string? _file;
     private long _onDisk;
     private long _fileReads;
+    private long _memoryBytes;
 
     /// <summary>Rows kept in all.</summary>
     public long Count => _onDisk + _memory.Count;
@@ -25,7 +26,14 @@ internal sealed class KeptRows
     /// <summary>Rows held in memory.</summary>
     public int InMemory => _memory.Count;
 
-    public void Add(Row row) => _memory.Add(row);
+    /// <summary>Estimated bytes of the rows held in memory (<see cref="RowBytes"/>; a row kept by several lists counts in each).</summary>
+    public long InMemoryBytes => _memoryBytes;
+
+    public void Add(Row row)
+    {
+        _memory.Add(row);
+        _memoryBytes += RowBytes.Estimate(row);
+    }
 
     /// <summary>Moves the rows held in memory to the end of this list's file.</summary>
     public long Spill(SpillDirectory directory)
@@ -61,6 +69,7 @@ internal sealed class KeptRows
         _onDisk += _memory.Count;
         _memory.Clear();
         _memory.TrimExcess();
+        _memoryBytes = 0;
         return written;
     }
 
@@ -69,6 +78,7 @@ internal sealed class KeptRows
     {
         _memory.Clear();
         _memory.TrimExcess();
+        _memoryBytes = 0;
         _file = null;
         _onDisk = 0;
     }

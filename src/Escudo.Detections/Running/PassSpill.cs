@@ -17,6 +17,9 @@ internal sealed class PassSpill(PassRouting routing)
     /// <summary>See <see cref="SharedPass.MaxKeptRowsInMemory"/>.</summary>
     public long MaxKeptRowsInMemory { get; set; } = 100_000;
 
+    /// <summary>See <see cref="SharedPass.MaxKeptBytesInMemory"/>.</summary>
+    public long MaxKeptBytesInMemory { get; set; } = 256L << 20;
+
     /// <summary>See <see cref="SharedPass.MergeInMemoryUpTo"/>.</summary>
     public long MergeInMemoryUpTo { get; set; } = 100_000;
 
@@ -37,18 +40,15 @@ internal sealed class PassSpill(PassRouting routing)
             held += s.GroupCount;
         }
 
-        long kept = 0;
-        foreach (var p in routing.Plans)
+        long kept = 0, keptBytes = 0;
+        foreach (var list in routing.Plans.Select(p => p.Events).Concat(routing.RetainedRows.OfType<KeptRows>()))
         {
-            kept += p.Events.InMemory;
+            kept += list.InMemory;
+            keptBytes += list.InMemoryBytes;
         }
 
-        foreach (var r in routing.RetainedRows)
-        {
-            kept += r?.InMemory ?? 0;
-        }
-
-        if ((held <= MaxGroupsInMemory && kept <= MaxKeptRowsInMemory) || SpillError is not null)
+        var spillKept = kept > MaxKeptRowsInMemory || keptBytes > MaxKeptBytesInMemory;
+        if ((held <= MaxGroupsInMemory && !spillKept) || SpillError is not null)
         {
             return;
         }
@@ -57,7 +57,7 @@ internal sealed class PassSpill(PassRouting routing)
         var before = _spill.BytesWritten;
         try
         {
-            if (kept > MaxKeptRowsInMemory)
+            if (spillKept)
             {
                 // Rows kept for detections that run after the pass: all of them go, in their order.
                 foreach (var list in routing.Plans.Select(p => p.Events).Concat(routing.RetainedRows.OfType<KeptRows>()))

@@ -81,6 +81,13 @@ public sealed class SharedPass
     public long MaxKeptRowsInMemory { get => _spill.MaxKeptRowsInMemory; set => _spill.MaxKeptRowsInMemory = value; }
 
     /// <summary>
+    /// The same bound in estimated bytes (<see cref="RowBytes"/>): a Windows event with its fields
+    /// weighs about 8 KiB, so 100,000 kept events alone could hold 800 MB; past this many bytes the
+    /// kept rows are written to disk as past <see cref="MaxKeptRowsInMemory"/>.
+    /// </summary>
+    public long MaxKeptBytesInMemory { get => _spill.MaxKeptBytesInMemory; set => _spill.MaxKeptBytesInMemory = value; }
+
+    /// <summary>
     /// A detection whose spilled and held group states number at most this merges them in memory
     /// when it finishes; past it, one 32nd at a time through sorted runs on disk.
     /// </summary>

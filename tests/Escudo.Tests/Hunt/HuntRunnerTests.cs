@@ -85,6 +85,27 @@ public class HuntRunnerTests
     }
 
     [Fact]
+    public void AReadAheadBoundThatIsHitChangesNoResult()
+    {
+        var (content, detections, events) = Data.Value;
+        var engine = new DetectionEngine(content);
+        var unbounded = new HuntRunner(engine, detections, Now, parallelism: 2) { ReadAheadBytes = long.MaxValue };
+        unbounded.Read(events);
+        var expected = unbounded.Finish();
+
+        // One batch at a time: the reader waits for the pass at every batch.
+        var tight = new HuntRunner(engine, detections, Now, parallelism: 2) { ReadAheadBytes = 1 };
+        tight.Read(events);
+        var runs = tight.Finish();
+
+        var largestBatch = events.Chunk(256).Max(b => b.Sum(RowBytes.Estimate));
+        Assert.True(tight.ReadAheadPeakBytes <= largestBatch, $"held {tight.ReadAheadPeakBytes} bytes, more than one batch ({largestBatch})");
+        Assert.Equal(events.Count, tight.EventCount);
+        Assert.Equal(expected.Select(Summary), runs.Select(Summary));
+        Assert.True(runs.Count(r => r.Fired) >= 3, $"only {runs.Count(r => r.Fired)} detections fired: the comparison says little");
+    }
+
+    [Fact]
     public void AReaderFailureEndsTheReadWithIt()
     {
         var (content, detections, events) = Data.Value;

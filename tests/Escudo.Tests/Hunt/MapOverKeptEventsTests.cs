@@ -16,18 +16,16 @@ public class MapOverKeptEventsTests
 {
     private const double Now = 1_700_000_000;
 
-    [Fact]
-    public void MapRowsReadSpilledEventsOnceAndGiveWhatTheInMemoryPassGives()
+    private static readonly Detection MapDetection = new()
     {
-        var content = ContentFolder.Load(SharedData.Require("escu"));
-        var detection = new Detection
-        {
-            Name = "map over kept logons",
-            Id = "00000000-0000-0000-0000-000000000020",
-            Search = "search EventCode=4624 | stats count by TargetLogonId | map maxsearches=10 search=\"search EventCode=4624 TargetLogonId=$TargetLogonId$ | eval for_row=\\\"$TargetLogonId$\\\"\" | table _time TargetLogonId host for_row",
-        };
+        Name = "map over kept logons",
+        Id = "00000000-0000-0000-0000-000000000020",
+        Search = "search EventCode=4624 | stats count by TargetLogonId | map maxsearches=10 search=\"search EventCode=4624 TargetLogonId=$TargetLogonId$ | eval for_row=\\\"$TargetLogonId$\\\"\" | table _time TargetLogonId host for_row",
+    };
 
-        // Five logon ids, four logons each, among other events; _time keeps the input order.
+    /// <summary>Five logon ids, four logons each, among other events; _time keeps the input order.</summary>
+    private static List<Row> Logons()
+    {
         var events = new List<Row>();
         for (var i = 0; i < 60; i++)
         {
@@ -39,6 +37,15 @@ public class MapOverKeptEventsTests
             events.Add(row);
         }
 
+        return events;
+    }
+
+    [Fact]
+    public void MapRowsReadSpilledEventsOnceAndGiveWhatTheInMemoryPassGives()
+    {
+        var content = ContentFolder.Load(SharedData.Require("escu"));
+        var detection = MapDetection;
+        var events = Logons();
         var engine = new DetectionEngine(content);
         var inMemory = new SharedPass(engine, [detection], Now, parallelism: 1);
         var spilling = new SharedPass(engine, [detection], Now, parallelism: 1) { MaxKeptRowsInMemory = 4 };
@@ -58,5 +65,29 @@ public class MapOverKeptEventsTests
 
         // One read for the leading search, one for the five map rows together (was one per row).
         Assert.Equal(2, spilling.KeptFileReads);
+    }
+
+    [Fact]
+    public void KeptEventsPastTheByteBoundGoToDiskAndGiveWhatTheInMemoryPassGives()
+    {
+        var engine = new DetectionEngine(ContentFolder.Load(SharedData.Require("escu")));
+        var events = Logons();
+        var inMemory = new SharedPass(engine, [MapDetection], Now, parallelism: 1);
+
+        // The row count bound is out of reach: only the bytes (four events' worth) can make it spill.
+        var bytesOfFour = events.Take(4).Sum(RowBytes.Estimate);
+        var spilling = new SharedPass(engine, [MapDetection], Now, parallelism: 1) { MaxKeptRowsInMemory = long.MaxValue, MaxKeptBytesInMemory = bytesOfFour };
+        foreach (var e in events)
+        {
+            inMemory.Add(e);
+            spilling.Add(e);
+        }
+
+        var expected = inMemory.Run().Single();
+        var actual = spilling.Run().Single();
+        Assert.Equal(0, inMemory.SpilledRows);
+        Assert.True(spilling.SpilledRows > 0, "the pass wrote no kept events to disk past its byte bound");
+        Assert.Equal(40, expected.Results.Count);
+        Assert.Equal(expected.Results.Select(ResultJson.ToJsonLine), actual.Results.Select(ResultJson.ToJsonLine));
     }
 }
