@@ -14,6 +14,8 @@ namespace Escudo.Tests.ClickHouse;
 /// time first (as migrations 1-3 left it), with a copy cut short lying beside it, is copied into the
 /// new order when opened; the rows are the same, and the pushed-down host and EventCode equalities
 /// use the table's key (ClickHouse refuses the query with <c>force_primary_key=1</c> otherwise).
+/// Migration 5: a database at version 4 (8,192-row granules) is copied into 1,024-row granules,
+/// with the same rows.
 /// </summary>
 [Collection("clickhouse")]
 public sealed class ClickHouseEventsOrderTests(ClickHouseCluster cluster)
@@ -35,16 +37,7 @@ public sealed class ClickHouseEventsOrderTests(ClickHouseCluster cluster)
                 {
                     node.Execute($"CREATE DATABASE IF NOT EXISTS {db}", inDatabase: false);
                     node.Execute("CREATE TABLE schema_migrations (version UInt32, applied_at DateTime) ENGINE = MergeTree ORDER BY version");
-                    var migrations = ClickHouseSchema.Migrations(location.Cluster, db);
-                    for (var i = 0; i < ClickHouseEventsOrder.Version - 1; i++)
-                    {
-                        foreach (var statement in migrations[i].Where(s => s.Length > 0))
-                        {
-                            node.Execute(statement);
-                        }
-
-                        node.Execute($"INSERT INTO schema_migrations VALUES ({i + 1}, now())");
-                    }
+                    ApplyMigrationsBefore(ClickHouseEventsOrder.Version, node, location, db);
 
                     // A copy cut short by an earlier start: dropped and made again.
                     node.Execute($"CREATE TABLE events_reorder ({ClickHouseSchema.EventColumns()}) ENGINE = MergeTree ORDER BY _time");
@@ -68,6 +61,7 @@ public sealed class ClickHouseEventsOrderTests(ClickHouseCluster cluster)
                 var create = node.Execute("SHOW CREATE TABLE events");
                 Assert.Contains("host_lc", create, StringComparison.Ordinal);
                 Assert.Contains("ORDER BY (intDiv(toInt64(_time), 604800), event_code, host_lc, _time)", create, StringComparison.Ordinal);
+                Assert.Contains("index_granularity = 1024", create, StringComparison.Ordinal);
                 Assert.Equal("0", node.Execute("SELECT count() FROM system.tables WHERE database = currentDatabase() AND name IN ('events_reorder', 'events_before_reorder')"));
             }
 
@@ -93,6 +87,73 @@ public sealed class ClickHouseEventsOrderTests(ClickHouseCluster cluster)
         {
             cluster.Drop(db);
             TempDir.Delete(dir);
+        }
+    }
+
+    [ClickHouseFact]
+    public void AnEventsTableOfTheDefaultGranularityIsCopiedIntoSmallerGranulesWithTheSameRows()
+    {
+        var db = "escudo_g" + Guid.NewGuid().ToString("N")[..12];
+        var dir = TempDir.Create("ch-granules");
+        try
+        {
+            var location = cluster.In(db);
+            var events = ClickHouseStoreTests.Events(3000);
+            var nodes = location.Hosts.Select(h => new ClickHouseNode(h, db, null, null, TimeSpan.FromMinutes(2))).ToList();
+            try
+            {
+                // Version 4 as the previous release left it: the new order, ClickHouse's default granules.
+                foreach (var node in nodes)
+                {
+                    node.Execute($"CREATE DATABASE IF NOT EXISTS {db}", inDatabase: false);
+                    node.Execute("CREATE TABLE schema_migrations (version UInt32, applied_at DateTime) ENGINE = MergeTree ORDER BY version");
+                    ApplyMigrationsBefore(ClickHouseEventsOrder.Version, node, location, db);
+                    node.Execute("DROP TABLE events");
+                    node.Execute($"CREATE TABLE events ({ClickHouseSchema.EventColumns()}, host_lc String MATERIALIZED lowerUTF8(host)) ENGINE = MergeTree ORDER BY {ClickHouseEventsOrder.OrderBy}");
+                    node.Execute($"INSERT INTO schema_migrations VALUES ({ClickHouseEventsOrder.Version}, now())");
+                }
+
+                var encoder = new ClickHouseEventRows(new ClickHouseDataModelRows(DataModelCatalog.Cim));
+                new ClickHouseShardedInsert(nodes, encoder).Insert(events, [.. Enumerable.Range(0, events.Count)], "old", 1);
+                Assert.Contains("index_granularity = 8192", nodes[0].Execute($"SELECT engine_full FROM system.tables WHERE database = '{db}' AND name = 'events'"), StringComparison.Ordinal);
+            }
+            finally
+            {
+                nodes.ForEach(n => n.Dispose());
+            }
+
+            using var ch = new ClickHouseStore(location, null, null);
+            using var duck = new DuckDbStore(dir);
+            duck.Commit(events, []);
+            foreach (var node in ch.Nodes)
+            {
+                Assert.Contains("index_granularity = 1024", node.Execute("SHOW CREATE TABLE events"), StringComparison.Ordinal);
+                Assert.Equal("5", node.Execute("SELECT max(version) FROM schema_migrations"));
+            }
+
+            Assert.Equal(events.Count, ch.CountEvents());
+            var all = duck.Scan(ScanRequest.All, Pushdown.None, CancellationToken.None).Select(r => ResultJson.ToJsonLine(r)).ToList();
+            Assert.Equal(all, ch.Scan(ScanRequest.All, Pushdown.None, CancellationToken.None).Select(r => ResultJson.ToJsonLine(r)).ToList());
+        }
+        finally
+        {
+            cluster.Drop(db);
+            TempDir.Delete(dir);
+        }
+    }
+
+    /// <summary>Applies the shipped migrations before <paramref name="version"/> to one shard, as an earlier release did.</summary>
+    private static void ApplyMigrationsBefore(int version, ClickHouseNode node, Escudo.Server.Storage.ClickHouse.ClickHouseLocation location, string db)
+    {
+        var migrations = ClickHouseSchema.Migrations(location.Cluster, db);
+        for (var i = 0; i < version - 1; i++)
+        {
+            foreach (var statement in migrations[i].Where(s => s.Length > 0))
+            {
+                node.Execute(statement);
+            }
+
+            node.Execute($"INSERT INTO schema_migrations VALUES ({i + 1}, now())");
         }
     }
 }

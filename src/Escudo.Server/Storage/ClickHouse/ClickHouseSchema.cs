@@ -69,6 +69,9 @@ internal static class ClickHouseSchema
 
             // The events table copied into one ordered for selective searches (ClickHouseEventsOrder, run after this empty step).
             [],
+
+            // The events table copied into one of 1,024-row granules (ClickHouseEventsOrder.Granularity), run after this empty step.
+            [],
         ];
     }
 

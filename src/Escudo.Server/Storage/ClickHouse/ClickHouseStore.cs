@@ -169,7 +169,7 @@ public sealed partial class ClickHouseStore : IServeStore, IDataModelRowStore
     /// <summary>A node that had events before data-model tables existed has them mapped now (from an empty table: a backfill cut short starts over).</summary>
     private void AfterMigration(ClickHouseNode node, int version)
     {
-        if (version == ClickHouseEventsOrder.Version)
+        if (version is ClickHouseEventsOrder.Version or ClickHouseEventsOrder.GranularityVersion)
         {
             ClickHouseEventsOrder.Migrate(node, Location.Database, _cluster);
         }
