@@ -95,7 +95,7 @@ internal sealed class StoredFieldSubset
         var index = NextString(ref reader) ?? "main";
 
         // Only the System block: the same parser on the same text gives the same System values.
-        var ev = WindowsXmlParser.Parse(string.Concat(raw.AsSpan(0, systemEnd + 9), "</Event>"));
+        var ev = WindowsXmlParser.Parse(raw[..(systemEnd + 9)]);
         if (ev?.EventId is null)
         {
             return null;
@@ -148,17 +148,18 @@ internal sealed class StoredFieldSubset
     /// <summary>
     /// Whether the text after the System block could name a wanted field: the parser takes EventData
     /// names from a quoted <c>Name</c> attribute and UserData names from element names (a prefix
-    /// dropped), both as written, so such an item shows its name quoted or after <c>&lt;</c> or <c>:</c>.
+    /// dropped), both as written, so such an item shows its name right after a quote, <c>&lt;</c> or <c>:</c>.
     /// </summary>
     private bool NamesAfter(string raw, int from)
     {
-        var rest = raw.AsSpan(from);
         foreach (var name in _names)
         {
-            if (rest.IndexOf("'" + name + "'", StringComparison.Ordinal) >= 0 || rest.IndexOf("\"" + name + "\"", StringComparison.Ordinal) >= 0
-                || rest.IndexOf("<" + name, StringComparison.Ordinal) >= 0 || rest.IndexOf(":" + name, StringComparison.Ordinal) >= 0)
+            for (var at = raw.IndexOf(name, from, StringComparison.Ordinal); at >= 0; at = raw.IndexOf(name, at + 1, StringComparison.Ordinal))
             {
-                return true;
+                if (at > 0 && raw[at - 1] is '\'' or '"' or '<' or ':')
+                {
+                    return true;
+                }
             }
         }
 

@@ -244,6 +244,35 @@ public sealed class ScanFieldsDifferentialTests : IDisposable
         Assert.Equal(full.Get("host"), part.Get("host"));
     }
 
+    /// <summary>The real datasets' XML (the XmlWinEventLog sample, the first events of each EVTX recording): the System fields read without mapping equal the mapped ones.</summary>
+    [Fact]
+    public void Every_xml_event_of_the_datasets_gives_the_same_system_fields_without_mapping()
+    {
+        var datasets = SharedData.Require("datasets");
+        var raws = File.ReadLines(Path.Combine(datasets, "security_content/data_sources/example_logs.xmlwineventlog.txt")).Where(l => l.Contains("<Event", StringComparison.Ordinal)).ToList();
+        foreach (var file in Directory.EnumerateFiles(datasets, "*.evtx", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            raws.AddRange(InputReader.Read(file, problems: _ => { }).Take(40).Select(r => r.Get(FieldTable.Raw).FirstString()).OfType<string>().Where(r => r.StartsWith("<Event", StringComparison.Ordinal)));
+        }
+
+        var events = raws.Where(r => WindowsXmlParser.Parse(r)?.EventId is not null).Select(r => Recipe(r, null, [])).ToList();
+        Assert.True(events.Count > 5_000, $"{events.Count} XML events");
+        using var store = NewStore(events);
+        string[] names = ["_time", "host", "source", "sourcetype", "index", "EventCode", "Channel"];
+        var full = store.Scan(ScanRequest.All, Pushdown.None, CancellationToken.None).ToList();
+        var part = store.Scan(ScanRequest.All with { Fields = names.ToHashSet(StringComparer.Ordinal) }, Pushdown.None, CancellationToken.None).ToList();
+        Assert.Equal(full.Count, part.Count);
+        var unmapped = 0;
+        for (var i = 0; i < full.Count; i++)
+        {
+            Assert.True(names.All(n => full[i].Get(n) == part[i].Get(n)), $"event {i} differs:\n{full[i]}\n---\n{part[i]}");
+            Assert.Equal(full[i].Ref, part[i].Ref);
+            unmapped += part[i].Count <= names.Length ? 1 : 0;
+        }
+
+        Assert.True(unmapped > full.Count * 9 / 10, $"{unmapped} of {full.Count} read without mapping");
+    }
+
     private static List<string> Run(IStore store, string search, double now, DictionaryMacroSource macros, LookupStore lookups)
     {
         var context = new SearchContext
