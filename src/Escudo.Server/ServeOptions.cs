@@ -89,8 +89,15 @@ public sealed class ServeOptions
     /// <summary>Total time one search may spend in regular expressions that need the backtracking engine.</summary>
     public double SearchRegexBudgetSeconds { get; set; } = 30;
 
-    /// <summary>DuckDB's memory limit, e.g. "2GB"; DuckDB's default when null.</summary>
-    public string? StoreMemoryLimit { get; set; }
+    /// <summary>
+    /// DuckDB's memory limit, e.g. "2GB"; DuckDB's own default (80% of RAM) when null. Its buffer
+    /// manager keeps the store's blocks as they are written, so without a limit the server's
+    /// memory grew with the store (298 MiB of DuckDB memory after 300,000 Sysmon events,
+    /// bench/serve/RESULTS.md); it spills beyond the limit to a directory beside the store file.
+    /// </summary>
+    public string? StoreMemoryLimit { get; set; } = DefaultStoreMemoryLimit;
+
+    public const string DefaultStoreMemoryLimit = "512MB";
 
     /// <summary>
     /// <c>clickhouse://HOST:PORT[,HOST:PORT...]/DATABASE[?cluster=NAME]</c>: keep everything in

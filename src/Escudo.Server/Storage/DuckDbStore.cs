@@ -30,7 +30,9 @@ public sealed class DuckDbStore : IServeStore
         Directory.CreateDirectory(dataDir);
         Path_ = System.IO.Path.Combine(Path.GetFullPath(dataDir), "escudo.duckdb");
         Faults = faults ?? new StoreFaults();
-        _instance = DuckDbFiles.OpenInstance(Path_, memoryLimit is null ? null : $"SET memory_limit='{memoryLimit.Replace("'", string.Empty, StringComparison.Ordinal)}'");
+        // With a limit DuckDB spills what exceeds it (https://duckdb.org/docs/stable/operations_manual/limits):
+        // beside the store file, not in the working directory an in-memory root instance would use.
+        _instance = DuckDbFiles.OpenInstance(Path_, memoryLimit is null ? null : $"SET memory_limit='{memoryLimit.Replace("'", string.Empty, StringComparison.Ordinal)}'; SET temp_directory='{(Path_ + ".tmp").Replace("'", "''", StringComparison.Ordinal)}'");
         try
         {
             _writer = OpenWriter();

@@ -55,6 +55,34 @@ public sealed class DuckDbLayoutTests : IDisposable
         Assert.Equal(Enumerable.Range(0, events), read);
     }
 
+    /// <summary>
+    /// The served store runs under serve's memory limit (DuckDB's own default is 80% of RAM,
+    /// https://duckdb.org/docs/stable/operations_manual/limits), with its spill directory beside the file.
+    /// </summary>
+    [Fact]
+    public void The_served_store_has_serves_memory_limit_and_spills_beside_its_file()
+    {
+        string Setting(DuckDB.NET.Data.DuckDBConnection c, string sql)
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+            return Convert.ToString(cmd.ExecuteScalar(), CultureInfo.InvariantCulture)!;
+        }
+
+        // What DuckDB reports for the limit set by hand on an instance of its own, and its default.
+        using var plain = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:");
+        plain.Open();
+        var unlimited = Setting(plain, "SELECT current_setting('memory_limit')");
+        Setting(plain, $"SET memory_limit='{Escudo.Server.ServeOptions.DefaultStoreMemoryLimit}'");
+        var expected = Setting(plain, "SELECT current_setting('memory_limit')");
+        Assert.NotEqual(unlimited, expected);
+
+        using var store = new DuckDbStore(_dir, new Escudo.Server.ServeOptions().StoreMemoryLimit);
+        using var c = DuckDbFiles.Open(store.Path_);
+        Assert.Equal(expected, Setting(c, "SELECT current_setting('memory_limit')"));
+        Assert.Equal(store.Path_ + ".tmp", Setting(c, "SELECT current_setting('temp_directory')"));
+    }
+
     [Fact]
     public void Console_tables_share_the_open_store_instance_and_work_after_it_closes()
     {

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Escudo.Core.Events;
 using Escudo.Core.Storage;
+using Escudo.Core.Values;
 using Escudo.Detections.Output;
 using Escudo.Detections.Store;
 using Escudo.Ingest.Sources;
@@ -192,6 +193,21 @@ public sealed class XmlRowRecipeTests(ITestOutputHelper output) : IDisposable
 
         var recipes = StoredFieldsOf(hec.Store);
         Assert.All(recipes, f => Assert.StartsWith("[", f, StringComparison.Ordinal));
+        for (var i = 0; i < recipes.Count; i++)
+        {
+            // The pushdown's superset: every text of every field is in _raw as it stands or in the recipe's text list.
+            var raw = stored[i].Get(FieldTable.Raw).FirstString()!;
+            var texts = JsonDocument.Parse(recipes[i]).RootElement[6].EnumerateArray().Select(t => t.GetString()!).ToHashSet(StringComparer.Ordinal);
+            for (var f = 0; f < stored[i].Count; f++)
+            {
+                var v = stored[i].ValueAt(f);
+                var items = v.Kind == ValueKind.Multi ? v.Items.ToArray() : [v.ToDisplayString()];
+                var missing = stored[i].IdAt(f) == FieldTable.Raw || (v.Kind == ValueKind.Number && double.IsFinite(v.RawNumber)) ? null
+                    : items.FirstOrDefault(t => t.Length > 0 && !raw.Contains(t, StringComparison.Ordinal) && !texts.Contains(t));
+                Assert.True(missing is null, $"event {i}: {stored[i].NameAt(f)}='{missing}' is neither in _raw nor in the recipe's texts");
+            }
+        }
+
         long recipeBytes = recipes.Sum(f => (long)Encoding.UTF8.GetByteCount(f));
         output.WriteLine($"{objects.Count} XML events: stored fields {plainBytes / objects.Count} bytes per event as JSON, {recipeBytes / objects.Count} as recipes; _raw {events.Sum(e => (long)Encoding.UTF8.GetByteCount(e.Raw)) / objects.Count}");
     }
