@@ -20,21 +20,25 @@ using Xunit.Abstractions;
 namespace Escudo.Tests.ClickHouse;
 
 /// <summary>
-/// Every ESCU detection that <c>escudo check</c> supports runs over the shared datasets' real
-/// Windows event logs (the EVTX folders and security_content: 19,771 events with every Sysmon
-/// EventID from 1 to 23 but 9 and 14, Security, PowerShell and System events; the 188,285
-/// NXLog-flattened events of Security-Datasets only with ESCUDO_CLICKHOUSE_ESCU_ALL=1, since with
-/// them the run takes over 15 minutes on a loaded 2-core machine) through the embedded DuckDB store and through the
-/// ClickHouse store on the two-shard cluster, as <c>escudo serve</c> runs a search (each scan with
-/// the pushdown the planner builds): the same result rows, in the same order when the search
-/// sorts, as the same multiset when it does not (both stores return events in commit order, so a
-/// difference in order alone is reported apart).
+/// Every ESCU detection that <c>escudo check</c> supports runs over the shared datasets' real event
+/// logs through the embedded DuckDB store and through the ClickHouse store on the two-shard
+/// cluster, each scan with the pushdown the planner builds, as <c>escudo serve</c> runs a search:
+/// the same result rows, in the same order when the search sorts, as the same multiset when it
+/// does not (both stores return events in commit order, so a difference in order alone is reported
+/// apart). Each store answers every scan through its own scan; a query several detections send
+/// alike is sent once (<see cref="SharedScanStore"/>). By default the EVTX folders and
+/// security_content (21,058 events, every Sysmon EventID from 1 to 23 but 9 and 14, Security,
+/// PowerShell, System); with ESCUDO_CLICKHOUSE_ESCU_ALL=1 every dataset, Security-Datasets'
+/// NXLog-flattened recordings included (227,942 events: 0 differ, but 27.7 minutes at load 19-37,
+/// over CI's budget; bench/RESULTS.md §7c, fourth session).
 /// </summary>
 [Collection("clickhouse")]
 public sealed class ClickHouseEscuDifferentialTests(ClickHouseCluster cluster, ITestOutputHelper output)
 {
-    /// <summary>Events per commit: a HEC-sized batch for the embedded store, a large insert for ClickHouse.</summary>
-    private const int Batch = 20_000;
+    /// <summary>Events per commit: a large HEC-sized batch for the embedded store, a large insert for ClickHouse.</summary>
+    private const int DuckBatch = 20_000;
+
+    private const int ClickHouseBatch = 50_000;
 
     /// <summary>The folders of the shared datasets read by default (see the class summary).</summary>
     private static readonly string[] DefaultFolders = ["EVTX-ATTACK-SAMPLES", "EVTX-to-MITRE-Attack", "DeepBlueCLI", "security_content"];
@@ -51,28 +55,42 @@ public sealed class ClickHouseEscuDifferentialTests(ClickHouseCluster cluster, I
         var db = "escudo_e" + Guid.NewGuid().ToString("N")[..12];
         var dir = TempDir.Create("ch-escu");
         var clock = Stopwatch.StartNew();
+        var phases = new List<string>();
+        void Phase(string name) => phases.Add($"{name} {clock.Elapsed.TotalSeconds:F1} s");
         try
         {
             using var duck = new DuckDbStore(dir);
             using var ch = new ClickHouseStore(cluster.In(db), null, null);
             var all = Environment.GetEnvironmentVariable("ESCUDO_CLICKHOUSE_ESCU_ALL") == "1";
             var folders = all ? [SharedData.Require("datasets")] : DefaultFolders.Select(f => SharedData.Require(Path.Combine("datasets", f))).ToArray();
-            var events = Ingest(folders, duck, ch);
-            var ingestSeconds = clock.Elapsed.TotalSeconds;
-            Assert.True(events > (all ? 200_000 : 19_000), $"only {events} events read from the datasets");
-            Assert.Equal(events, duck.CountEvents());
-            Assert.Equal(events, ch.CountEvents());
+            var read = folders.SelectMany(f => InputReader.Read(f)).ToList();
+            Phase("read");
+            Assert.True(read.Count > (all ? 200_000 : 19_000), $"only {read.Count} events read from the datasets");
+
+            // The two stores take the events at once, each in large commits.
+            Parallel.Invoke(() => Commit(duck, read, DuckBatch), () => Commit(ch, read, ClickHouseBatch));
+            Phase("ingest");
+            Assert.Equal(read.Count, duck.CountEvents());
+            Assert.Equal(read.Count, ch.CountEvents());
+            var events = read.Count;
+            read = null;
 
             var now = 2_000_000_000.0; // after every event: the detections' time range is all time, as in a hunt
-            var fromDuck = new DataModelRowCache(duck);
-            var fromCh = new DataModelRowCache(ch);
+            var fromDuck = SharedScanStore.Of(duck);
+            var fromCh = SharedScanStore.Of(ch);
             var failures = new ConcurrentBag<string>();
             var orderOnly = new ConcurrentBag<string>();
             int fired = 0, errors = 0, scans = 0, pushedWhole = 0;
-            Parallel.ForEach(detections, new ParallelOptions { MaxDegreeOfParallelism = 2 }, d =>
+            long rows = 0;
+            var times = new ConcurrentBag<(string Name, double Embedded, double Cluster)>(); // where the time goes, in the output
+            // Two detections per core: one waits for ClickHouse while the other decodes the embedded store's rows.
+            Parallel.ForEach(detections, new ParallelOptions { MaxDegreeOfParallelism = 2 * Environment.ProcessorCount }, d =>
             {
+                var watch = Stopwatch.StartNew();
                 var a = Run(engine, d, fromDuck, now);
+                var embedded = watch.Elapsed.TotalSeconds;
                 var b = Run(engine, d, fromCh, now);
+                times.Add((d.Name, embedded, watch.Elapsed.TotalSeconds - embedded));
                 if (a.Leading is not null)
                 {
                     Interlocked.Increment(ref scans);
@@ -80,29 +98,19 @@ public sealed class ClickHouseEscuDifferentialTests(ClickHouseCluster cluster, I
                 }
 
                 Interlocked.Add(ref fired, a.Rows.Count > 0 ? 1 : 0);
+                Interlocked.Add(ref rows, a.Rows.Count);
                 Interlocked.Add(ref errors, a.Error is null ? 0 : 1);
-                if (a.Error != b.Error)
-                {
-                    failures.Add($"{d.Name}: embedded error {a.Error ?? "none"}, cluster error {b.Error ?? "none"}");
-                }
-                else if (!a.Rows.SequenceEqual(b.Rows, StringComparer.Ordinal))
-                {
-                    var sameSet = a.Rows.Order(StringComparer.Ordinal).SequenceEqual(b.Rows.Order(StringComparer.Ordinal), StringComparer.Ordinal);
-                    if (sameSet && !a.Sorts)
-                    {
-                        orderOnly.Add(d.Name);
-                    }
-                    else
-                    {
-                        failures.Add($"{d.Name} ({a.Rows.Count} rows embedded, {b.Rows.Count} cluster):\n  embedded: {string.Join("\n            ", a.Rows.Take(5))}\n  cluster:  {string.Join("\n            ", b.Rows.Take(5))}");
-                    }
-                }
+                Compare(d, a, b, failures, orderOnly);
             });
+            Phase("detections");
 
             output.WriteLine(
-                $"{events:#,0} events ingested into both stores in {ingestSeconds:F0} s; {detections.Count} detections run through both in {clock.Elapsed.TotalSeconds - ingestSeconds:F0} s: "
-                + $"{fired} fired, {errors} failed alike on both, {failures.Count} differ, {orderOnly.Count} differ in row order only (no sort); "
-                + $"{scans} start with a search, of which {pushedWhole} ({(scans == 0 ? 0 : 100.0 * pushedWhole / scans):F0}%) had their whole filter pushed down as SQL");
+                $"{events:#,0} events in both stores; {detections.Count} detections run through both: {fired} fired ({rows:#,0} result rows), {errors} failed alike on both, "
+                + $"{failures.Count} differ, {orderOnly.Count} differ in row order only (no sort); {scans} start with a search, of which {pushedWhole} "
+                + $"({(scans == 0 ? 0 : 100.0 * pushedWhole / scans):F0}%) had their whole filter pushed down as SQL; cluster: {fromCh.Distinct} distinct event queries, {fromCh.Sent} sent; "
+                + $"embedded store: {fromDuck.Distinct} distinct, {fromDuck.Sent} sent; load {File.ReadAllText("/proc/loadavg").Trim()}; "
+                + $"time: {string.Join(", ", phases)}; detections' own time {times.Sum(t => t.Embedded):F0} s on the embedded store, {times.Sum(t => t.Cluster):F0} s on the cluster; slowest: "
+                + string.Join("; ", times.OrderByDescending(t => t.Embedded + t.Cluster).Take(5).Select(t => $"{t.Name} {t.Embedded:F1} + {t.Cluster:F1} s")));
             Assert.True(fired > 100, $"only {fired} detections fired: the datasets did not load as expected");
             Assert.True(failures.IsEmpty, string.Join("\n\n", failures.Take(20)));
         }
@@ -113,34 +121,32 @@ public sealed class ClickHouseEscuDifferentialTests(ClickHouseCluster cluster, I
         }
     }
 
-    /// <summary>Reads the folders once and commits them to both stores, batch by batch; the number of events.</summary>
-    private static long Ingest(string[] folders, DuckDbStore duck, ClickHouseStore ch)
+    private static void Compare(Detection d, Outcome a, Outcome b, ConcurrentBag<string> failures, ConcurrentBag<string> orderOnly)
     {
-        var batch = new List<Row>(Batch);
-        long count = 0;
-        foreach (var row in folders.SelectMany(f => InputReader.Read(f)))
+        if (a.Error != b.Error)
         {
-            batch.Add(row);
-            if (batch.Count == Batch)
+            failures.Add($"{d.Name}: embedded error {a.Error ?? "none"}, cluster error {b.Error ?? "none"}");
+        }
+        else if (!a.Rows.SequenceEqual(b.Rows, StringComparer.Ordinal))
+        {
+            var sameSet = a.Rows.Order(StringComparer.Ordinal).SequenceEqual(b.Rows.Order(StringComparer.Ordinal), StringComparer.Ordinal);
+            if (sameSet && !a.Sorts)
             {
-                Commit();
+                orderOnly.Add(d.Name);
+            }
+            else
+            {
+                failures.Add($"{d.Name} ({a.Rows.Count} rows embedded, {b.Rows.Count} cluster):\n  embedded: {string.Join("\n            ", a.Rows.Take(5))}\n  cluster:  {string.Join("\n            ", b.Rows.Take(5))}");
             }
         }
+    }
 
-        Commit();
-        return count;
-
-        void Commit()
+    /// <summary>Commits the events to a store in batches of <paramref name="batch"/>.</summary>
+    private static void Commit(IServeStore store, List<Row> events, int batch)
+    {
+        for (var i = 0; i < events.Count; i += batch)
         {
-            if (batch.Count == 0)
-            {
-                return;
-            }
-
-            duck.Commit(batch, []);
-            ch.Commit(batch, []);
-            count += batch.Count;
-            batch = new List<Row>(Batch);
+            store.Commit(events.GetRange(i, Math.Min(batch, events.Count - i)), []);
         }
     }
 
@@ -166,33 +172,5 @@ public sealed class ClickHouseEscuDifferentialTests(ClickHouseCluster cluster, I
         {
             return new Outcome([], "run: " + e.GetType().Name + ": " + e.Message, sorts, leading);
         }
-    }
-
-    /// <summary>
-    /// One store as a search sees it in <c>escudo serve</c> (<see cref="SearchStore"/>: each scan
-    /// with its pushdown), except that a data model's rows, which <see cref="SearchStore"/> maps
-    /// from a full scan of the store on every <c>tstats</c>, are mapped the same way from one full
-    /// scan of this store made once, once per dataset, and handed out as copies: 1,500 detections
-    /// would otherwise scan every event hundreds of times. The rows still come from this store: on
-    /// ClickHouse, from its data-model rows filled at ingest (read once per dataset).
-    /// </summary>
-    private sealed class DataModelRowCache(IServeStore store) : IStore
-    {
-        private readonly SearchStore _search = new(store, CancellationToken.None);
-        private readonly Lazy<List<Row>> _all = new(() => [.. store.Scan(ScanRequest.All, Pushdown.None, CancellationToken.None)]);
-        private readonly ConcurrentDictionary<string, Lazy<List<Row>>> _rows = new(StringComparer.Ordinal);
-
-        public DataModelCatalog Catalog => store.Catalog;
-
-        public bool AppliesFilters => false;
-
-        public IEnumerable<Row> Scan(ScanRequest request) => _search.Scan(request);
-
-        public IEnumerable<Row> Rows(DataModelDataset dataset, ScanRequest request) =>
-            !request.Time.IsAll ? _search.Rows(dataset, request)
-                : _rows.GetOrAdd(dataset.FullName, _ => new Lazy<List<Row>>(() => store is IDataModelRowStore
-                        ? [.. _search.Rows(dataset, ScanRequest.All)] // the data-model rows the cluster filled at ingest
-                        : [.. _all.Value.Where(e => DataModelMapper.Matches(dataset, e)).Select(e => DataModelMapper.Project(dataset, e))]))
-                    .Value.Select(r => r.Clone());
     }
 }
