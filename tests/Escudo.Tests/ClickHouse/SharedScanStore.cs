@@ -33,7 +33,7 @@ internal sealed class SharedScanStore(IServeStore store, Func<ScanRequest, Pushd
     private long _kept;
     private int _sent;
 
-    /// <summary>The embedded store: its query is the time range, the column equalities and the required literals (see <see cref="DuckDbStore.Scan(ScanRequest, Pushdown, CancellationToken)"/>).</summary>
+    /// <summary>The embedded store: its query is the time range, the column equalities, the required literals and the fields asked for (see <see cref="DuckDbStore.Scan(ScanRequest, Pushdown, CancellationToken)"/>).</summary>
     public static SharedScanStore Of(DuckDbStore store) => new(store, (request, pushdown) =>
     {
         if (pushdown.Equalities.Values.Any(v => v.Count == 0))
@@ -50,6 +50,18 @@ internal sealed class SharedScanStore(IServeStore store, Func<ScanRequest, Pushd
         foreach (var (field, literal) in request.RequiredLiterals ?? [])
         {
             key.Append("|~").Append(field).Append('\u0001').Append(literal);
+        }
+
+        // The embedded store decodes only the fields the search reads (ScanRequest.Fields), so an
+        // answer can be shared only between scans that ask for the same fields.
+        key.Append("|fields=");
+        if (request.Fields is null)
+        {
+            key.Append('*');
+        }
+        else
+        {
+            key.AppendJoin('\u0001', request.Fields.Order(StringComparer.Ordinal));
         }
 
         return key.ToString();
