@@ -351,7 +351,6 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
         return (token, channel, true);
     }
 
-    /// <summary>The body, or null after answering 413 when it exceeds the request size limit.</summary>
     /// <summary>Authenticates and reads a non-blank body; on any failure the answer is already written and the body is null.</summary>
     private async Task<(TokenConfig? Token, string? Channel, HecRequestBody? Body)> BeginWithBody(HttpContext ctx)
     {
