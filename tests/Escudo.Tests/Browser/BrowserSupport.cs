@@ -90,13 +90,13 @@ public sealed class BrowserSession(IPlaywright playwright, IBrowser browser) : I
 /// <summary>Browser-test checks shared by every page: screenshots for the README and axe.</summary>
 public static class PageChecks
 {
-    /// <summary>
-    /// Writes a full-page screenshot to docs/screenshots/NAME.png in the repository (the README
-    /// shows them), so the pictures are always of the pages the tests just drove.
-    /// </summary>
     /// <summary>The largest screenshot the tests write into docs/screenshots.</summary>
     public const int MaxScreenshotBytes = 400_000;
 
+    /// <summary>
+    /// Writes a screenshot to docs/screenshots/NAME.png in the repository (the README shows them),
+    /// so the pictures are always of the pages the tests just drove.
+    /// </summary>
     public static async Task<string> ScreenshotAsync(IPage page, string name)
     {
         var dir = System.IO.Path.Combine(RepositoryRoot(), "docs", "screenshots");
