@@ -90,7 +90,8 @@ public sealed class ServeOptions
     public double SearchRegexBudgetSeconds { get; set; } = 30;
 
     /// <summary>
-    /// DuckDB's memory limit, e.g. "2GB"; DuckDB's own default (80% of RAM) when null. Its buffer
+    /// DuckDB's memory limit, e.g. "2GB": 512MB unless configured; DuckDB's own default (80% of RAM)
+    /// only when set to null. Its buffer
     /// manager keeps the store's blocks as they are written, so without a limit the server's
     /// memory grew with the store (298 MiB of DuckDB memory after 300,000 Sysmon events,
     /// bench/serve/RESULTS.md); it spills beyond the limit to a directory beside the store file.
