@@ -14,7 +14,7 @@ namespace Escudo.Server.Storage;
 /// per row group, so live ingestion (roughly time-ordered) gives cheap range scans. Data model
 /// rows are computed on read from the scanned events with <see cref="DataModelMapper"/>.
 /// </summary>
-public sealed class DuckDbStore : IServeStore
+public sealed partial class DuckDbStore : IServeStore
 {
     private readonly Lock _writeLock = new();
 
@@ -55,10 +55,13 @@ public sealed class DuckDbStore : IServeStore
         var writer = DuckDbFiles.Connect(_instance);
         try
         {
+            // exact_columns came after the first stores were written: adding it upgrades an old file,
+            // whose rows read null there (not exact, so searches over them take the plain path).
             Execute(writer, """
                 CREATE TABLE IF NOT EXISTS events(
                   _time DOUBLE, idx VARCHAR, host VARCHAR, source VARCHAR, sourcetype VARCHAR, event_code VARCHAR,
                   _raw VARCHAR, fields VARCHAR);
+                ALTER TABLE events ADD COLUMN IF NOT EXISTS exact_columns BOOLEAN;
                 CREATE TABLE IF NOT EXISTS runs(
                   detection_id VARCHAR, detection VARCHAR, scheduled DOUBLE, earliest DOUBLE, latest DOUBLE,
                   status VARCHAR, results INTEGER, notables INTEGER, risks INTEGER, error VARCHAR, ran_at DOUBLE);
@@ -279,6 +282,7 @@ public sealed class DuckDbStore : IServeStore
                         .AppendValue(EventCode(row))
                         .AppendValue(row.Get(FieldTable.Raw).FirstString())
                         .AppendValue(XmlRowRecipe.StoredForm(row) ?? RowCodec.Encode(row))
+                        .AppendValue(ExactColumns.Of(row))
                         .EndRow();
                 }
             }
@@ -307,7 +311,7 @@ public sealed class DuckDbStore : IServeStore
         }
     }
 
-    private static string? EventCode(Row row)
+    internal static string? EventCode(Row row)
     {
         var v = row.Get("EventCode");
         if (v.IsNull)

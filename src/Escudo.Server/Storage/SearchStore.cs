@@ -10,7 +10,7 @@ namespace Escudo.Server.Storage;
 /// where the store's warnings about the answer go (a shard that did not answer), when the search has
 /// a place to show them.
 /// </summary>
-internal sealed class SearchStore(IServeStore inner, CancellationToken cancellation, Action<string>? warn = null) : IStore, IAggregateSource
+internal sealed class SearchStore(IServeStore inner, CancellationToken cancellation, Action<string>? warn = null) : IStore, IAggregateSource, IEventAggregateSource
 {
     public DataModelCatalog Catalog => inner.Catalog;
 
@@ -25,6 +25,10 @@ internal sealed class SearchStore(IServeStore inner, CancellationToken cancellat
     /// <summary>The store's own aggregate of a dataset's rows, when it has one and takes the request; null otherwise.</summary>
     public IReadOnlyList<AggregateGroup>? Aggregate(DataModelDataset dataset, AggregateRequest request) =>
         inner is IDataModelAggregateStore aggregating ? aggregating.Aggregate(dataset, request, cancellation) : null;
+
+    /// <summary>The store's own aggregate of a search's leading stats, when it has one and takes the request; null otherwise.</summary>
+    public IReadOnlyList<AggregateGroup>? AggregateEvents(AggregateRequest request) =>
+        inner is IEventAggregateStore aggregating ? aggregating.AggregateEvents(request, cancellation) : null;
 
     private IEnumerable<Row> Mapped(DataModelDataset dataset, ScanRequest request)
     {

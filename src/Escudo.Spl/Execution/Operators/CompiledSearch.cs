@@ -1,4 +1,5 @@
 using Escudo.Core.Events;
+using Escudo.Core.Storage;
 
 namespace Escudo.Spl.Execution.Operators;
 
@@ -18,7 +19,15 @@ public sealed class CompiledSearch(string text, IReadOnlyList<Operator> operator
     public IEnumerable<Row> Run()
     {
         IEnumerable<Row> rows = [];
-        for (var i = 0; i < Operators.Count; i++)
+        var first = 0;
+        if (Operators is [ScanOperator { Source: IEventAggregateSource store } scan, StatsOperator { IsStats: true } stats, ..])
+        {
+            // A store that aggregates events itself may answer the leading search and its stats in one query.
+            rows = Guard(stats, stats.ExecuteAfter(scan, store, Guard(scan, scan.Execute(rows), Context.Budget)), Context.Budget);
+            first = 2;
+        }
+
+        for (var i = first; i < Operators.Count; i++)
         {
             rows = Guard(Operators[i], Operators[i].Execute(rows), Context.Budget);
         }

@@ -31,6 +31,22 @@ internal sealed partial class StatsOperator
         return calls;
     }
 
+    /// <summary>
+    /// This stats over the events of a leading search (<paramref name="scan"/>): the groups as the
+    /// store aggregated them when it takes the request, else <paramref name="scanned"/> aggregated
+    /// here. Nothing is asked or read until the rows are.
+    /// </summary>
+    public IEnumerable<Row> ExecuteAfter(ScanOperator scan, IEventAggregateSource store, IEnumerable<Row> scanned)
+    {
+        var groups = PushableCalls() is { } calls
+            ? store.AggregateEvents(new AggregateRequest(scan.Request.Time, scan.Request.Condition, [.. ByNames], calls, null, Evidence.Limit, maxGroups))
+            : null;
+        foreach (var row in groups is null ? Execute(scanned) : EmitPushed(groups))
+        {
+            yield return row;
+        }
+    }
+
     /// <summary>The rows of the groups a store aggregated, exactly as this operator emits its own.</summary>
     public IEnumerable<Row> EmitPushed(IReadOnlyList<AggregateGroup> groups)
     {
