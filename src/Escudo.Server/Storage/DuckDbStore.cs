@@ -210,6 +210,8 @@ public sealed class DuckDbStore : IServeStore
         }
     }
 
+    public bool KeepsXmlRecipes => true;
+
     public void Commit(IReadOnlyList<Row> events, IReadOnlyList<RunRecord> runs)
     {
         lock (_writeLock)
