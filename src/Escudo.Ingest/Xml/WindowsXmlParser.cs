@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Escudo.Ingest.Windows;
 
 namespace Escudo.Ingest.Xml;
@@ -103,7 +104,9 @@ public static class WindowsXmlParser
                 var close = xml.IndexOf("</", gt + 1, to - gt - 1, StringComparison.Ordinal);
                 if (close >= 0)
                 {
-                    text = xml[(gt + 1)..close];
+                    text = name is "EventID" or "Version" or "Level" or "Task" or "Opcode" or "Keywords" or "Channel"
+                        ? Recurring(xml.AsSpan(gt + 1, close - gt - 1))
+                        : xml[(gt + 1)..close];
                     next = xml.IndexOf('>', close) + 1;
                     if (next <= 0)
                     {
@@ -157,15 +160,19 @@ public static class WindowsXmlParser
     }
 
     /// <summary>Reads <c>Name='x'</c> or <c>Name="x"</c> from an attribute list.</summary>
-    public static string? Attr(ReadOnlySpan<char> attrs, string name)
+    public static string? Attr(ReadOnlySpan<char> attrs, string name) => TryAttr(attrs, name, out var value) ? value.ToString() : null;
+
+    /// <summary>The value of <c>Name='x'</c> or <c>Name="x"</c> in an attribute list, as a slice of it.</summary>
+    private static bool TryAttr(ReadOnlySpan<char> attrs, string name, out ReadOnlySpan<char> value)
     {
+        value = default;
         var pos = 0;
         while (pos < attrs.Length)
         {
             var idx = attrs[pos..].IndexOf(name, StringComparison.Ordinal);
             if (idx < 0)
             {
-                return null;
+                return false;
             }
 
             idx += pos;
@@ -191,17 +198,47 @@ public static class WindowsXmlParser
                     var end = attrs[(j + 1)..].IndexOf(q);
                     if (end >= 0)
                     {
-                        return attrs.Slice(j + 1, end).ToString();
+                        value = attrs.Slice(j + 1, end);
+                        return true;
                     }
                 }
 
-                return null;
+                return false;
             }
 
             pos = after;
         }
 
-        return null;
+        return false;
+    }
+
+    /// <summary>
+    /// Data item names and System values with few distinct values (EventID, Level, Channel...)
+    /// already seen, so that each event's are not new strings (a Sysmon event has about thirty; the
+    /// same few hundred recur across a whole log). Bounded: a hostile input of endless new names
+    /// gets them as new strings once the table is full.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, string> KnownNames = new(StringComparer.Ordinal);
+
+    private static readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> KnownNameLookup = KnownNames.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private const int MaxKnownNames = 4096;
+
+    /// <summary>The text as a string: the one kept for it when it was seen before.</summary>
+    internal static string Recurring(ReadOnlySpan<char> value)
+    {
+        if (KnownNameLookup.TryGetValue(value, out var known))
+        {
+            return known;
+        }
+
+        var text = value.ToString();
+        if (KnownNames.Count < MaxKnownNames)
+        {
+            KnownNames.TryAdd(text, text);
+        }
+
+        return text;
     }
 
     private static void ParseEventData(string xml, int from, int to, WindowsEvent ev)
@@ -230,7 +267,7 @@ public static class WindowsXmlParser
 
             var selfClosing = xml[gt - 1] == '/';
             var attrs = xml.AsSpan(lt + 5, gt - lt - 5 - (selfClosing ? 1 : 0));
-            var name = Attr(attrs, "Name");
+            var name = TryAttr(attrs, "Name", out var nameText) ? Recurring(nameText) : null;
             if (selfClosing)
             {
                 ev.Data.Add(new(name, string.Empty));
@@ -273,7 +310,7 @@ public static class WindowsXmlParser
                 nameEnd++;
             }
 
-            var name = xml[(lt + 1)..nameEnd];
+            var name = xml.AsSpan(lt + 1, nameEnd - lt - 1);
             var gt = xml.IndexOf('>', nameEnd, to - nameEnd);
             if (gt < 0)
             {
@@ -290,7 +327,7 @@ public static class WindowsXmlParser
             if (nextLt >= 0 && nextLt + 1 < to && xml[nextLt + 1] == '/')
             {
                 var colon = name.IndexOf(':');
-                ev.Data.Add(new(colon >= 0 ? name[(colon + 1)..] : name, xml[(gt + 1)..nextLt]));
+                ev.Data.Add(new(Recurring(colon >= 0 ? name[(colon + 1)..] : name), xml[(gt + 1)..nextLt]));
                 i = xml.IndexOf('>', nextLt) + 1;
                 if (i <= 0)
                 {

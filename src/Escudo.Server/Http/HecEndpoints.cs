@@ -22,6 +22,13 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
 
     private static readonly int UnindexedFieldsId = FieldTable.Intern(UnindexedFields);
 
+    /// <summary>
+    /// Whether a Windows XML event's row waits for its commit as <see cref="XmlRowRecipe.Slim"/>
+    /// makes it (the store reads nothing else); false keeps the whole mapped row (the reference
+    /// path of the differential tests).
+    /// </summary>
+    internal bool SlimXmlRows { get; set; } = queue.StoreKeepsXmlRecipes;
+
     /// <summary>Unhealthy (503) when commits fail or the queue is nearly full: a load balancer then sends elsewhere.</summary>
     public Task Health(HttpContext ctx) => queue.Health.IsDegraded || queue.QueuedRequests > 400 ? HecAnswers.Unhealthy(ctx) : HecAnswers.Healthy(ctx);
 
@@ -71,7 +78,7 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
                     return;
                 }
 
-                rows.Add(row);
+                rows.Add(SlimXmlRows ? XmlRowRecipe.Slim(row) ?? row : row);
                 n++;
             }
         }
@@ -212,7 +219,7 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
                 return;
             }
 
-            rows.Add(row);
+            rows.Add(SlimXmlRows ? XmlRowRecipe.Slim(row) ?? row : row);
         }
 
         if (rows.Count == 0)

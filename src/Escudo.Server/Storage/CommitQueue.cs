@@ -66,6 +66,9 @@ public sealed class CommitQueue : IDisposable
 
     public int QueuedRequests => _channel.Reader.Count;
 
+    /// <summary>See <see cref="IServeStore.KeepsXmlRecipes"/>.</summary>
+    internal bool StoreKeepsXmlRecipes => _store.KeepsXmlRecipes;
+
     public async Task CommitAsync(IReadOnlyList<Row> events, IReadOnlyList<RunRecord>? runs = null, CancellationToken cancellation = default)
     {
         var p = new Pending(events, runs ?? [], new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));

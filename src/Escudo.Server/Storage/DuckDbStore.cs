@@ -213,6 +213,8 @@ public sealed partial class DuckDbStore : IServeStore
         }
     }
 
+    public bool KeepsXmlRecipes => true;
+
     public void Commit(IReadOnlyList<Row> events, IReadOnlyList<RunRecord> runs)
     {
         lock (_writeLock)

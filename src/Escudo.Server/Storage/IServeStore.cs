@@ -14,6 +14,13 @@ public interface IServeStore : IStore, IDisposable
     /// <summary>Appends events and run records atomically; returns once they are durable.</summary>
     void Commit(IReadOnlyList<Row> events, IReadOnlyList<RunRecord> runs);
 
+    /// <summary>
+    /// Whether <see cref="Commit"/> stores a Windows XML event that carries an <c>XmlRowRecipe</c> as
+    /// its default fields, <c>_raw</c> and the recipe only (reading nothing else of the row), so HEC
+    /// may hand it a slim row (<c>XmlRowRecipe.Slim</c>).
+    /// </summary>
+    bool KeepsXmlRecipes => false;
+
     /// <summary>Scans with equality constraints the store evaluates itself (a superset; the engine re-filters).</summary>
     IEnumerable<Row> Scan(ScanRequest request, Pushdown pushdown, CancellationToken cancellation);
 

@@ -61,6 +61,41 @@ internal sealed class XmlRowRecipe(string? source, string? sourceType, string? h
         Stored.AddOrUpdate(row, Encode(row, raw));
     }
 
+    private static readonly int EventCodeId = FieldTable.Intern("EventCode");
+    private static readonly int EventIdId = FieldTable.Intern("EventID");
+
+    /// <summary>
+    /// For a store that keeps recipes (<see cref="IServeStore.KeepsXmlRecipes"/>): a row holding only
+    /// what it stores of a row with a recipe attached (the default fields, the event code, <c>_raw</c>
+    /// and the recipe), or null when none is attached. The mapped row is about 90 fields and 10 KB;
+    /// held while its request waits for the group commit, every one of them outlived a young
+    /// collection, and the promoted rows set off full blocking collections under HEC load.
+    /// </summary>
+    public static Row? Slim(Row row)
+    {
+        if (StoredForm(row) is not { } form)
+        {
+            return null;
+        }
+
+        var slim = new Row(8);
+        foreach (var id in StoredIds)
+        {
+            if (row.Get(id) is { IsNull: false } value)
+            {
+                slim.Append(id, value);
+            }
+        }
+
+        slim.CopyProvenance(row);
+        Stored.AddOrUpdate(slim, form);
+        Stored.Remove(row);
+        return slim;
+    }
+
+    /// <summary>The fields a store that keeps recipes reads of a row beside its recipe (its columns; the event code from EventCode, else EventID).</summary>
+    private static readonly int[] StoredIds = [FieldTable.Time, FieldTable.Index, FieldTable.Host, FieldTable.Source, FieldTable.SourceType, EventCodeId, EventIdId, FieldTable.Raw];
+
     /// <summary>The recipe attached to this row, or null (then it is stored with all its fields).</summary>
     public static string? StoredForm(Row row) => Stored.TryGetValue(row, out var form) ? form : null;
 

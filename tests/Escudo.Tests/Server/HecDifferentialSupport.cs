@@ -30,11 +30,12 @@ internal sealed class HecDifferentialSupport : IDisposable
 
     public static readonly TokenConfig WithDefaults = new() { Token = "defaults", Index = "Apps", Source = "tok:src", SourceType = "tok:st", Host = "tok-host" };
 
-    public HecDifferentialSupport()
+    /// <param name="slimXmlRows">False: Windows XML rows wait for their commit whole, as main's HEC kept them (the reference path).</param>
+    public HecDifferentialSupport(bool slimXmlRows = true)
     {
         Store = new DuckDbStore(_dir);
         _queue = new CommitQueue(Store);
-        _hec = new HecEndpoints(new Auth([Plain, WithDefaults]), _queue, new AckTracker(), new ServeStats(), new FixedTime(), 64 << 20);
+        _hec = new HecEndpoints(new Auth([Plain, WithDefaults]), _queue, new AckTracker(), new ServeStats(), new FixedTime(), 64 << 20) { SlimXmlRows = slimXmlRows };
     }
 
     public DuckDbStore Store { get; }
