@@ -58,7 +58,8 @@ internal static class ScaleBench
                     // ESCUDO_BENCH_DUCK_EVENTS: DuckDB's size (its 4.8 KB per event may not fit the disk at N).
                     var duckN = long.Parse(Environment.GetEnvironmentVariable("ESCUDO_BENCH_DUCK_EVENTS") ?? n.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
                     var dir = Environment.GetEnvironmentVariable("ESCUDO_BENCH_DUCK_DIR") ?? throw new ArgumentException("ESCUDO_BENCH_DUCK_DIR: the DuckDB store's folder");
-                    var duck = new DuckDbStore(dir);
+                    // The memory limit escudo serve gives the embedded store by default (without one, a search over 2 M events took the process past 17 GB, killed by the kernel).
+                    var duck = new DuckDbStore(dir, Escudo.Server.ServeOptions.DefaultStoreMemoryLimit);
                     Measure("DuckDB (embedded)", duck, duckN, baseCount, span, recordings, ServerCpu.None, () => StoreLoad.FolderBytes(dir, duck));
                     break;
                 default:
@@ -103,6 +104,7 @@ internal static class ScaleBench
         {
             var (seconds, escudo, server) = Search(store, spl, servers);
             cells.Add(string.Create(CultureInfo.InvariantCulture, $"{seconds:F2} ({escudo:F2} + {server:F2})"));
+            Console.WriteLine($"    {spl}: {cells[^1]} s (wall, median of 3; CPU s per run of this process + servers); peak working set so far {Escudo.Bench.Measure.PeakMemoryBytes() / 1e9:F1} GB; load {Load()}");
         }
 
         Console.WriteLine($"| {name}, {n:#,0} events | {string.Join(" | ", cells)} | load {Load()} |");
@@ -114,6 +116,7 @@ internal static class ScaleBench
     {
         var clock = Stopwatch.StartNew();
         var cpu = servers.Seconds();
+        var own = ProcessCpu();
         long baseCount;
         void Progress(int copy, long rows) =>
             Console.WriteLine($"    copy {copy} of {copies}: {copy * rows / clock.Elapsed.TotalSeconds:#,0} copied events/s so far; load {Load()}");
@@ -131,7 +134,7 @@ internal static class ScaleBench
 
         var seconds = clock.Elapsed.TotalSeconds;
         Console.WriteLine($"  {name}: {copies * baseCount:#,0} events copied server-side in {seconds:F0} s ({copies * baseCount / seconds:#,0} events/s), "
-            + $"servers' CPU {(servers.Seconds() - cpu) * 1e6 / (copies * baseCount):F1} µs per copied event; load {Load()}");
+            + $"CPU per copied event: servers {(servers.Seconds() - cpu) * 1e6 / (copies * baseCount):F1} µs, this process {(ProcessCpu() - own) * 1e6 / (copies * baseCount):F1} µs (DuckDB copies in it); load {Load()}");
     }
 
     /// <summary>Background merges of the copies' parts compete with the searches: waited for (up to 20 minutes).</summary>
