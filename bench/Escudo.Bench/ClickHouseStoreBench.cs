@@ -21,7 +21,7 @@ namespace Escudo.Bench;
 /// </summary>
 internal static class ClickHouseStoreBench
 {
-    private static readonly (string Name, string Spl)[] Searches =
+    internal static readonly (string Name, string Spl)[] Searches =
     [
         ("raw search, one host's process starts", "index=main host=host42 EventCode=1 | stats count"),
         ("raw search, a command line anywhere", "index=main EventCode=1 CommandLine=\"*whoami*\" | stats count by host | stats count"),
@@ -159,7 +159,7 @@ internal static class ClickHouseStoreBench
     }
 
     /// <summary>The i-th event: a recording's copy, a second later per cycle, on one of 1,000 hosts.</summary>
-    private static Row Replay(List<Row> recordings, long i)
+    internal static Row Replay(List<Row> recordings, long i)
     {
         var row = recordings[(int)(i % recordings.Count)].Clone();
         row.Set(FieldTable.Time, Value.FromNumber(row.Time + (i / recordings.Count)));

@@ -18,6 +18,8 @@ using Escudo.Bench;
 //                                     a hunt report in Chromium: open to drawn, and each filter (bench/report/run.sh)
 //   smoke <content> <paths>...        a few seconds of each, to check the harness still works
 //   clickhouse <N> <cluster> <paths>...  N replayed events into DuckDB, one ClickHouse shard, two: commit rate, search and tstats latency
+//   clickhouse-scale <N> <B> <cluster> <paths>...  B replayed events committed, grown to N by server-side copies: ClickHouse 2 and 1 shards, DuckDB
+//   duck-storage <dir> [rows]        where an embedded store's bytes go, per column; string compressions tried on scratch copies
 //   clickhouse-profile <N> <store> <paths>...  encoding alone against the whole commit, on one store
 //   crc                               EVTX chunk checksums over real recordings (BenchmarkDotNet; ESCUDO_BENCH_EVTX=folder)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -42,6 +44,8 @@ return args[0] switch
     "tests" => TestBench.Run(rest[0], rest[1]),
     "crc" => Crc32Bench.Run(),
     "clickhouse" => ClickHouseStoreBench.Run(rest),
+    "clickhouse-scale" => ScaleBench.Run(rest),
+    "duck-storage" => DuckStorage.Run(rest),
     "clickhouse-profile" => ClickHouseStoreBench.Profile(rest),
     "report-open" => ReportOpenBench.Run(rest).GetAwaiter().GetResult(),
     _ => 2,
