@@ -29,8 +29,8 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
     /// </summary>
     internal bool SlimXmlRows { get; set; } = queue.StoreKeepsXmlRecipes;
 
-    /// <summary>Unhealthy (503) when commits fail or the queue is nearly full: a load balancer then sends elsewhere.</summary>
-    public Task Health(HttpContext ctx) => queue.Health.IsDegraded || queue.QueuedRequests > 400 ? HecAnswers.Unhealthy(ctx) : HecAnswers.Healthy(ctx);
+    /// <summary>Unhealthy (503) when commits fail or the queue is nearly full (in requests or in bytes): a load balancer then sends elsewhere.</summary>
+    public Task Health(HttpContext ctx) => queue.Health.IsDegraded || queue.QueuedRequests > 400 || queue.NearlyFull ? HecAnswers.Unhealthy(ctx) : HecAnswers.Healthy(ctx);
 
     public async Task Event(HttpContext ctx)
     {
@@ -414,7 +414,14 @@ internal sealed partial class HecEndpoints(Auth auth, CommitQueue queue, AckTrac
     {
         try
         {
-            await queue.CommitAsync(rows, cancellation: ctx.RequestAborted);
+            await queue.CommitAsync(rows, cancellation: ctx.RequestAborted, refuseWhenFull: true);
+        }
+        catch (CommitQueueFullException e)
+        {
+            // Nothing of this request was queued: it is not acknowledged, and the client sends it again.
+            Rejected(ctx, rows.Count, e.Message);
+            await HecAnswers.ServerBusy(ctx);
+            return;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Threading.Channels;
 using Escudo.Core.Events;
+using Escudo.Spl.Execution;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -29,9 +31,15 @@ public sealed class CommitQueue : IDisposable
     private long _failures;
     private long _failedCommits;
     private long _probes;
+    private long _queuedBytes;
+    private long _refusedFull;
 
-    public CommitQueue(IServeStore store, StoreHealth? health = null, ILogger? log = null, TimeProvider? time = null, int capacity = 512, int maxRowsPerCommit = 50_000)
+    /// <summary>The default of <see cref="MaxQueuedBytes"/>: 128 MB of events, about 60 HEC requests of 500 Windows XML events.</summary>
+    public const long DefaultMaxQueuedBytes = 128L * 1024 * 1024;
+
+    public CommitQueue(IServeStore store, StoreHealth? health = null, ILogger? log = null, TimeProvider? time = null, int capacity = 512, int maxRowsPerCommit = 50_000, long maxQueuedBytes = DefaultMaxQueuedBytes)
     {
+        MaxQueuedBytes = maxQueuedBytes;
         _store = store;
         _time = time ?? TimeProvider.System;
         Health = health ?? new StoreHealth(_time);
@@ -66,14 +74,56 @@ public sealed class CommitQueue : IDisposable
 
     public int QueuedRequests => _channel.Reader.Count;
 
+    /// <summary>
+    /// The most memory (<see cref="SearchBudget.EstimateBytes"/> of their rows) the events of
+    /// requests waiting for their commit may take: past it, <see cref="CommitAsync"/> with
+    /// <c>refuseWhenFull</c> refuses a request (HEC answers 503 "Server is busy" and the client
+    /// retries) rather than hold every client's events while the store is slow.
+    /// </summary>
+    public long MaxQueuedBytes { get; }
+
+    /// <summary>Estimated bytes of the events waiting for their commit (queued or being committed).</summary>
+    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    /// <summary>Requests refused because the queue held <see cref="MaxQueuedBytes"/>.</summary>
+    public long RefusedFull => Interlocked.Read(ref _refusedFull);
+
+    /// <summary>Whether the queue holds more than three quarters of <see cref="MaxQueuedBytes"/> (HEC health answers unhealthy).</summary>
+    public bool NearlyFull => QueuedBytes > MaxQueuedBytes / 4 * 3;
+
     /// <summary>See <see cref="IServeStore.KeepsXmlRecipes"/>.</summary>
     internal bool StoreKeepsXmlRecipes => _store.KeepsXmlRecipes;
 
-    public async Task CommitAsync(IReadOnlyList<Row> events, IReadOnlyList<RunRecord>? runs = null, CancellationToken cancellation = default)
+    /// <summary>
+    /// Completes once the events and runs are committed. With <paramref name="refuseWhenFull"/>,
+    /// throws <see cref="CommitQueueFullException"/> (nothing queued) when the events waiting
+    /// already take <see cref="MaxQueuedBytes"/>; a request alone in the queue is always taken.
+    /// </summary>
+    public async Task CommitAsync(IReadOnlyList<Row> events, IReadOnlyList<RunRecord>? runs = null, CancellationToken cancellation = default, bool refuseWhenFull = false)
     {
-        var p = new Pending(events, runs ?? [], new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        await _channel.Writer.WriteAsync(p, cancellation).ConfigureAwait(false);
-        await p.Done.Task.ConfigureAwait(false);
+        long bytes = 0;
+        foreach (var row in events)
+        {
+            bytes += SearchBudget.EstimateBytes(row);
+        }
+
+        var queued = Interlocked.Add(ref _queuedBytes, bytes);
+        try
+        {
+            if (refuseWhenFull && queued > MaxQueuedBytes && queued > bytes)
+            {
+                Interlocked.Increment(ref _refusedFull);
+                throw new CommitQueueFullException(queued - bytes, bytes, MaxQueuedBytes);
+            }
+
+            var p = new Pending(events, runs ?? [], new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            await _channel.Writer.WriteAsync(p, cancellation).ConfigureAwait(false);
+            await p.Done.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Add(ref _queuedBytes, -bytes);
+        }
     }
 
     private void Loop()
@@ -257,4 +307,11 @@ public sealed class CommitQueue : IDisposable
     }
 
     private sealed record Pending(IReadOnlyList<Row> Events, IReadOnlyList<RunRecord> Runs, TaskCompletionSource Done);
+}
+
+/// <summary>A request refused because the events waiting for their commit already take the queue's limit in memory.</summary>
+public sealed class CommitQueueFullException(long queuedBytes, long requestBytes, long maxBytes)
+    : Exception($"the commit queue holds {Mb(queuedBytes)} of events waiting for the store, and this request's {Mb(requestBytes)} would pass its limit of {Mb(maxBytes)}; retry later")
+{
+    private static string Mb(long bytes) => (bytes / (1024.0 * 1024)).ToString("0.#", CultureInfo.InvariantCulture) + " MB";
 }

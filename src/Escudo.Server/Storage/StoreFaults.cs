@@ -25,6 +25,9 @@ public sealed class StoreFaults
         set => _poison = value;
     }
 
+    /// <summary>While set and not signalled, commits wait before appending (a stalled disk: the queue fills up behind them).</summary>
+    public ManualResetEventSlim? Stall { get; set; }
+
     internal void CheckRow(string? raw)
     {
         if (_poison is { } p && raw is not null && raw.Contains(p, StringComparison.Ordinal))
@@ -36,6 +39,11 @@ public sealed class StoreFaults
     /// <summary>Throws when the current fault stops the given step.</summary>
     internal void Check(StoreStep step)
     {
+        if (step == StoreStep.Append)
+        {
+            Stall?.Wait();
+        }
+
         switch (_fault)
         {
             case StoreFault.DiskFull when step is StoreStep.Append or StoreStep.Commit or StoreStep.Checkpoint:
