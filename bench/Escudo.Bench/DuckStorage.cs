@@ -17,7 +17,7 @@ internal static class DuckStorage
     {
         var dir = args[0];
         var rows = args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 250_000;
-        using var store = new DuckDbStore(dir);
+        using var store = new DuckDbStore(dir, Escudo.Server.ServeOptions.DefaultStoreMemoryLimit);
         using var c = DuckDbFiles.Open(store.Path_);
         var events = Scalar(c, "SELECT count(*) FROM events");
         var blockSize = Scalar(c, "SELECT block_size FROM pragma_database_size()");
