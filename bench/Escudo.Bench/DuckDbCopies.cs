@@ -10,6 +10,8 @@ namespace Escudo.Bench;
 /// with its time moved by c × the shift and its host renamed <c>HOST-cC</c>, in the columns and
 /// in the typed row (<c>fields</c>), appended in order (the embedded store reads in insertion
 /// order). The embedded store has no data-model rows: it maps them from the events on every read.
+/// <c>exact_columns</c> and <c>field_keys</c> are kept as committed: the renamed host is renamed in
+/// both the column and the typed row, so the columns stay exact, and <c>host</c> is not a key field.
 /// </summary>
 internal static class DuckDbCopies
 {
@@ -37,7 +39,8 @@ internal static class DuckDbCopies
                 INSERT INTO events SELECT _time + {shift}, idx, CASE WHEN host = '' THEN host ELSE host || '{suffix}' END,
                   source, sourcetype, event_code, _raw,
                   regexp_replace(regexp_replace(fields, '"_time":[-+.0-9eE]+', '"_time":' || CAST(_time + {shift} AS VARCHAR)),
-                    '("host":"(?:[^"\\]|\\.)*)"', '\1{suffix}"')
+                    '("host":"(?:[^"\\]|\\.)*)"', '\1{suffix}"'),
+                  exact_columns, field_keys
                 FROM events WHERE rowid < {baseCount} ORDER BY rowid
                 """;
             cmd.ExecuteNonQuery();

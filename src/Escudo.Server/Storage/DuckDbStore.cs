@@ -55,13 +55,14 @@ public sealed partial class DuckDbStore : IServeStore
         var writer = DuckDbFiles.Connect(_instance);
         try
         {
-            // exact_columns came after the first stores were written: adding it upgrades an old file,
-            // whose rows read null there (not exact, so searches over them take the plain path).
+            // exact_columns and field_keys came after the first stores were written: adding them upgrades
+            // an old file, whose rows read null there (not exact, no keys: searches read them as before).
             Execute(writer, """
                 CREATE TABLE IF NOT EXISTS events(
                   _time DOUBLE, idx VARCHAR, host VARCHAR, source VARCHAR, sourcetype VARCHAR, event_code VARCHAR,
                   _raw VARCHAR, fields VARCHAR);
                 ALTER TABLE events ADD COLUMN IF NOT EXISTS exact_columns BOOLEAN;
+                ALTER TABLE events ADD COLUMN IF NOT EXISTS field_keys VARCHAR;
                 CREATE TABLE IF NOT EXISTS runs(
                   detection_id VARCHAR, detection VARCHAR, scheduled DOUBLE, earliest DOUBLE, latest DOUBLE,
                   status VARCHAR, results INTEGER, notables INTEGER, risks INTEGER, error VARCHAR, ran_at DOUBLE);
@@ -153,6 +154,11 @@ public sealed partial class DuckDbStore : IServeStore
         if (LiteralPushdown.Clause(request.RequiredLiterals, Parameter) is { } literals)
         {
             sql.Append(" AND ").Append(literals);
+        }
+
+        if (FieldKeys.Clause(request.Condition, Parameter) is { } keys)
+        {
+            sql.Append(" AND ").Append(keys);
         }
 
         cmd.CommandText = sql.ToString();
@@ -285,6 +291,7 @@ public sealed partial class DuckDbStore : IServeStore
                         .AppendValue(row.Get(FieldTable.Raw).FirstString())
                         .AppendValue(XmlRowRecipe.StoredForm(row) ?? RowCodec.Encode(row))
                         .AppendValue(ExactColumns.Of(row))
+                        .AppendValue(FieldKeys.Of(row))
                         .EndRow();
                 }
             }

@@ -33,7 +33,7 @@ internal sealed class SharedScanStore(IServeStore store, Func<ScanRequest, Pushd
     private long _kept;
     private int _sent;
 
-    /// <summary>The embedded store: its query is the time range, the column equalities, the required literals and the fields asked for (see <see cref="DuckDbStore.Scan(ScanRequest, Pushdown, CancellationToken)"/>).</summary>
+    /// <summary>The embedded store: its query is the time range, the column equalities, the required literals, the keyed field equalities and the fields asked for (see <see cref="DuckDbStore.Scan(ScanRequest, Pushdown, CancellationToken)"/>).</summary>
     public static SharedScanStore Of(DuckDbStore store) => new(store, (request, pushdown) =>
     {
         if (pushdown.Equalities.Values.Any(v => v.Count == 0))
@@ -51,6 +51,9 @@ internal sealed class SharedScanStore(IServeStore store, Func<ScanRequest, Pushd
         {
             key.Append("|~").Append(field).Append('\u0001').Append(literal);
         }
+
+        // The embedded store also narrows by the condition's keyed field equalities (FieldKeys): two scans share an answer only with the same ones.
+        key.Append("|keys=").Append(FieldKeys.Clause(request.Condition, v => "'" + v + "'"));
 
         // The embedded store decodes only the fields the search reads (ScanRequest.Fields), so an
         // answer can be shared only between scans that ask for the same fields.

@@ -209,12 +209,12 @@ public sealed class DuckDbAggregateDifferentialTests : IDisposable
             expected = Both(store, search, T0 + 86_400, TimeRange.All, new DictionaryMacroSource(), new LookupStore()).Plain;
         }
 
-        // The store as main wrote it: no exact_columns column.
+        // The store as main wrote it: neither exact_columns nor field_keys (added back on open, in that order).
         using (var conn = new DuckDBConnection("Data Source=" + Path.Combine(path, "escudo.duckdb")))
         {
             conn.Open();
             using var cmd = conn.CreateCommand();
-            cmd.CommandText = "ALTER TABLE events DROP COLUMN exact_columns; CHECKPOINT;";
+            cmd.CommandText = "ALTER TABLE events DROP COLUMN exact_columns; ALTER TABLE events DROP COLUMN field_keys; CHECKPOINT;";
             cmd.ExecuteNonQuery();
         }
 
