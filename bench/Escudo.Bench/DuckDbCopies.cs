@@ -15,6 +15,8 @@ namespace Escudo.Bench;
 /// </summary>
 internal static class DuckDbCopies
 {
+    private const long CopySlice = 20_000;
+
     public static void Grow(DuckDbStore store, int copies, double secondsPerCopy, Action<int> progress)
     {
         using var c = DuckDbFiles.Open(store.Path_);
@@ -34,16 +36,23 @@ internal static class DuckDbCopies
         {
             var shift = (copy * secondsPerCopy).ToString("R", CultureInfo.InvariantCulture);
             var suffix = "-c" + copy.ToString(CultureInfo.InvariantCulture);
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = $"""
-                INSERT INTO events SELECT _time + {shift}, idx, CASE WHEN host = '' THEN host ELSE host || '{suffix}' END,
-                  source, sourcetype, event_code, _raw,
-                  regexp_replace(regexp_replace(fields, '"_time":[-+.0-9eE]+', '"_time":' || CAST(_time + {shift} AS VARCHAR)),
-                    '("host":"(?:[^"\\]|\\.)*)"', '\1{suffix}"'),
-                  exact_columns, field_keys
-                FROM events WHERE rowid < {baseCount} ORDER BY rowid
-                """;
-            cmd.ExecuteNonQuery();
+
+            // In slices of the base: one INSERT ... SELECT ... ORDER BY over the whole base sorts
+            // gigabytes of rows and, under serve's 512MB memory limit, failed to pin a block.
+            for (long from = 0; from < baseCount; from += CopySlice)
+            {
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = $"""
+                    INSERT INTO events SELECT _time + {shift}, idx, CASE WHEN host = '' THEN host ELSE host || '{suffix}' END,
+                      source, sourcetype, event_code, _raw,
+                      regexp_replace(regexp_replace(fields, '"_time":[-+.0-9eE]+', '"_time":' || CAST(_time + {shift} AS VARCHAR)),
+                        '("host":"(?:[^"\\]|\\.)*)"', '\1{suffix}"'),
+                      exact_columns, field_keys
+                    FROM events WHERE rowid >= {from} AND rowid < {Math.Min(from + CopySlice, baseCount)} ORDER BY rowid
+                    """;
+                cmd.ExecuteNonQuery();
+            }
+
             progress(copy);
         }
 

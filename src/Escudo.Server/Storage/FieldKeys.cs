@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Escudo.Core.Events;
 using Escudo.Core.Storage;
@@ -28,7 +29,20 @@ internal static class FieldKeys
 
     private static readonly HashSet<string> Kept = new(Fields, StringComparer.Ordinal);
 
-    public static string Of(Row row)
+    /// <summary>
+    /// Keys worked out from a whole row before HEC slimmed it for its wait in the commit queue
+    /// (<see cref="XmlRowRecipe.Slim"/> keeps only the stored columns, none of <see cref="Fields"/>):
+    /// without them a slim row was stored with no keys, and a search for process_name=regasm.exe
+    /// found none of HEC's Windows XML events.
+    /// </summary>
+    private static readonly ConditionalWeakTable<Row, string> Remembered = new();
+
+    /// <summary>Keeps <paramref name="whole"/>'s keys for <paramref name="slim"/>, the row stored in its place.</summary>
+    public static void Remember(Row slim, Row whole) => Remembered.AddOrUpdate(slim, Compute(whole));
+
+    public static string Of(Row row) => Remembered.TryGetValue(row, out var keys) ? keys : Compute(row);
+
+    private static string Compute(Row row)
     {
         var text = new StringBuilder("\n");
         for (var i = 0; i < Ids.Length; i++)

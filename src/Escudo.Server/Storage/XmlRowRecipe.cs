@@ -88,6 +88,7 @@ internal sealed class XmlRowRecipe(string? source, string? sourceType, string? h
         }
 
         slim.CopyProvenance(row);
+        FieldKeys.Remember(slim, row);
         Stored.AddOrUpdate(slim, form);
         Stored.Remove(row);
         return slim;

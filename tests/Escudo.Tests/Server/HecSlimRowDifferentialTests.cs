@@ -74,6 +74,10 @@ public sealed class HecSlimRowDifferentialTests
         "sourcetype=XmlWinEventLog | stats dc(EventRecordID) as records, count by source",
         "tag=process | stats count by eventtype",
         "*Sysmon* | head 50 | table _raw",
+
+        // Equalities on key fields, narrowed by field_keys (the slim rows once lost their keys).
+        "process_name=cmd.exe OR process_name=powershell.exe | stats count by process_name, host",
+        "EventCode=4624 TargetUserName=* LogonType=3 | stats count by TargetUserName",
     ];
 
     [Fact]
@@ -127,7 +131,7 @@ public sealed class HecSlimRowDifferentialTests
     {
         using var c = DuckDbFiles.Open(store.Path_);
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT _time, idx, host, source, sourcetype, event_code, _raw, fields FROM events ORDER BY rowid";
+        cmd.CommandText = "SELECT * FROM events ORDER BY rowid"; // every column, those added later too (field_keys was missed once)
         using var r = cmd.ExecuteReader();
         var rows = new List<string>();
         while (r.Read())
