@@ -66,7 +66,7 @@ public sealed class ServeHost : IAsyncDisposable
             throw;
         }
 
-        var queue = new CommitQueue(store, new StoreHealth(time), loggers.CreateLogger("escudo.store"), time);
+        var queue = new CommitQueue(store, new StoreHealth(time), loggers.CreateLogger("escudo.store"), time, maxQueuedBytes: options.MaxQueuedBytes);
         DetectionScheduler? scheduler = null;
         try
         {

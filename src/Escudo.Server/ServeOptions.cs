@@ -68,6 +68,12 @@ public sealed class ServeOptions
     /// <summary>Largest request body accepted (HEC batches, search forms).</summary>
     public long MaxRequestBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Most bytes of events (estimated) waiting for their group commit; past it HEC refuses a request
+    /// whole with 503 "Server is busy" (code 9) and its health says unhealthy above three quarters.
+    /// </summary>
+    public long MaxQueuedBytes { get; set; } = Storage.CommitQueue.DefaultMaxQueuedBytes;
+
     /// <summary>Sign-in attempts (console and <c>/services/auth/login</c>) one client address may make per window; past it, 429.</summary>
     public int SignInAttemptsPerAddress { get; set; } = 20;
 
@@ -224,6 +230,11 @@ public sealed class ServeOptions
         if (SignInAttemptsPerAddress < 1 || SignInAttemptsPerUser < 1 || !(SignInWindowSeconds > 0))
         {
             problems.Add($"signInAttemptsPerAddress ({SignInAttemptsPerAddress}) and signInAttemptsPerUser ({SignInAttemptsPerUser}) must be at least 1 and signInWindowSeconds ({SignInWindowSeconds}) above 0");
+        }
+
+        if (MaxQueuedBytes < 1)
+        {
+            problems.Add($"maxQueuedBytes ({MaxQueuedBytes}) must be at least 1 (a request alone in the queue is always taken)");
         }
 
         if (MaxFieldNames < 1000)

@@ -116,6 +116,24 @@ public sealed class CommitQueueBoundTests : IDisposable
         Assert.Equal(9, store.CountEvents());
     }
 
+    [Fact]
+    public async Task The_bound_is_the_serve_config_maxQueuedBytes_and_must_be_positive()
+    {
+        var file = Path.Combine(_dir, "serve.json");
+        File.WriteAllText(file, "{\"maxQueuedBytes\": 65536}");
+        var options = ServeOptions.FromFile(file);
+        Assert.Equal(65536, options.MaxQueuedBytes);
+        Assert.Equal(CommitQueue.DefaultMaxQueuedBytes, new ServeOptions().MaxQueuedBytes);
+        Assert.Contains(new ServeOptions { MaxQueuedBytes = 0 }.Validate(), p => p.Contains("maxQueuedBytes", StringComparison.Ordinal));
+
+        await using var f = await ServeFixture.StartAsync(o =>
+        {
+            o.SchedulerEnabled = false;
+            o.MaxQueuedBytes = options.MaxQueuedBytes;
+        });
+        Assert.Equal(65536, f.Host.Queue.MaxQueuedBytes);
+    }
+
     private static (HttpContext Ctx, Task Done) Post(Func<HttpContext, Task> endpoint, string body)
     {
         var bytes = Encoding.UTF8.GetBytes(body);
